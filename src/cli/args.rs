@@ -1,0 +1,199 @@
+//! Command-line arguments.
+
+use std::path::PathBuf;
+
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+use unleashlive_auth::config::{Settings, env};
+use unleashlive_auth::secret::ClientSecret;
+
+const ABOUT: &str = "Sign in to Unleash Live and hand its tokens to other programs.";
+
+const LONG_ABOUT: &str = "\
+Sign in to Unleash Live (its AWS Cognito user pool) once, keep the session in a private cache, \
+and hand out the ID token, its claims or a ready-made header to other programs.
+
+Credentials:
+  Sign in with the e-mail and password you use on cloud.unleashlive.com.
+  The username comes from --username or UL_USERNAME (else a prompt on a terminal).
+  The password comes from UL_PASSWORD, from standard input with --password-stdin,
+  or from a hidden prompt on a terminal. It is never stored anywhere.
+  After `ul-auth login`, the other commands use the cached session of the profile
+  ($XDG_CACHE_HOME/unleashlive-auth/<profile>.json, mode 0600; UL_CACHE_DIR moves it).
+
+Settings:
+  The production Unleash Live pool is the default. Every setting can be changed, highest
+  first: command-line flag > environment variable > the profile's table in the config file
+  ($XDG_CONFIG_HOME/unleashlive-auth/config.toml, e.g. `[default]` / `[staging]` with keys
+  region, user_pool_id, client_id, client_secret, identity_pool_id, api_url, graphql_url,
+  media_cdn_url, flights_cdn_url, upload_bucket, endpoint_url, jwks_url, cache_dir).";
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  success
+  1  anything else (local I/O, unexpected failures)
+  2  usage: bad flags or settings
+  3  authentication: wrong credentials, no session, expired session, unanswered challenge
+  4  service or network: Cognito unreachable, timed out, throttled or failing
+
+Examples:
+  ul-auth login --username pilot@example.com
+  printf '%s\\n' \"$PASSWORD\" | ul-auth login --username pilot@example.com --password-stdin
+  curl -H \"$(ul-auth header rest)\" https://api.unleashlive.com/v1/flights/team
+  ul-auth claims | jq -r '.[\"custom:teamId\"]'";
+
+#[derive(Debug, Parser)]
+#[command(name = "ul-auth", version, about = ABOUT, long_about = LONG_ABOUT, after_long_help = EXIT_CODES)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct Global {
+    /// Profile: names the config-file table and the cached session.
+    #[arg(long, global = true, env = env::PROFILE, default_value = "default")]
+    pub profile: String,
+
+    /// Config file [default: $XDG_CONFIG_HOME/unleashlive-auth/config.toml].
+    #[arg(long, global = true, env = env::CONFIG_FILE, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Output format: human-readable text, or stable JSON for scripts.
+    #[arg(long, global = true, value_enum, default_value_t = Output::Text)]
+    pub output: Output,
+
+    /// More log output on stderr (-v debug, -vv trace); RUST_LOG overrides.
+    #[arg(short, long, global = true, action = ArgAction::Count)]
+    pub verbose: u8,
+
+    #[command(flatten)]
+    pub settings: SettingArgs,
+}
+
+/// One flag per setting, each also read from its environment variable.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Settings (flag > env > config file > production default)")]
+pub struct SettingArgs {
+    /// AWS region of the user pool [default: ap-southeast-2].
+    #[arg(long, global = true, env = env::REGION)]
+    pub region: Option<String>,
+    /// Cognito user pool id [default: ap-southeast-2_UnpJmDeN5].
+    #[arg(long, global = true, env = env::USER_POOL_ID)]
+    pub user_pool_id: Option<String>,
+    /// App client id [default: 7jhe1lfkb5pvhbkicc3d14m0ej].
+    #[arg(long, global = true, env = env::CLIENT_ID)]
+    pub client_id: Option<String>,
+    /// App client secret, only for app clients created with one.
+    #[arg(long, global = true, env = env::CLIENT_SECRET, hide_env_values = true)]
+    pub client_secret: Option<String>,
+    /// Cognito identity pool id.
+    #[arg(long, global = true, env = env::IDENTITY_POOL_ID)]
+    pub identity_pool_id: Option<String>,
+    /// AWS endpoint override, e.g. a local emulator.
+    #[arg(long, global = true, env = env::ENDPOINT_URL, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+    /// Directory of the session cache [default: $XDG_CACHE_HOME/unleashlive-auth].
+    #[arg(long, global = true, env = env::CACHE_DIR, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
+    /// REST API base URL [default: https://api.unleashlive.com].
+    #[arg(long, global = true, env = env::API_URL, value_name = "URL", hide_short_help = true)]
+    pub api_url: Option<String>,
+    /// Media Drive GraphQL URL.
+    #[arg(long, global = true, env = env::GRAPHQL_URL, value_name = "URL", hide_short_help = true)]
+    pub graphql_url: Option<String>,
+    /// Media Drive download CDN.
+    #[arg(long, global = true, env = env::MEDIA_CDN_URL, value_name = "URL", hide_short_help = true)]
+    pub media_cdn_url: Option<String>,
+    /// Flight log download CDN.
+    #[arg(long, global = true, env = env::FLIGHTS_CDN_URL, value_name = "URL", hide_short_help = true)]
+    pub flights_cdn_url: Option<String>,
+    /// Media Drive upload bucket.
+    #[arg(long, global = true, env = env::UPLOAD_BUCKET, hide_short_help = true)]
+    pub upload_bucket: Option<String>,
+    /// JWKS URL for token verification.
+    #[arg(long, global = true, env = env::JWKS_URL, value_name = "URL", hide_short_help = true)]
+    pub jwks_url: Option<String>,
+}
+
+impl SettingArgs {
+    pub fn to_settings(&self) -> Settings {
+        let mut s = Settings::default();
+        s.region = self.region.clone();
+        s.user_pool_id = self.user_pool_id.clone();
+        s.client_id = self.client_id.clone();
+        s.client_secret = self.client_secret.clone().map(ClientSecret::new);
+        s.identity_pool_id = self.identity_pool_id.clone();
+        s.endpoint_url = self.endpoint_url.clone();
+        s.cache_dir = self.cache_dir.clone();
+        s.api_url = self.api_url.clone();
+        s.graphql_url = self.graphql_url.clone();
+        s.media_cdn_url = self.media_cdn_url.clone();
+        s.flights_cdn_url = self.flights_cdn_url.clone();
+        s.upload_bucket = self.upload_bucket.clone();
+        s.jwks_url = self.jwks_url.clone();
+        s
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Output {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TokenKind {
+    /// The ID token (what Unleash Live's APIs take).
+    Id,
+    /// The access token.
+    Access,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HeaderApi {
+    /// Media Drive GraphQL: `authorization: <ID token>`.
+    Graphql,
+    /// REST (flights, missions, tasks): `x-amz-cognito-security-token: <ID token>`.
+    Rest,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Sign in with e-mail and password and cache the session.
+    ///
+    /// The password comes from UL_PASSWORD, standard input (--password-stdin) or a hidden
+    /// prompt, and is never stored. Prints who signed in and until when.
+    Login(LoginArgs),
+    /// Print the cached token's claims as JSON (names exactly as in the token).
+    Claims {
+        /// Which token.
+        #[arg(long, value_enum, default_value_t = TokenKind::Id)]
+        kind: TokenKind,
+    },
+    /// Print the raw token alone on stdout, for `$(ul-auth token)`.
+    Token {
+        /// Which token.
+        #[arg(long, value_enum, default_value_t = TokenKind::Id)]
+        kind: TokenKind,
+    },
+    /// Print the one header an Unleash Live API needs, for `curl -H "$(ul-auth header rest)"`.
+    Header {
+        /// Which API.
+        #[arg(value_enum)]
+        api: HeaderApi,
+    },
+    /// Remove the cached session of the profile.
+    Logout,
+}
+
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// Login name: the e-mail used on cloud.unleashlive.com.
+    #[arg(long, env = "UL_USERNAME")]
+    pub username: Option<String>,
+    /// Read the password from the first line of standard input.
+    #[arg(long)]
+    pub password_stdin: bool,
+}

@@ -1,0 +1,230 @@
+//! The AWS SDK client for the user pool, and the mapping of its errors onto [`Error`].
+
+use std::time::Duration;
+
+use aws_config::BehaviorVersion;
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_sdk_cognitoidentityprovider as idp;
+use aws_sdk_cognitoidentityprovider::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+
+use crate::config::Config;
+use crate::error::Error;
+
+/// Connect timeout for every Cognito call.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Time limit of one attempt.
+pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Time limit of a whole call, retries included.
+pub const OPERATION_TIMEOUT: Duration = Duration::from_secs(25);
+/// Attempts per call (the SDK's standard retry mode: throttling, 5xx and connect errors).
+pub const MAX_ATTEMPTS: u32 = 3;
+
+/// A user-pool client for one [`Config`]. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct CognitoClient {
+    pub(crate) config: Config,
+    pub(crate) idp: idp::Client,
+    pub(crate) endpoint: String,
+}
+
+impl CognitoClient {
+    /// Builds the SDK client: the config's region, its endpoint override if any, the timeouts
+    /// above, and **no AWS credentials** (sign-in calls are unauthenticated, so a machine with
+    /// no AWS profile works).
+    pub async fn new(config: Config) -> Self {
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .no_credentials()
+            .region(aws_config::Region::new(config.region.clone()))
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .connect_timeout(CONNECT_TIMEOUT)
+                    .operation_attempt_timeout(ATTEMPT_TIMEOUT)
+                    .operation_timeout(OPERATION_TIMEOUT)
+                    .build(),
+            )
+            .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS));
+        if let Some(url) = &config.endpoint_url {
+            loader = loader.endpoint_url(url);
+        }
+        let sdk = loader.load().await;
+        let endpoint = config
+            .endpoint_url
+            .clone()
+            .unwrap_or_else(|| format!("https://cognito-idp.{}.amazonaws.com", config.region));
+        CognitoClient {
+            idp: idp::Client::new(&sdk),
+            config,
+            endpoint,
+        }
+    }
+
+    /// The configuration this client signs in with.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Maps an SDK failure to the library error. `flow` names the auth flow of the call, so
+    /// "flow not enabled" can say which.
+    pub(crate) fn map_error<E, R>(&self, err: SdkError<E, R>, flow: Option<&str>) -> Error
+    where
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+        R: std::fmt::Debug,
+    {
+        match err {
+            SdkError::ServiceError(service) => {
+                let e = service.err();
+                map_service_error(
+                    e.code().unwrap_or("Unknown"),
+                    e.message().unwrap_or(""),
+                    flow,
+                )
+            }
+            SdkError::TimeoutError(_) => Error::Timeout {
+                endpoint: self.endpoint.clone(),
+                reason: format!(
+                    "no answer within {}s (connect timeout {}s)",
+                    OPERATION_TIMEOUT.as_secs(),
+                    CONNECT_TIMEOUT.as_secs()
+                ),
+            },
+            SdkError::DispatchFailure(failure) => {
+                if failure.is_timeout() {
+                    Error::Timeout {
+                        endpoint: self.endpoint.clone(),
+                        reason: "connection timed out".into(),
+                    }
+                } else {
+                    let reason = failure
+                        .as_connector_error()
+                        .map(|c| error_chain(c))
+                        .unwrap_or_else(|| "the request could not be sent".into());
+                    Error::Unreachable {
+                        endpoint: self.endpoint.clone(),
+                        reason,
+                    }
+                }
+            }
+            SdkError::ResponseError(_) => Error::UnexpectedResponse(format!(
+                "{} answered something that is not a Cognito response",
+                self.endpoint
+            )),
+            other => Error::Service {
+                code: "RequestFailed".into(),
+                message: DisplayErrorContext(&other).to_string(),
+            },
+        }
+    }
+}
+
+/// An error and its sources, outermost first, without repeats.
+fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut current = Some(err);
+    while let Some(e) = current {
+        let text = e.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        current = e.source();
+    }
+    parts.join(": ")
+}
+
+/// Cognito exception name + message → library error.
+pub(crate) fn map_service_error(code: &str, message: &str, flow: Option<&str>) -> Error {
+    let lower = message.to_ascii_lowercase();
+    match code {
+        "NotAuthorizedException" => {
+            if lower.contains("incorrect username or password") {
+                Error::IncorrectCredentials
+            } else if lower.contains("disabled") {
+                Error::UserDisabled
+            } else if lower.contains("attempts exceeded") {
+                Error::Throttled {
+                    message: message.into(),
+                }
+            } else if lower.contains("refresh token") || lower.contains("revoked") {
+                Error::SignInAgain {
+                    reason: message.into(),
+                }
+            } else if lower.contains("not enabled") || lower.contains("not allowed") {
+                Error::FlowNotEnabled {
+                    flow: flow.unwrap_or("requested").into(),
+                    message: message.into(),
+                }
+            } else {
+                Error::NotAuthorized {
+                    message: message.into(),
+                }
+            }
+        }
+        "UserNotFoundException" => Error::UserNotFound,
+        "UserNotConfirmedException" => Error::UserNotConfirmed,
+        "PasswordResetRequiredException" => Error::PasswordResetRequired,
+        "TooManyRequestsException"
+        | "TooManyFailedAttemptsException"
+        | "LimitExceededException" => Error::Throttled {
+            message: message.into(),
+        },
+        "InvalidParameterException" if lower.contains("flow") && lower.contains("not enabled") => {
+            Error::FlowNotEnabled {
+                flow: flow.unwrap_or("requested").into(),
+                message: message.into(),
+            }
+        }
+        "ResourceNotFoundException" => Error::UnknownClient {
+            message: message.into(),
+        },
+        _ => Error::Service {
+            code: code.into(),
+            message: message.into(),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cognito_exceptions_map_to_variants_a_caller_can_match() {
+        let m = |c, msg| map_service_error(c, msg, Some("USER_PASSWORD_AUTH"));
+        assert!(matches!(
+            m("NotAuthorizedException", "Incorrect username or password."),
+            Error::IncorrectCredentials
+        ));
+        assert!(matches!(
+            m("NotAuthorizedException", "User is disabled."),
+            Error::UserDisabled
+        ));
+        assert!(matches!(
+            m("NotAuthorizedException", "Refresh Token has been revoked"),
+            Error::SignInAgain { .. }
+        ));
+        assert!(matches!(
+            m(
+                "PasswordResetRequiredException",
+                "Password reset required for the user"
+            ),
+            Error::PasswordResetRequired
+        ));
+        assert!(matches!(
+            m("TooManyRequestsException", "Rate exceeded"),
+            Error::Throttled { .. }
+        ));
+        let e = m(
+            "InvalidParameterException",
+            "USER_PASSWORD_AUTH flow not enabled for this client",
+        );
+        assert!(matches!(e, Error::FlowNotEnabled { .. }));
+        assert!(e.to_string().contains("USER_PASSWORD_AUTH"));
+        assert!(matches!(
+            m(
+                "ResourceNotFoundException",
+                "User pool client x does not exist."
+            ),
+            Error::UnknownClient { .. }
+        ));
+    }
+}

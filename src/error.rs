@@ -1,0 +1,210 @@
+//! The library's one error type.
+//!
+//! Every Cognito exception a person can meet maps to its own variant with a message that says
+//! what happened and what to do. Messages never contain a secret: variants carry only
+//! server-provided messages (which never echo passwords or tokens), setting names and paths.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong in this library.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A configuration value is missing or malformed.
+    #[error("invalid setting {setting}: {reason}")]
+    Config {
+        /// The setting's name as the user writes it (env var or config key).
+        setting: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// The username or password is wrong.
+    #[error("incorrect username or password")]
+    IncorrectCredentials,
+
+    /// The account exists but an administrator disabled it.
+    #[error("this user is disabled; ask your Unleash Live administrator to enable it")]
+    UserDisabled,
+
+    /// No user with that name in this user pool.
+    #[error("no such user in this user pool (is the e-mail right, and is this the right pool?)")]
+    UserNotFound,
+
+    /// The user signed up but never confirmed the account.
+    #[error("this user has not confirmed the account yet (check the confirmation e-mail)")]
+    UserNotConfirmed,
+
+    /// An administrator requires a password reset before the next sign-in.
+    #[error(
+        "a password reset is required before signing in (reset the password, then sign in again)"
+    )]
+    PasswordResetRequired,
+
+    /// Cognito throttled the request or the account has too many failed attempts.
+    #[error("too many requests: {message}; wait a little and try again")]
+    Throttled {
+        /// Cognito's message.
+        message: String,
+    },
+
+    /// The app client does not allow the requested authentication flow.
+    #[error("the app client does not allow the {flow} flow: {message}")]
+    FlowNotEnabled {
+        /// The flow that was refused (e.g. `USER_PASSWORD_AUTH`).
+        flow: String,
+        /// Cognito's message.
+        message: String,
+    },
+
+    /// The app client id or user pool does not exist.
+    #[error("unknown app client or user pool: {message} (check UL_CLIENT_ID / UL_USER_POOL_ID)")]
+    UnknownClient {
+        /// Cognito's message.
+        message: String,
+    },
+
+    /// Cognito answered with a challenge that the caller has not answered.
+    #[error("Cognito asks for {challenge}, which was not answered")]
+    ChallengeRequired {
+        /// The challenge name, e.g. `NEW_PASSWORD_REQUIRED`.
+        challenge: String,
+    },
+
+    /// No cached session for this profile.
+    #[error("not signed in (profile {profile}); run `ul-auth login`")]
+    NotSignedIn {
+        /// The profile name.
+        profile: String,
+    },
+
+    /// The session can no longer be used (expired or revoked); a new sign-in is needed.
+    #[error("sign in again: {reason}")]
+    SignInAgain {
+        /// Why the session is unusable.
+        reason: String,
+    },
+
+    /// Cognito refused the request as not authorized, for a reason not covered above.
+    #[error("not authorized: {message}")]
+    NotAuthorized {
+        /// Cognito's message.
+        message: String,
+    },
+
+    /// A token could not be decoded or failed a check.
+    #[error("invalid token: {reason}")]
+    InvalidToken {
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// The endpoint could not be reached (DNS, connection refused, TLS).
+    #[error("cannot reach {endpoint}: {reason}")]
+    Unreachable {
+        /// The service endpoint.
+        endpoint: String,
+        /// The underlying failure.
+        reason: String,
+    },
+
+    /// The call did not finish within its time limit.
+    #[error("{endpoint} did not answer in time: {reason}")]
+    Timeout {
+        /// The service endpoint.
+        endpoint: String,
+        /// Which limit was hit.
+        reason: String,
+    },
+
+    /// The service answered with an error this library does not map more precisely.
+    #[error("service error {code}: {message}")]
+    Service {
+        /// The error code (e.g. an AWS exception name).
+        code: String,
+        /// The service's message.
+        message: String,
+    },
+
+    /// The service answered something that does not follow its documented shape.
+    #[error("unexpected response from the service: {0}")]
+    UnexpectedResponse(String),
+
+    /// The session cache could not be read or written.
+    #[error("session cache {path}: {reason}")]
+    Cache {
+        /// The cache file or directory.
+        path: PathBuf,
+        /// What went wrong.
+        reason: String,
+    },
+
+    /// The SRP computation failed (bad server values).
+    #[error("SRP: {0}")]
+    Srp(String),
+}
+
+/// Broad classes of errors, for exit codes and retry decisions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ErrorClass {
+    /// Bad configuration or usage.
+    Usage,
+    /// Bad credentials, no session, unanswered challenge: a person must act.
+    Authentication,
+    /// The service or the network failed.
+    Service,
+    /// Anything else (local I/O, bugs).
+    Other,
+}
+
+impl Error {
+    /// Which broad class this error belongs to.
+    pub fn class(&self) -> ErrorClass {
+        match self {
+            Error::Config { .. } => ErrorClass::Usage,
+            Error::IncorrectCredentials
+            | Error::UserDisabled
+            | Error::UserNotFound
+            | Error::UserNotConfirmed
+            | Error::PasswordResetRequired
+            | Error::ChallengeRequired { .. }
+            | Error::NotSignedIn { .. }
+            | Error::SignInAgain { .. }
+            | Error::NotAuthorized { .. }
+            | Error::InvalidToken { .. }
+            | Error::FlowNotEnabled { .. }
+            | Error::UnknownClient { .. }
+            | Error::Srp(_) => ErrorClass::Authentication,
+            Error::Throttled { .. }
+            | Error::Unreachable { .. }
+            | Error::Timeout { .. }
+            | Error::Service { .. }
+            | Error::UnexpectedResponse(_) => ErrorClass::Service,
+            Error::Cache { .. } => ErrorClass::Other,
+        }
+    }
+
+    pub(crate) fn config(setting: impl Into<String>, reason: impl Into<String>) -> Self {
+        Error::Config {
+            setting: setting.into(),
+            reason: reason.into(),
+        }
+    }
+
+    pub(crate) fn invalid_token(reason: impl Into<String>) -> Self {
+        Error::InvalidToken {
+            reason: reason.into(),
+        }
+    }
+
+    pub(crate) fn cache(path: impl Into<PathBuf>, reason: impl std::fmt::Display) -> Self {
+        Error::Cache {
+            path: path.into(),
+            reason: reason.to_string(),
+        }
+    }
+}
+
+/// This library's `Result`.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,52 @@
+//! Sign in to [Unleash Live](https://unleashlive.com) and call its APIs with the right
+//! credentials.
+//!
+//! Data flows one way: [`Config`] → [`CognitoClient`] sign-in → [`Session`] → the header each
+//! API needs ([`ApiKind`]).
+//!
+//! ```no_run
+//! use unleashlive_auth::{ApiKind, CognitoClient, Config, Password, SignIn};
+//!
+//! # async fn run() -> Result<(), unleashlive_auth::Error> {
+//! // Production settings; override any field (or use `Settings::from_env()`).
+//! let config = Config::unleash_live();
+//! let cognito = CognitoClient::new(config).await;
+//! let password = Password::new(std::env::var("UL_PASSWORD").unwrap_or_default());
+//! match cognito.sign_in_with_password("pilot@example.com", &password).await? {
+//!     SignIn::Done(session) => {
+//!         let claims = session.claims();
+//!         println!("team {:?}, company {:?}", claims.team_id, claims.company_id);
+//!         let (name, value) = ApiKind::Graphql.header_for(&session);
+//!         // reqwest::Client::new().post(graphql_url).header(name, value) ...
+//!         # let _ = (name, value);
+//!     }
+//!     SignIn::Challenge(challenge) => {
+//!         eprintln!("Cognito asks for {}", challenge.kind().as_str());
+//!     }
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! Errors are one enum, [`Error`]; [`Error::class`] groups them (authentication, service,
+//! usage) for exit codes and retries. Secrets ([`Password`], [`IdToken`], ...) print as
+//! `[redacted]` in `Debug` and have no `Display`.
+
+#![deny(missing_docs)]
+
+pub mod auth;
+pub mod clock;
+pub mod cognito;
+pub mod config;
+pub mod error;
+pub mod secret;
+pub mod session;
+pub mod store;
+pub mod token;
+
+pub use auth::ApiKind;
+pub use cognito::{Challenge, ChallengeKind, CognitoClient, SignIn};
+pub use config::{Config, ConfigFile, Settings};
+pub use error::{Error, ErrorClass, Result};
+pub use secret::{AccessToken, ClientSecret, IdToken, Password, RefreshToken};
+pub use session::Session;
+pub use store::SessionStore;

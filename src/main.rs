@@ -1,0 +1,64 @@
+//! `ul-auth`: sign in to Unleash Live and hand its tokens to other programs.
+
+mod cli;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use tracing_subscriber::EnvFilter;
+use unleashlive_auth::{Error, ErrorClass};
+
+/// Exit codes, as documented in `--help` and the README.
+mod exit {
+    pub const OTHER: u8 = 1;
+    pub const USAGE: u8 = 2;
+    pub const AUTH: u8 = 3;
+    pub const SERVICE: u8 = 4;
+}
+
+fn main() -> ExitCode {
+    let cli = cli::args::Cli::parse();
+    init_logging(cli.global.verbose);
+    match cli::run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            let code = exit_code(&err);
+            eprintln!("ul-auth: {}", render(&err));
+            ExitCode::from(code)
+        }
+    }
+}
+
+fn init_logging(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "warn,unleashlive_auth=debug,ul_auth=debug",
+        _ => "debug,unleashlive_auth=trace,ul_auth=trace",
+    };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+}
+
+fn exit_code(err: &anyhow::Error) -> u8 {
+    match err.chain().find_map(|e| e.downcast_ref::<Error>()) {
+        Some(e) => match e.class() {
+            ErrorClass::Usage => exit::USAGE,
+            ErrorClass::Authentication => exit::AUTH,
+            ErrorClass::Service => exit::SERVICE,
+            _ => exit::OTHER,
+        },
+        None => exit::OTHER,
+    }
+}
+
+/// The error and its causes on one line, outermost first.
+fn render(err: &anyhow::Error) -> String {
+    err.chain()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(": ")
+}

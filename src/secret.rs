@@ -1,0 +1,81 @@
+//! Secret values: each its own type, redacted in `Debug`, no `Display`, no `Serialize`,
+//! zeroized on drop, readable only through `secret()`.
+//!
+//! The on-disk cache has its own explicit struct that reads these through `secret()`, so
+//! persisting a secret is always a visible, deliberate act.
+
+use std::fmt;
+
+use zeroize::Zeroizing;
+
+macro_rules! secret_string {
+    ($(#[$meta:meta])* $name:ident) => {
+        $(#[$meta])*
+        #[derive(Clone, PartialEq, Eq)]
+        pub struct $name(Zeroizing<String>);
+
+        impl $name {
+            /// Wraps a secret value.
+            pub fn new(value: impl Into<String>) -> Self {
+                Self(Zeroizing::new(value.into()))
+            }
+
+            /// The secret itself. Every call site is a place where the secret leaves its box.
+            pub fn secret(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(concat!(stringify!($name), "([redacted])"))
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                String::deserialize(d).map(Self::new)
+            }
+        }
+    };
+}
+
+secret_string!(
+    /// A user's password. Never stored, never logged.
+    Password
+);
+secret_string!(
+    /// An app client secret (for app clients created with one).
+    ClientSecret
+);
+secret_string!(
+    /// A Cognito ID token (a JWT). Sent to Unleash Live's GraphQL and REST APIs.
+    IdToken
+);
+secret_string!(
+    /// A Cognito access token (a JWT).
+    AccessToken
+);
+secret_string!(
+    /// A Cognito refresh token (opaque).
+    RefreshToken
+);
+secret_string!(
+    /// The opaque `Session` string Cognito hands out with a challenge.
+    ChallengeSession
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_never_contains_the_secret() {
+        let p = Password::new("hunter2-Sup3r!");
+        let shown = format!("{p:?} {:?}", RefreshToken::new("eyJ-refresh"));
+        assert!(!shown.contains("hunter2"));
+        assert!(!shown.contains("eyJ-refresh"));
+        assert_eq!(format!("{p:?}"), "Password([redacted])");
+        assert_eq!(p.secret(), "hunter2-Sup3r!");
+    }
+}

@@ -1,0 +1,326 @@
+//! The `ul-auth` binary end to end against moto.
+
+use std::os::unix::fs::PermissionsExt;
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde_json::Value;
+
+use crate::util::{
+    DISABLED, Home, IDENTITY_ID, INVITED, PASSWORD, PILOT, Pool, TEMP_PASSWORD, with,
+};
+
+/// Signs the pilot in through the CLI in a fresh home.
+async fn signed_in() -> (Pool, Home) {
+    let pool = Pool::create().await;
+    let home = Home::new();
+    home.run(
+        &["login", "--username", PILOT, "--password-stdin"],
+        &pool.env(),
+        Some(&format!("{PASSWORD}\n")),
+    )
+    .expect_code(0);
+    (pool, home)
+}
+
+/// An independent decode: split, base64url, JSON.
+fn payload_of(token: &str) -> Value {
+    let segment = token.split('.').nth(1).expect("payload segment");
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(segment).unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn login_prints_who_and_until_when_and_caches_a_private_session() {
+    let pool = Pool::create().await;
+    let home = Home::new();
+    let run = home.run(
+        &["login", "--output", "json"],
+        &with(
+            &pool.env(),
+            &[("UL_USERNAME", PILOT), ("UL_PASSWORD", PASSWORD)],
+        ),
+        None,
+    );
+    run.expect_code(0);
+    let out: Value = serde_json::from_str(&run.stdout()).unwrap();
+    assert_eq!(out["username"], PILOT);
+    assert_eq!(out["email"], PILOT);
+    assert_eq!(out["identityId"], IDENTITY_ID);
+    assert_eq!(out["companyId"], "company-42");
+    assert_eq!(out["teamId"], "team-7");
+    assert!(out["sub"].as_str().is_some_and(|s| !s.is_empty()));
+    assert!(out["expiresAt"].as_str().unwrap().ends_with('Z'));
+    let keys: Vec<&str> = out
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(keys.len(), 7, "no tokens in login output: {keys:?}");
+
+    let file = home.cache_file("default");
+    let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    let dir_mode = std::fs::metadata(home.cache_dir())
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o777;
+    assert_eq!(dir_mode, 0o700);
+    let cached: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    assert_eq!(cached["format"], "unleashlive-auth/session");
+    assert!(cached["refresh_token"].is_string());
+    assert!(!home.all_files_text().contains(PASSWORD));
+
+    let text = home.run(
+        &["login", "--username", PILOT, "--password-stdin"],
+        &pool.env(),
+        Some(PASSWORD),
+    );
+    text.expect_code(0);
+    assert!(
+        text.stdout().contains("Signed in as pilot@example.com"),
+        "{}",
+        text.stdout()
+    );
+    assert!(text.stdout().contains("valid until"), "{}", text.stdout());
+}
+
+#[tokio::test]
+async fn claims_equal_an_independent_decode_of_the_token() {
+    let (pool, home) = signed_in().await;
+    for kind in ["id", "access"] {
+        let token = home.run(&["token", "--kind", kind], &pool.env(), None);
+        token.expect_code(0);
+        let claims = home.run(&["claims", "--kind", kind], &pool.env(), None);
+        claims.expect_code(0);
+        let printed: Value = serde_json::from_str(&claims.stdout()).unwrap();
+        assert_eq!(printed, payload_of(token.stdout().trim_end()));
+    }
+    let id: Value =
+        serde_json::from_str(&home.run(&["claims"], &pool.env(), None).stdout()).unwrap();
+    assert_eq!(id["custom:teamId"], "team-7");
+    assert_eq!(id["token_use"], "id");
+}
+
+#[tokio::test]
+async fn token_and_header_print_exactly_one_line() {
+    let (pool, home) = signed_in().await;
+    let token = home.run(&["token"], &pool.env(), None);
+    token.expect_code(0);
+    let out = token.stdout();
+    assert_eq!(out.lines().count(), 1);
+    assert!(out.ends_with('\n'));
+    let id_token = out.trim_end();
+    assert_eq!(payload_of(id_token)["token_use"], "id");
+
+    let graphql = home.run(&["header", "graphql"], &pool.env(), None);
+    graphql.expect_code(0);
+    assert_eq!(graphql.stdout(), format!("authorization: {id_token}\n"));
+    let rest = home.run(&["header", "rest"], &pool.env(), None);
+    rest.expect_code(0);
+    assert_eq!(
+        rest.stdout(),
+        format!("x-amz-cognito-security-token: {id_token}\n")
+    );
+    assert!(rest.stderr().is_empty(), "{}", rest.stderr());
+}
+
+#[tokio::test]
+async fn wrong_password_is_exit_3_and_the_password_appears_nowhere() {
+    let pool = Pool::create().await;
+    let home = Home::new();
+    let secret = "Wr0ng-but-Secret-Passw0rd!";
+    let run = home.run(
+        &["-vv", "login", "--username", PILOT],
+        &with(&pool.env(), &[("UL_PASSWORD", secret)]),
+        None,
+    );
+    run.expect_code(3);
+    assert!(
+        run.stderr().contains("incorrect username or password"),
+        "{}",
+        run.stderr()
+    );
+    assert!(!run.stdout().contains(secret));
+    assert!(!run.stderr().contains(secret));
+    assert!(!home.all_files_text().contains(secret));
+    assert!(!home.cache_file("default").exists());
+}
+
+#[tokio::test]
+async fn unknown_user_disabled_user_and_wrong_client_are_exit_3_with_their_reason() {
+    let pool = Pool::create().await;
+    let home = Home::new();
+    let env = with(&pool.env(), &[("UL_PASSWORD", PASSWORD)]);
+    type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], &'a str);
+    let cases: [Case; 3] = [
+        (
+            &["login", "--username", "nobody@example.com"],
+            &[],
+            "no such user",
+        ),
+        (&["login", "--username", DISABLED], &[], "disabled"),
+        (
+            &["login", "--username", PILOT],
+            &[("UL_CLIENT_ID", "nosuchclient1")],
+            "unknown app client",
+        ),
+    ];
+    for (args, extra, says) in cases {
+        let run = home.run(args, &with(&env, extra), None);
+        run.expect_code(3);
+        assert!(run.stderr().contains(says), "{args:?}: {}", run.stderr());
+    }
+}
+
+#[tokio::test]
+async fn an_invited_user_is_told_about_the_new_password_challenge() {
+    let pool = Pool::create().await;
+    let home = Home::new();
+    let run = home.run(
+        &["login", "--username", INVITED],
+        &with(&pool.env(), &[("UL_PASSWORD", TEMP_PASSWORD)]),
+        None,
+    );
+    run.expect_code(3);
+    assert!(
+        run.stderr().contains("NEW_PASSWORD_REQUIRED"),
+        "{}",
+        run.stderr()
+    );
+    assert!(run.stderr().contains("new password"), "{}", run.stderr());
+}
+
+#[test]
+fn endpoint_down_is_exit_4_within_the_timeout() {
+    // A port nothing listens on: bind, read the port, close.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let home = Home::new();
+    let env = vec![
+        ("UL_REGION".to_owned(), "ap-southeast-2".to_owned()),
+        (
+            "UL_USER_POOL_ID".to_owned(),
+            "ap-southeast-2_Example".to_owned(),
+        ),
+        ("UL_CLIENT_ID".to_owned(), "client1".to_owned()),
+        (
+            "AWS_ENDPOINT_URL".to_owned(),
+            format!("http://127.0.0.1:{port}"),
+        ),
+        ("UL_USERNAME".to_owned(), PILOT.to_owned()),
+        ("UL_PASSWORD".to_owned(), PASSWORD.to_owned()),
+    ];
+    let started = Instant::now();
+    let run = home.run(&["login"], &env, None);
+    run.expect_code(4);
+    assert!(run.stderr().contains("cannot reach"), "{}", run.stderr());
+    // The documented bound on one call, retries included, plus process start-up slack.
+    assert!(started.elapsed() < Duration::from_secs(25 + 10));
+}
+
+#[tokio::test]
+async fn commands_without_a_session_say_not_signed_in() {
+    let pool = Pool::create().await;
+    let home = Home::new();
+    for args in [&["token"][..], &["header", "rest"], &["claims"]] {
+        let run = home.run(args, &pool.env(), None);
+        run.expect_code(3);
+        assert!(run.stderr().contains("not signed in"), "{}", run.stderr());
+        assert!(run.stdout().is_empty());
+    }
+}
+
+#[tokio::test]
+async fn a_cache_file_readable_by_others_is_refused_with_the_fix() {
+    let (pool, home) = signed_in().await;
+    let file = home.cache_file("default");
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let run = home.run(&["token"], &pool.env(), None);
+    run.expect_code(1);
+    assert!(run.stderr().contains("chmod 600"), "{}", run.stderr());
+    assert!(run.stdout().is_empty());
+    assert!(file.exists(), "never deleted");
+}
+
+#[tokio::test]
+async fn logout_removes_the_session() {
+    let (pool, home) = signed_in().await;
+    home.run(&["logout"], &pool.env(), None).expect_code(0);
+    assert!(!home.cache_file("default").exists());
+    home.run(&["token"], &pool.env(), None).expect_code(3);
+}
+
+#[tokio::test]
+async fn profiles_keep_separate_sessions_and_read_the_config_file() {
+    let pool = Pool::create().await;
+    let home = Home::new();
+    let config_dir = home.dir.path().join("config").join("unleashlive-auth");
+    std::fs::create_dir_all(&config_dir).unwrap();
+    std::fs::write(
+        config_dir.join("config.toml"),
+        format!(
+            "[staging]\nregion = \"ap-southeast-2\"\nuser_pool_id = \"{}\"\nclient_id = \"{}\"\n",
+            pool.pool_id, pool.client_id
+        ),
+    )
+    .unwrap();
+    let env = vec![
+        ("AWS_ENDPOINT_URL".to_owned(), crate::util::moto_url()),
+        ("UL_PASSWORD".to_owned(), PASSWORD.to_owned()),
+    ];
+    home.run(
+        &["--profile", "staging", "login", "--username", PILOT],
+        &env,
+        None,
+    )
+    .expect_code(0);
+    assert!(home.cache_file("staging").exists());
+    assert!(!home.cache_file("default").exists());
+    home.run(&["--profile", "staging", "token"], &env, None)
+        .expect_code(0);
+}
+
+#[test]
+fn invalid_settings_fail_early_naming_the_setting() {
+    let home = Home::new();
+    let env = vec![
+        ("UL_USER_POOL_ID".to_owned(), "us-east-1_abc".to_owned()),
+        ("UL_USERNAME".to_owned(), PILOT.to_owned()),
+        ("UL_PASSWORD".to_owned(), PASSWORD.to_owned()),
+    ];
+    let run = home.run(&["login"], &env, None);
+    run.expect_code(2);
+    assert!(run.stderr().contains("UL_USER_POOL_ID"), "{}", run.stderr());
+}
+
+#[test]
+fn help_explains_the_credentials_and_exit_codes() {
+    let home = Home::new();
+    let run = home.run(&["--help"], &[], None);
+    run.expect_code(0);
+    let help = run.stdout();
+    for needle in [
+        "UL_PASSWORD",
+        "--password-stdin",
+        "UL_USERNAME",
+        "Exit codes",
+        "cloud.unleashlive.com",
+    ] {
+        assert!(help.contains(needle), "--help lacks {needle}");
+    }
+}
+
+#[test]
+fn without_a_password_and_a_terminal_login_says_how_to_give_one() {
+    let home = Home::new();
+    let env = vec![("UL_USERNAME".to_owned(), PILOT.to_owned())];
+    let run = home.run(&["login"], &env, None);
+    run.expect_code(3);
+    assert!(run.stderr().contains("UL_PASSWORD"), "{}", run.stderr());
+}

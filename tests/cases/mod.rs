@@ -1,0 +1,2 @@
+mod cli_login;
+mod sign_in;

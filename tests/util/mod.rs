@@ -1,0 +1,287 @@
+//! Shared test fixtures: a fresh Unleash-Live-shaped user pool in the local moto server, and a
+//! way to run the `ul-auth` binary against it with an isolated home and cache.
+
+#![allow(dead_code)]
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use aws_sdk_cognitoidentityprovider as idp;
+use idp::config::{BehaviorVersion, Credentials, Region};
+use idp::types::{AttributeType, ExplicitAuthFlowsType, MessageActionType, SchemaAttributeType};
+use unleashlive_auth::{Config, Settings};
+
+pub const REGION: &str = "ap-southeast-2";
+pub const PASSWORD: &str = "Pilot-Passw0rd!";
+pub const TEMP_PASSWORD: &str = "Temp-Passw0rd!";
+pub const IDENTITY_ID: &str = "ap-southeast-2:11111111-2222-3333-4444-555555555555";
+pub const PILOT: &str = "pilot@example.com";
+pub const INVITED: &str = "invited@example.com";
+pub const DISABLED: &str = "disabled@example.com";
+
+/// The moto server `scripts/test` started.
+pub fn moto_url() -> String {
+    std::env::var("UL_TEST_MOTO_URL").unwrap_or_else(|_| {
+        panic!(
+            "UL_TEST_MOTO_URL is not set: run the tests with ./scripts/test, which starts the \
+             local AWS emulator (moto server) and sets it"
+        )
+    })
+}
+
+/// An admin client for moto (signed with dummy credentials, as moto expects).
+pub fn admin() -> idp::Client {
+    let conf = idp::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(REGION))
+        .endpoint_url(moto_url())
+        .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
+        .build();
+    idp::Client::from_conf(conf)
+}
+
+/// A fresh user pool: custom attributes, a public and a confidential app client, and users.
+#[derive(Debug, Clone)]
+pub struct Pool {
+    pub pool_id: String,
+    pub client_id: String,
+    pub secret_client_id: String,
+    pub secret_client_secret: String,
+}
+
+impl Pool {
+    pub async fn create() -> Pool {
+        let admin = admin();
+        let schema = ["identityId", "companyId", "teamId"].map(|name| {
+            SchemaAttributeType::builder()
+                .name(name)
+                .attribute_data_type(idp::types::AttributeDataType::String)
+                .mutable(true)
+                .build()
+        });
+        let pool = admin
+            .create_user_pool()
+            .pool_name("unleash-live-test")
+            .set_schema(Some(schema.to_vec()))
+            .send()
+            .await
+            .expect("create user pool");
+        let pool_id = pool.user_pool().and_then(|p| p.id()).unwrap().to_owned();
+        let flows = vec![
+            ExplicitAuthFlowsType::AllowUserPasswordAuth,
+            ExplicitAuthFlowsType::AllowUserSrpAuth,
+            ExplicitAuthFlowsType::AllowRefreshTokenAuth,
+        ];
+        // moto puts email into the ID token only for attributes the client may read.
+        let read: Vec<String> = [
+            "email",
+            "email_verified",
+            "custom:identityId",
+            "custom:companyId",
+            "custom:teamId",
+        ]
+        .map(String::from)
+        .to_vec();
+        let public = admin
+            .create_user_pool_client()
+            .user_pool_id(&pool_id)
+            .client_name("public")
+            .set_explicit_auth_flows(Some(flows.clone()))
+            .set_read_attributes(Some(read.clone()))
+            .send()
+            .await
+            .expect("create client");
+        let confidential = admin
+            .create_user_pool_client()
+            .user_pool_id(&pool_id)
+            .client_name("confidential")
+            .generate_secret(true)
+            .set_explicit_auth_flows(Some(flows))
+            .set_read_attributes(Some(read))
+            .send()
+            .await
+            .expect("create secret client");
+        let public = public.user_pool_client().unwrap();
+        let confidential = confidential.user_pool_client().unwrap();
+        let pool = Pool {
+            pool_id,
+            client_id: public.client_id().unwrap().to_owned(),
+            secret_client_id: confidential.client_id().unwrap().to_owned(),
+            secret_client_secret: confidential.client_secret().unwrap().to_owned(),
+        };
+        pool.add_user(PILOT, Some(PASSWORD)).await;
+        pool.add_user(INVITED, None).await;
+        pool.add_user(DISABLED, Some(PASSWORD)).await;
+        admin
+            .admin_disable_user()
+            .user_pool_id(&pool.pool_id)
+            .username(DISABLED)
+            .send()
+            .await
+            .expect("disable user");
+        pool
+    }
+
+    /// Creates a user with the Unleash Live custom attributes; `password` = permanent
+    /// password, `None` = the temporary password (NEW_PASSWORD_REQUIRED on first sign-in).
+    pub async fn add_user(&self, username: &str, password: Option<&str>) {
+        let admin = admin();
+        let attr = |n: &str, v: &str| AttributeType::builder().name(n).value(v).build().unwrap();
+        admin
+            .admin_create_user()
+            .user_pool_id(&self.pool_id)
+            .username(username)
+            .message_action(MessageActionType::Suppress)
+            .temporary_password(TEMP_PASSWORD)
+            .user_attributes(attr("email", username))
+            .user_attributes(attr("email_verified", "true"))
+            .user_attributes(attr("custom:identityId", IDENTITY_ID))
+            .user_attributes(attr("custom:companyId", "company-42"))
+            .user_attributes(attr("custom:teamId", "team-7"))
+            .send()
+            .await
+            .expect("create user");
+        if let Some(password) = password {
+            admin
+                .admin_set_user_password()
+                .user_pool_id(&self.pool_id)
+                .username(username)
+                .password(password)
+                .permanent(true)
+                .send()
+                .await
+                .expect("set password");
+        }
+    }
+
+    /// Library settings for this pool.
+    pub fn settings(&self) -> Settings {
+        let mut s = Settings::default();
+        s.region = Some(REGION.into());
+        s.user_pool_id = Some(self.pool_id.clone());
+        s.client_id = Some(self.client_id.clone());
+        s.endpoint_url = Some(moto_url());
+        s
+    }
+
+    pub fn config(&self) -> Config {
+        self.settings().resolve().expect("valid test config")
+    }
+
+    /// Environment for the CLI pointed at this pool.
+    pub fn env(&self) -> Vec<(String, String)> {
+        vec![
+            ("UL_REGION".into(), REGION.into()),
+            ("UL_USER_POOL_ID".into(), self.pool_id.clone()),
+            ("UL_CLIENT_ID".into(), self.client_id.clone()),
+            ("AWS_ENDPOINT_URL".into(), moto_url()),
+        ]
+    }
+}
+
+/// A private home for one CLI run: its own HOME, config and cache directories.
+pub struct Home {
+    pub dir: tempfile::TempDir,
+}
+
+impl Home {
+    pub fn new() -> Home {
+        Home {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    pub fn cache_dir(&self) -> PathBuf {
+        self.dir.path().join("cache")
+    }
+
+    pub fn cache_file(&self, profile: &str) -> PathBuf {
+        self.cache_dir().join(format!("{profile}.json"))
+    }
+
+    /// `ul-auth ARGS` with only the given environment (plus PATH and this home).
+    pub fn run(&self, args: &[&str], env: &[(String, String)], stdin: Option<&str>) -> Run {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ul-auth"));
+        cmd.args(args)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.dir.path())
+            .env("XDG_CONFIG_HOME", self.dir.path().join("config"))
+            .env("UL_CACHE_DIR", self.cache_dir())
+            .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .stdin(if stdin.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().expect("spawn ul-auth");
+        if let Some(input) = stdin {
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(input.as_bytes())
+                .unwrap();
+        }
+        Run(child.wait_with_output().expect("wait for ul-auth"))
+    }
+
+    /// Every file under this home, as text (to scan for leaked secrets).
+    pub fn all_files_text(&self) -> String {
+        fn walk(dir: &Path, out: &mut String) {
+            let Ok(entries) = std::fs::read_dir(dir) else {
+                return;
+            };
+            for entry in entries.flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    walk(&path, out);
+                } else if let Ok(bytes) = std::fs::read(&path) {
+                    out.push_str(&String::from_utf8_lossy(&bytes));
+                }
+            }
+        }
+        let mut out = String::new();
+        walk(self.dir.path(), &mut out);
+        out
+    }
+}
+
+/// The result of one CLI run.
+pub struct Run(pub Output);
+
+impl Run {
+    pub fn code(&self) -> i32 {
+        self.0.status.code().expect("exit code")
+    }
+    pub fn stdout(&self) -> String {
+        String::from_utf8_lossy(&self.0.stdout).into_owned()
+    }
+    pub fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.0.stderr).into_owned()
+    }
+    /// Panics with both streams when the exit code is not `want`.
+    pub fn expect_code(&self, want: i32) -> &Self {
+        assert_eq!(
+            self.code(),
+            want,
+            "exit code\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout(),
+            self.stderr()
+        );
+        self
+    }
+}
+
+pub fn with(env: &[(String, String)], extra: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut all = env.to_vec();
+    all.extend(
+        extra
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+    );
+    all
+}
