@@ -6,8 +6,9 @@
 
 use std::path::PathBuf;
 
-/// Everything that can go wrong in this library.
-#[derive(Debug, thiserror::Error)]
+/// Everything that can go wrong in this library. `Clone`, so one failed refresh can be
+/// reported to every caller that waited for it.
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// A configuration value is missing or malformed.
@@ -70,6 +71,25 @@ pub enum Error {
         /// The challenge name, e.g. `NEW_PASSWORD_REQUIRED`.
         challenge: String,
     },
+
+    /// The MFA or verification code is wrong.
+    #[error("the code is wrong; sign in again and enter the current code")]
+    CodeMismatch,
+
+    /// The MFA or verification code has expired.
+    #[error("the code has expired; sign in again to get a new one")]
+    CodeExpired,
+
+    /// The new password does not meet the pool's password policy.
+    #[error("the new password was refused: {message}")]
+    InvalidPassword {
+        /// Cognito's message (the policy it failed).
+        message: String,
+    },
+
+    /// The answer given does not fit the challenge asked.
+    #[error("{0}")]
+    InvalidAnswer(String),
 
     /// No cached session for this profile.
     #[error("not signed in (profile {profile}); run `ul-auth login`")]
@@ -175,6 +195,10 @@ impl Error {
             | Error::InvalidToken { .. }
             | Error::FlowNotEnabled { .. }
             | Error::UnknownClient { .. }
+            | Error::CodeMismatch
+            | Error::CodeExpired
+            | Error::InvalidPassword { .. }
+            | Error::InvalidAnswer(_)
             | Error::Srp(_) => ErrorClass::Authentication,
             Error::Throttled { .. }
             | Error::Unreachable { .. }

@@ -38,15 +38,20 @@ pub mod clock;
 pub mod cognito;
 pub mod config;
 pub mod error;
+pub mod manager;
 pub mod secret;
 pub mod session;
 pub mod store;
 pub mod token;
 
 pub use auth::ApiKind;
-pub use cognito::{Challenge, ChallengeKind, CognitoClient, SignIn};
+pub use cognito::{Challenge, ChallengeKind, CognitoClient, CognitoRenewer, SignIn};
 pub use config::{Config, ConfigFile, Settings};
 pub use error::{Error, ErrorClass, Result};
+pub use manager::SessionManager;
+
+/// Valid Cognito sessions for one profile, refreshed before they expire.
+pub type CognitoSessions = SessionManager<CognitoRenewer>;
 pub use secret::{AccessToken, ClientSecret, IdToken, Password, RefreshToken};
 pub use session::Session;
 pub use store::SessionStore;

@@ -9,10 +9,14 @@ use tracing_subscriber::EnvFilter;
 use unleashlive_auth::{Error, ErrorClass};
 
 /// Exit codes, as documented in `--help` and the README.
-mod exit {
+pub mod exit {
+    /// Anything else.
     pub const OTHER: u8 = 1;
+    /// Bad flags or settings.
     pub const USAGE: u8 = 2;
+    /// Authentication: credentials, session, challenge.
     pub const AUTH: u8 = 3;
+    /// Service or network.
     pub const SERVICE: u8 = 4;
 }
 
@@ -20,7 +24,7 @@ fn main() -> ExitCode {
     let cli = cli::args::Cli::parse();
     init_logging(cli.global.verbose);
     match cli::run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(err) => {
             let code = exit_code(&err);
             eprintln!("ul-auth: {}", render(&err));

@@ -61,6 +61,10 @@ secret_string!(
     RefreshToken
 );
 secret_string!(
+    /// A TOTP (authenticator app) shared secret, base32.
+    TotpSecret
+);
+secret_string!(
     /// The opaque `Session` string Cognito hands out with a challenge.
     ChallengeSession
 );

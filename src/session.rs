@@ -16,6 +16,7 @@ pub struct Session {
     refresh_token: Option<RefreshToken>,
     claims: IdClaims,
     expires_at: SystemTime,
+    legacy_refresh: bool,
 }
 
 impl Session {
@@ -50,7 +51,19 @@ impl Session {
             refresh_token,
             claims,
             expires_at,
+            legacy_refresh: false,
         })
+    }
+
+    /// Whether refreshes of this session go through REFRESH_TOKEN_AUTH because the endpoint
+    /// does not implement GetTokensFromRefreshToken (remembered per profile).
+    pub fn uses_legacy_refresh(&self) -> bool {
+        self.legacy_refresh
+    }
+
+    /// Marks the session as refreshed through REFRESH_TOKEN_AUTH from now on.
+    pub fn set_legacy_refresh(&mut self, legacy: bool) {
+        self.legacy_refresh = legacy;
     }
 
     /// The ID token (for Unleash Live's GraphQL and REST APIs).
@@ -93,5 +106,43 @@ impl Session {
     /// Whether the tokens are expired at `now`.
     pub fn is_expired(&self, now: SystemTime) -> bool {
         self.time_left(now).is_zero()
+    }
+}
+
+/// What the cache keeps of a Cognito session: the tokens (claims are decoded again on load).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Record {
+    id_token: String,
+    access_token: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    refresh_token: Option<String>,
+    /// The endpoint lacks GetTokensFromRefreshToken: refresh with REFRESH_TOKEN_AUTH.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    legacy_refresh: bool,
+}
+
+impl crate::store::Persist for Session {
+    const PROVIDER: &'static str = "unleash-live";
+
+    fn to_record(&self) -> serde_json::Value {
+        let record = Record {
+            id_token: self.id_token.secret().to_owned(),
+            access_token: self.access_token.secret().to_owned(),
+            refresh_token: self.refresh_token.as_ref().map(|t| t.secret().to_owned()),
+            legacy_refresh: self.legacy_refresh,
+        };
+        serde_json::to_value(record).unwrap_or_default()
+    }
+
+    fn from_record(record: serde_json::Value) -> Result<Self> {
+        let r: Record = serde_json::from_value(record)
+            .map_err(|e| Error::invalid_token(format!("not a Cognito session record: {e}")))?;
+        let mut session = Session::from_tokens(
+            IdToken::new(r.id_token),
+            AccessToken::new(r.access_token),
+            r.refresh_token.map(RefreshToken::new),
+        )?;
+        session.legacy_refresh = r.legacy_refresh;
+        Ok(session)
     }
 }

@@ -1,9 +1,11 @@
-//! The on-disk session cache: one JSON file per profile under the cache directory.
+//! The on-disk session cache: one JSON file per profile under the cache directory, for any
+//! kind of credential ([`Persist`]).
 //!
 //! The directory is created 0700 and each file 0600. Writes go to a temporary file in the same
 //! directory, are flushed to disk, then renamed over the old file, so a crash leaves either the
-//! old or the new session. The password is never stored. A cache file that others can read, or
-//! that is not ours, is reported, never silently replaced or deleted.
+//! old or the new session. A per-profile lock file serialises refreshes across processes. A
+//! cache file that others can read, or that is not ours, is reported, never silently replaced
+//! or deleted.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{ErrorKind, Write};
@@ -11,31 +13,49 @@ use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsE
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use crate::config::validate_profile;
 use crate::error::{Error, Result};
-use crate::secret::{AccessToken, IdToken, RefreshToken};
-use crate::session::Session;
 
 const FORMAT: &str = "unleashlive-auth/session";
 const VERSION: u32 = 1;
 
-/// What one cache file holds. Secrets are read out of their types explicitly, here only.
+/// A credential the store can keep. Implementations write their secrets into the record
+/// explicitly (the secret types themselves have no `Serialize`).
+pub trait Persist: Sized {
+    /// The provider name written into the file (e.g. `unleash-live`).
+    const PROVIDER: &'static str;
+
+    /// The credential as a JSON object. Secrets leave their types here, deliberately.
+    fn to_record(&self) -> Value;
+
+    /// Rebuilds the credential from [`Persist::to_record`]'s output.
+    ///
+    /// # Errors
+    /// Any error; the store reports it as an unusable cache file.
+    fn from_record(record: Value) -> Result<Self>;
+}
+
+/// The envelope around every provider's record.
 #[derive(Serialize, Deserialize)]
 struct CacheFile {
     format: String,
     version: u32,
     provider: String,
-    id_token: String,
-    access_token: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    refresh_token: Option<String>,
+    data: Value,
 }
 
 /// The session cache of one directory.
 #[derive(Debug, Clone)]
 pub struct SessionStore {
     dir: PathBuf,
+}
+
+/// An exclusive, cross-process lock on one profile's cache entry; released on drop.
+#[derive(Debug)]
+pub struct ProfileLock {
+    _file: File,
 }
 
 impl SessionStore {
@@ -58,12 +78,12 @@ impl SessionStore {
         Ok(self.dir.join(format!("{profile}.json")))
     }
 
-    /// The cached session of a profile, `None` when there is none.
+    /// The cached credential of a profile, `None` when there is none.
     ///
     /// # Errors
-    /// [`Error::Cache`] when the file is readable by others, unreadable, or not a session
-    /// cache of this program (the file is left as it is).
-    pub fn load(&self, profile: &str) -> Result<Option<Session>> {
+    /// [`Error::Cache`] when the file is readable by others, unreadable, holds another
+    /// provider's credential, or is not a cache file of this program (it is left as it is).
+    pub fn load<C: Persist>(&self, profile: &str) -> Result<Option<C>> {
         let path = self.path(profile)?;
         let file = match File::open(&path) {
             Ok(f) => f,
@@ -77,46 +97,63 @@ impl SessionStore {
             return Err(Error::cache(
                 &path,
                 format!(
-                    "is readable by other users (mode {:o}); it holds tokens. Fix it with `chmod 600 {}` \
-                     (or delete it and sign in again)",
+                    "is readable by other users (mode {:o}); it holds tokens. Fix it with \
+                     `chmod 600 {}` (or delete it and sign in again)",
                     meta.mode() & 0o777,
                     path.display()
                 ),
             ));
         }
-        let cached: CacheFile = serde_json::from_reader(std::io::BufReader::new(file))
-            .map_err(|e| Error::cache(&path, format!("not a session cache file ({e}); it was left untouched: move it away and sign in again")))?;
+        let bytes = zeroize::Zeroizing::new({
+            let mut buf = Vec::new();
+            std::io::Read::read_to_end(&mut &file, &mut buf)
+                .map_err(|e| Error::cache(&path, format!("cannot read: {e}")))?;
+            buf
+        });
+        let cached: CacheFile = serde_json::from_slice(&bytes).map_err(|e| {
+            Error::cache(
+                &path,
+                format!(
+                    "is not a session cache file ({e}); it was left untouched: move it away and \
+                     sign in again"
+                ),
+            )
+        })?;
         if cached.format != FORMAT || cached.version != VERSION {
             return Err(Error::cache(
                 &path,
                 format!(
-                    "written in an unknown format ({:?} version {}); it was left untouched",
+                    "is written in an unknown format ({:?} version {}); it was left untouched",
                     cached.format, cached.version
                 ),
             ));
         }
-        let session = Session::from_tokens(
-            IdToken::new(cached.id_token),
-            AccessToken::new(cached.access_token),
-            cached.refresh_token.map(RefreshToken::new),
-        )
-        .map_err(|e| Error::cache(&path, format!("holds an unusable session: {e}")))?;
-        Ok(Some(session))
+        if cached.provider != C::PROVIDER {
+            return Err(Error::cache(
+                &path,
+                format!(
+                    "holds a {} credential, not {}; use another profile or `ul-auth logout`",
+                    cached.provider,
+                    C::PROVIDER
+                ),
+            ));
+        }
+        C::from_record(cached.data)
+            .map(Some)
+            .map_err(|e| Error::cache(&path, format!("holds an unusable session: {e}")))
     }
 
-    /// Saves a profile's session atomically (temp file + fsync + rename).
+    /// Saves a profile's credential atomically (temp file + fsync + rename).
     ///
     /// # Errors
     /// [`Error::Cache`] when the directory or file cannot be written; the old file stays.
-    pub fn save(&self, profile: &str, session: &Session) -> Result<PathBuf> {
+    pub fn save<C: Persist>(&self, profile: &str, credential: &C) -> Result<PathBuf> {
         let path = self.path(profile)?;
         let cached = CacheFile {
             format: FORMAT.into(),
             version: VERSION,
-            provider: "unleash-live".into(),
-            id_token: session.id_token().secret().to_owned(),
-            access_token: session.access_token().secret().to_owned(),
-            refresh_token: session.refresh_token().map(|t| t.secret().to_owned()),
+            provider: C::PROVIDER.into(),
+            data: credential.to_record(),
         };
         let bytes = zeroize::Zeroizing::new(
             serde_json::to_vec_pretty(&cached).map_err(|e| Error::cache(&path, e))?,
@@ -127,7 +164,7 @@ impl SessionStore {
         Ok(path)
     }
 
-    /// Removes a profile's session; `false` when there was none.
+    /// Removes a profile's credential; `false` when there was none.
     ///
     /// # Errors
     /// [`Error::Cache`] when the file exists but cannot be removed.
@@ -140,15 +177,34 @@ impl SessionStore {
         }
     }
 
+    /// Takes the profile's cross-process lock, waiting for another holder to finish.
+    /// Blocking: call it from a blocking context (`spawn_blocking`) in async code.
+    ///
+    /// # Errors
+    /// [`Error::Cache`] when the lock file cannot be created or locked.
+    pub fn lock(&self, profile: &str) -> Result<ProfileLock> {
+        validate_profile(profile)?;
+        self.ensure_dir()?;
+        let path = self.dir.join(format!(".{profile}.lock"));
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .open(&path)
+            .map_err(|e| Error::cache(&path, format!("cannot open the lock file: {e}")))?;
+        file.lock()
+            .map_err(|e| Error::cache(&path, format!("cannot lock: {e}")))?;
+        Ok(ProfileLock { _file: file })
+    }
+
     fn ensure_dir(&self) -> Result<()> {
-        match fs::DirBuilder::new()
+        fs::DirBuilder::new()
             .recursive(true)
             .mode(0o700)
             .create(&self.dir)
-        {
-            Ok(()) => {}
-            Err(e) => return Err(Error::cache(&self.dir, format!("cannot create: {e}"))),
-        }
+            .map_err(|e| Error::cache(&self.dir, format!("cannot create: {e}")))?;
         let meta = fs::metadata(&self.dir).map_err(|e| Error::cache(&self.dir, e))?;
         if meta.permissions().mode() & 0o077 != 0 {
             // A directory we did not create with loose permissions: tighten it, as ssh does

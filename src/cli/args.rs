@@ -166,6 +166,8 @@ pub enum Command {
     /// The password comes from UL_PASSWORD, standard input (--password-stdin) or a hidden
     /// prompt, and is never stored. Prints who signed in and until when.
     Login(LoginArgs),
+    /// Show who is signed in on this profile and until when (exit 3 when nobody is).
+    Status,
     /// Print the cached token's claims as JSON (names exactly as in the token).
     Claims {
         /// Which token.
@@ -184,8 +186,26 @@ pub enum Command {
         #[arg(value_enum)]
         api: HeaderApi,
     },
-    /// Remove the cached session of the profile.
-    Logout,
+    /// Get new ID and access tokens with the cached refresh token.
+    Refresh,
+    /// Run CMD with UL_ID_TOKEN and UL_ACCESS_TOKEN set (refreshed first if needed); exits
+    /// with CMD's exit code. The tokens are never printed.
+    Exec {
+        /// The command and its arguments, after `--`.
+        #[arg(
+            trailing_var_arg = true,
+            allow_hyphen_values = true,
+            required = true,
+            value_name = "CMD"
+        )]
+        command: Vec<std::ffi::OsString>,
+    },
+    /// Remove the cached session of the profile; --global also signs out everywhere.
+    Logout {
+        /// Also revoke every refresh token of the user on every device (GlobalSignOut).
+        #[arg(long)]
+        global: bool,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -196,4 +216,39 @@ pub struct LoginArgs {
     /// Read the password from the first line of standard input.
     #[arg(long)]
     pub password_stdin: bool,
+    /// How the password is proven: srp never sends it (like the official samples);
+    /// password sends it to Cognito over TLS (USER_PASSWORD_AUTH).
+    #[arg(long, value_enum, env = "UL_AUTH_FLOW", default_value_t = Flow::Srp)]
+    pub flow: Flow,
+    /// First sign-in of an invited user: read the new password from standard input
+    /// (the line after the password when --password-stdin is also given).
+    #[arg(long)]
+    pub new_password_stdin: bool,
+    /// Attribute the pool requires with a new password, NAME=VALUE (repeatable).
+    #[arg(long = "attribute", value_name = "NAME=VALUE")]
+    pub attributes: Vec<String>,
+    /// MFA code (authenticator app, SMS or e-mail) for accounts with MFA.
+    #[arg(long, env = "UL_MFA_CODE", hide_env_values = true)]
+    pub mfa_code: Option<String>,
+    /// MFA method to use when the account has several.
+    #[arg(long, value_enum, env = "UL_MFA_METHOD")]
+    pub mfa_method: Option<MfaChoice>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Flow {
+    /// USER_SRP_AUTH (default): the password never leaves this machine.
+    Srp,
+    /// USER_PASSWORD_AUTH: the password goes to Cognito over TLS.
+    Password,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MfaChoice {
+    /// Authenticator app (TOTP).
+    Totp,
+    /// Code by SMS.
+    Sms,
+    /// Code by e-mail.
+    Email,
 }

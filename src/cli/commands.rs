@@ -1,6 +1,8 @@
-//! What each subcommand does.
+//! What each subcommand does (login lives in `login.rs`).
 
+use std::ffi::OsString;
 use std::io::Write;
+use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
@@ -8,50 +10,55 @@ use serde_json::json;
 use unleashlive_auth::clock::{self, Clock, SystemClock};
 use unleashlive_auth::config::{self, ConfigFile, Settings};
 use unleashlive_auth::token::unverified::decode_payload_unverified;
-use unleashlive_auth::{ApiKind, CognitoClient, Config, Error, Session, SessionStore, SignIn};
+use unleashlive_auth::{
+    ApiKind, CognitoRenewer, CognitoSessions, Config, Error, Session, SessionStore,
+};
 
-use super::args::{Cli, Command, HeaderApi, LoginArgs, Output, TokenKind};
-use super::prompt;
+use super::args::{Cli, Command, HeaderApi, Output, TokenKind};
 
-struct Ctx {
-    profile: String,
-    settings: Settings,
-    output: Output,
+pub struct Ctx {
+    pub profile: String,
+    pub settings: Settings,
+    pub output: Output,
 }
 
 impl Ctx {
-    fn config(&self) -> Result<Config> {
+    pub fn config(&self) -> Result<Config> {
         Ok(self.settings.clone().resolve()?)
     }
 
-    fn store(&self) -> Result<SessionStore> {
+    pub fn store(&self) -> Result<SessionStore> {
         Ok(SessionStore::new(config::cache_dir(&self.settings)?))
     }
 
-    /// The cached session, usable now.
-    fn session(&self) -> Result<Session> {
-        let store = self.store()?;
-        let Some(session) = store.load(&self.profile)? else {
-            return Err(Error::NotSignedIn {
-                profile: self.profile.clone(),
-            }
-            .into());
-        };
-        if session.is_expired(SystemClock.now()) {
-            return Err(Error::SignInAgain {
-                reason: format!(
-                    "the session of profile {} expired at {}; run `ul-auth login`",
-                    self.profile,
-                    clock::rfc3339(session.expires_at())
-                ),
-            }
-            .into());
-        }
-        Ok(session)
+    pub fn manager(&self) -> Result<CognitoSessions> {
+        Ok(CognitoSessions::new(
+            self.store()?,
+            self.profile.clone(),
+            CognitoRenewer::new(self.config()?),
+        ))
+    }
+
+    /// A session valid for a while, refreshed first when it is about to expire. With a
+    /// fresh cached session this reads one file and touches no network.
+    pub fn session(&self) -> Result<Session> {
+        let manager = self.manager()?;
+        runtime()?
+            .block_on(manager.current())
+            .map_err(|e| with_login_hint(e, &self.profile).into())
     }
 }
 
-pub fn run(cli: Cli) -> Result<()> {
+fn with_login_hint(e: Error, profile: &str) -> Error {
+    match e {
+        Error::SignInAgain { reason } => Error::SignInAgain {
+            reason: format!("{reason}; run `ul-auth --profile {profile} login`"),
+        },
+        other => other,
+    }
+}
+
+pub fn run(cli: Cli) -> Result<ExitCode> {
     config::validate_profile(&cli.global.profile)?;
     let file_path = cli.global.config.clone().or_else(ConfigFile::default_path);
     let file = match &file_path {
@@ -67,95 +74,32 @@ pub fn run(cli: Cli) -> Result<()> {
         profile: cli.global.profile,
         output: cli.global.output,
     };
+    let ok = |r: Result<()>| r.map(|()| ExitCode::SUCCESS);
     match cli.command {
-        Command::Login(args) => login(&ctx, args),
-        Command::Claims { kind } => claims(&ctx, kind),
-        Command::Token { kind } => token(&ctx, kind),
-        Command::Header { api } => header(&ctx, api),
-        Command::Logout => logout(&ctx),
+        Command::Login(args) => ok(super::login::login(&ctx, args)),
+        Command::Status => status(&ctx),
+        Command::Claims { kind } => ok(claims(&ctx, kind)),
+        Command::Token { kind } => ok(token(&ctx, kind)),
+        Command::Header { api } => ok(header(&ctx, api)),
+        Command::Refresh => ok(refresh(&ctx)),
+        Command::Exec { command } => exec(&ctx, command),
+        Command::Logout { global } => ok(logout(&ctx, global)),
     }
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime> {
+pub fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("starting the async runtime")
 }
 
-fn login(ctx: &Ctx, args: LoginArgs) -> Result<()> {
-    let config = ctx.config()?;
-    let store = ctx.store()?;
-    let username = prompt::username(args.username)?;
-    let password = prompt::password(args.password_stdin)?;
-    let outcome = runtime()?.block_on(async {
-        let cognito = CognitoClient::new(config).await;
-        cognito.sign_in_with_password(&username, &password).await
-    })?;
-    drop(password);
-    let session = match outcome {
-        SignIn::Done(session) => session,
-        SignIn::Challenge(challenge) => {
-            return Err(Error::ChallengeRequired {
-                challenge: challenge.kind().as_str().to_owned(),
-            })
-            .context(challenge_hint(challenge.kind().as_str()));
-        }
-    };
-    let path = store.save(&ctx.profile, &session)?;
-    tracing::debug!(path = %path.display(), "session cached");
-    let c = session.claims();
-    match ctx.output {
-        Output::Json => println!(
-            "{}",
-            json!({
-                "username": session.username(),
-                "sub": c.sub,
-                "email": c.email,
-                "identityId": c.identity_id,
-                "companyId": c.company_id,
-                "teamId": c.team_id,
-                "expiresAt": clock::rfc3339(session.expires_at()),
-            })
-        ),
-        Output::Text => {
-            let left = session.time_left(SystemClock.now());
-            println!(
-                "Signed in as {} (team {}, company {})",
-                c.email.as_deref().unwrap_or(session.username()),
-                c.team_id.as_deref().unwrap_or("-"),
-                c.company_id.as_deref().unwrap_or("-"),
-            );
-            println!(
-                "Session valid until {} ({}); profile {}",
-                clock::rfc3339(session.expires_at()),
-                human_duration(left),
-                ctx.profile
-            );
-        }
-    }
-    Ok(())
-}
-
-fn challenge_hint(name: &str) -> String {
-    let what = match name {
-        "NEW_PASSWORD_REQUIRED" => {
-            "this account must choose a new password (first sign-in of an invited user)"
-        }
-        "SOFTWARE_TOKEN_MFA" => "this account needs a code from its authenticator app",
-        "SMS_MFA" => "this account needs a code sent by SMS",
-        "EMAIL_OTP" => "this account needs a code sent by e-mail",
-        "MFA_SETUP" => "this account must set up multi-factor authentication first",
-        "SELECT_MFA_TYPE" => "this account must choose an MFA method",
-        _ => "Cognito asks for an extra step",
-    };
-    format!("sign-in not finished: {what}")
-}
-
-fn human_duration(d: Duration) -> String {
+pub fn human_duration(d: Duration) -> String {
     let mins = d.as_secs() / 60;
     if mins >= 120 {
         format!("{} h {} min left", mins / 60, mins % 60)
+    } else if d.as_secs() < 60 {
+        format!("{} s left", d.as_secs())
     } else {
         format!("{mins} min left")
     }
@@ -166,6 +110,65 @@ fn pick(session: &Session, kind: TokenKind) -> &str {
         TokenKind::Id => session.id_token().secret(),
         TokenKind::Access => session.access_token().secret(),
     }
+}
+
+fn status(ctx: &Ctx) -> Result<ExitCode> {
+    let session = ctx.store()?.load::<Session>(&ctx.profile)?;
+    let now = SystemClock.now();
+    let Some(session) = session else {
+        match ctx.output {
+            Output::Json => println!("{}", json!({ "profile": ctx.profile, "signedIn": false })),
+            Output::Text => println!(
+                "Not signed in (profile {}); run `ul-auth login`",
+                ctx.profile
+            ),
+        }
+        return Ok(ExitCode::from(crate::exit::AUTH));
+    };
+    let c = session.claims();
+    let left = session.time_left(now);
+    match ctx.output {
+        Output::Json => println!(
+            "{}",
+            json!({
+                "profile": ctx.profile,
+                "signedIn": true,
+                "username": session.username(),
+                "sub": c.sub,
+                "email": c.email,
+                "identityId": c.identity_id,
+                "companyId": c.company_id,
+                "teamId": c.team_id,
+                "expiresAt": clock::rfc3339(session.expires_at()),
+                "secondsLeft": left.as_secs(),
+                "refreshable": session.refresh_token().is_some(),
+            })
+        ),
+        Output::Text => {
+            let dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
+            println!("Profile:   {}", ctx.profile);
+            println!(
+                "User:      {} (sub {})",
+                c.email.as_deref().unwrap_or(session.username()),
+                c.sub
+            );
+            println!("Identity:  {}", dash(&c.identity_id));
+            println!("Company:   {}", dash(&c.company_id));
+            println!("Team:      {}", dash(&c.team_id));
+            let expiry = clock::rfc3339(session.expires_at());
+            if left.is_zero() {
+                let next = if session.refresh_token().is_some() {
+                    "refreshed on next use"
+                } else {
+                    "sign in again"
+                };
+                println!("Expires:   expired at {expiry} ({next})");
+            } else {
+                println!("Expires:   {expiry} ({})", human_duration(left));
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn claims(ctx: &Ctx, kind: TokenKind) -> Result<()> {
@@ -190,17 +193,86 @@ fn header(ctx: &Ctx, api: HeaderApi) -> Result<()> {
     write_stdout(&format!("{name}: {value}"))
 }
 
-fn logout(ctx: &Ctx) -> Result<()> {
-    let removed = ctx.store()?.remove(&ctx.profile)?;
-    if removed {
-        eprintln!(
-            "Signed out: removed the cached session of profile {}",
-            ctx.profile
-        );
+fn refresh(ctx: &Ctx) -> Result<()> {
+    let manager = ctx.manager()?;
+    let renewed = runtime()?
+        .block_on(manager.renew_now())
+        .map_err(|e| with_login_hint(e, &ctx.profile))?;
+    match ctx.output {
+        Output::Json => println!(
+            "{}",
+            json!({ "expiresAt": clock::rfc3339(renewed.expires_at()) })
+        ),
+        Output::Text => eprintln!(
+            "Refreshed: valid until {} ({})",
+            clock::rfc3339(renewed.expires_at()),
+            human_duration(renewed.time_left(SystemClock.now()))
+        ),
+    }
+    Ok(())
+}
+
+/// Runs CMD with the tokens in its environment and returns its exit status as ours.
+fn exec(ctx: &Ctx, command: Vec<OsString>) -> Result<ExitCode> {
+    let session = ctx.session()?;
+    let (program, args) = command
+        .split_first()
+        .context("no command given: ul-auth exec -- CMD [ARGS...]")?;
+    let status = std::process::Command::new(program)
+        .args(args)
+        .env("UL_ID_TOKEN", session.id_token().secret())
+        .env("UL_ACCESS_TOKEN", session.access_token().secret())
+        .status();
+    let status = match status {
+        Ok(status) => status,
+        Err(e) => {
+            eprintln!("ul-auth: cannot run {}: {e}", program.to_string_lossy());
+            // What shells answer for a command that cannot be found or run.
+            let code = if e.kind() == std::io::ErrorKind::NotFound {
+                127
+            } else {
+                126
+            };
+            return Ok(ExitCode::from(code));
+        }
+    };
+    if let Some(code) = status.code() {
+        return Ok(ExitCode::from(u8::try_from(code & 0xff).unwrap_or(1)));
+    }
+    // Killed by a signal: report it as shells do, 128 + signal number.
+    let signal = std::os::unix::process::ExitStatusExt::signal(&status).unwrap_or(0);
+    Ok(ExitCode::from(u8::try_from(128 + signal).unwrap_or(1)))
+}
+
+fn logout(ctx: &Ctx, global: bool) -> Result<()> {
+    let store = ctx.store()?;
+    let mut failure = None;
+    if global {
+        match ctx.manager().and_then(|m| {
+            runtime()?.block_on(async {
+                // GlobalSignOut needs a live access token: refresh first if needed.
+                let session = m.current().await?;
+                m.renewer().client().await.global_sign_out(&session).await
+            })?;
+            Ok(())
+        }) {
+            Ok(()) => {
+                eprintln!("Signed out everywhere: every refresh token of this user is revoked")
+            }
+            Err(e) => failure = Some(e),
+        }
+    }
+    // The local session goes even when the global sign-out failed: the user asked to be
+    // signed out here.
+    if store.remove(&ctx.profile)? {
+        eprintln!("Removed the cached session of profile {}", ctx.profile);
     } else {
         eprintln!("No cached session for profile {}", ctx.profile);
     }
-    Ok(())
+    match failure {
+        Some(e) => Err(e.context("the global sign-out failed (the local session was removed)")),
+        None => Ok(()),
+    }
 }
 
 /// One line on stdout. A closed pipe (`| head`) is not an error.

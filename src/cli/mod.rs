@@ -2,6 +2,7 @@
 
 pub mod args;
 mod commands;
+mod login;
 mod prompt;
 
 pub use commands::run;

@@ -1,6 +1,6 @@
-//! Reading credentials from flags, the environment, stdin or a terminal.
+//! Reading credentials and answers from flags, the environment, stdin or a terminal.
 
-use std::io::{BufRead, IsTerminal};
+use std::io::{BufRead, IsTerminal, Write};
 
 use anyhow::{Context, Result, bail};
 use unleashlive_auth::{Error, Password};
@@ -10,46 +10,51 @@ pub fn interactive() -> bool {
     std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
 }
 
+fn not_given(message: impl Into<String>) -> anyhow::Error {
+    Error::NotAuthorized {
+        message: message.into(),
+    }
+    .into()
+}
+
+/// Lines of standard input, read one at a time as flags ask for them.
+#[derive(Default)]
+pub struct Stdin;
+
+impl Stdin {
+    /// The next line as a secret (trailing newline removed; empty is refused).
+    pub fn secret_line(&mut self, what: &str) -> Result<Password> {
+        let mut line = zeroize::Zeroizing::new(String::new());
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .with_context(|| format!("reading {what} from standard input"))?;
+        let trimmed = line.trim_end_matches(['\n', '\r']);
+        if trimmed.is_empty() {
+            return Err(not_given(format!("standard input held no line for {what}")));
+        }
+        Ok(Password::new(trimmed))
+    }
+}
+
 pub fn username(given: Option<String>) -> Result<String> {
     if let Some(u) = given.filter(|u| !u.trim().is_empty()) {
         return Ok(u.trim().to_owned());
     }
     if !interactive() {
-        return Err(Error::NotAuthorized {
-            message: "no username: pass --username or set UL_USERNAME".into(),
-        }
-        .into());
+        return Err(not_given("no username: pass --username or set UL_USERNAME"));
     }
-    eprint!("Username (e-mail): ");
-    let mut line = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut line)
-        .context("reading the username")?;
-    let line = line.trim();
+    let line = visible("Username (e-mail): ")?;
     if line.is_empty() {
-        bail!(Error::NotAuthorized {
-            message: "no username given".into()
-        });
+        return Err(not_given("no username given"));
     }
-    Ok(line.to_owned())
+    Ok(line)
 }
 
-/// The password from UL_PASSWORD, the first line of stdin, or a hidden prompt.
-pub fn password(from_stdin: bool) -> Result<Password> {
+/// The password from the first line of stdin, UL_PASSWORD, or a hidden prompt.
+pub fn password(from_stdin: bool, stdin: &mut Stdin) -> Result<Password> {
     if from_stdin {
-        let mut line = zeroize::Zeroizing::new(String::new());
-        std::io::stdin()
-            .lock()
-            .read_line(&mut line)
-            .context("reading the password from standard input")?;
-        let trimmed = line.trim_end_matches(['\n', '\r']);
-        if trimmed.is_empty() {
-            bail!(Error::NotAuthorized {
-                message: "--password-stdin was given but standard input held no password".into()
-            });
-        }
-        return Ok(Password::new(trimmed));
+        return stdin.secret_line("the password");
     }
     if let Ok(p) = std::env::var("UL_PASSWORD")
         && !p.is_empty()
@@ -57,17 +62,66 @@ pub fn password(from_stdin: bool) -> Result<Password> {
         return Ok(Password::new(p));
     }
     if !interactive() {
-        bail!(Error::NotAuthorized {
-            message: "no password: set UL_PASSWORD, pass --password-stdin, or run on a terminal to be prompted".into()
-        });
+        return Err(not_given(
+            "no password: set UL_PASSWORD, pass --password-stdin, or run on a terminal to be prompted",
+        ));
     }
-    let p = zeroize::Zeroizing::new(
-        rpassword::prompt_password("Password: ").context("reading the password")?,
-    );
+    hidden("Password: ")
+}
+
+fn hidden(prompt: &str) -> Result<Password> {
+    let p =
+        zeroize::Zeroizing::new(rpassword::prompt_password(prompt).context("reading a password")?);
     if p.is_empty() {
-        bail!(Error::NotAuthorized {
-            message: "no password given".into()
-        });
+        return Err(not_given("no password given"));
     }
     Ok(Password::new(p.as_str()))
+}
+
+/// A new password, typed twice; three tries at typing it the same.
+pub fn new_password() -> Result<Password> {
+    for _ in 0..3 {
+        let first = hidden("New password: ")?;
+        let second = hidden("Repeat the new password: ")?;
+        if first == second {
+            return Ok(first);
+        }
+        eprintln!("The two passwords differ; try again.");
+    }
+    bail!(not_given("the new password was not typed the same twice"))
+}
+
+/// A visible answer (codes, names).
+pub fn visible(prompt: &str) -> Result<String> {
+    eprint!("{prompt}");
+    std::io::stderr().flush().ok();
+    let mut line = String::new();
+    let n = std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("reading an answer")?;
+    if n == 0 {
+        return Err(not_given(
+            "standard input closed before an answer was given",
+        ));
+    }
+    Ok(line.trim().to_owned())
+}
+
+/// Picks one of `options` by number.
+pub fn choose(title: &str, options: &[&str]) -> Result<usize> {
+    eprintln!("{title}:");
+    for (i, option) in options.iter().enumerate() {
+        eprintln!("  {}. {option}", i + 1);
+    }
+    for _ in 0..3 {
+        let answer = visible("Number: ")?;
+        if let Ok(n) = answer.parse::<usize>()
+            && (1..=options.len()).contains(&n)
+        {
+            return Ok(n - 1);
+        }
+        eprintln!("Type a number from 1 to {}.", options.len());
+    }
+    bail!(not_given("no choice made"))
 }

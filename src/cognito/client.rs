@@ -8,6 +8,7 @@ use aws_config::timeout::TimeoutConfig;
 use aws_sdk_cognitoidentityprovider as idp;
 use aws_sdk_cognitoidentityprovider::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 
+use crate::clock::SharedClock;
 use crate::config::Config;
 use crate::error::Error;
 
@@ -25,6 +26,7 @@ pub const MAX_ATTEMPTS: u32 = 3;
 pub struct CognitoClient {
     pub(crate) config: Config,
     pub(crate) idp: idp::Client,
+    pub(crate) clock: SharedClock,
     pub(crate) endpoint: String,
 }
 
@@ -33,6 +35,11 @@ impl CognitoClient {
     /// above, and **no AWS credentials** (sign-in calls are unauthenticated, so a machine with
     /// no AWS profile works).
     pub async fn new(config: Config) -> Self {
+        Self::with_clock(config, crate::clock::system()).await
+    }
+
+    /// As [`CognitoClient::new`], with an injected clock (SRP timestamps, tests).
+    pub async fn with_clock(config: Config, clock: SharedClock) -> Self {
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
             .no_credentials()
             .region(aws_config::Region::new(config.region.clone()))
@@ -55,6 +62,7 @@ impl CognitoClient {
         CognitoClient {
             idp: idp::Client::new(&sdk),
             config,
+            clock,
             endpoint,
         }
     }
@@ -144,7 +152,11 @@ pub(crate) fn map_service_error(code: &str, message: &str, flow: Option<&str>) -
                 Error::Throttled {
                     message: message.into(),
                 }
-            } else if lower.contains("refresh token") || lower.contains("revoked") {
+            } else if lower.contains("refresh token")
+                || lower.contains("revoked")
+                || lower.contains("session is expired")
+                || lower.contains("invalid session")
+            {
                 Error::SignInAgain {
                     reason: message.into(),
                 }
@@ -173,6 +185,11 @@ pub(crate) fn map_service_error(code: &str, message: &str, flow: Option<&str>) -
                 message: message.into(),
             }
         }
+        "CodeMismatchException" | "EnableSoftwareTokenMFAException" => Error::CodeMismatch,
+        "ExpiredCodeException" => Error::CodeExpired,
+        "InvalidPasswordException" => Error::InvalidPassword {
+            message: message.into(),
+        },
         "ResourceNotFoundException" => Error::UnknownClient {
             message: message.into(),
         },

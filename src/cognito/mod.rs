@@ -1,7 +1,13 @@
 //! Cognito user-pool sign-in.
 
+mod challenge;
 mod client;
+mod refresh;
 mod sign_in;
+mod sign_out;
+pub mod srp;
 
+pub use challenge::{Answer, MfaMethod, TotpSetup};
 pub use client::CognitoClient;
-pub use sign_in::{Challenge, ChallengeKind, SignIn, secret_hash};
+pub use refresh::CognitoRenewer;
+pub use sign_in::{AuthFlow, Challenge, ChallengeKind, SignIn, secret_hash};

@@ -1,6 +1,7 @@
 //! InitiateAuth and what comes back: a session, or a challenge for the caller to answer.
 
 use std::collections::BTreeMap;
+use tracing::Instrument as _;
 
 use aws_sdk_cognitoidentityprovider::types::{
     AuthFlowType, AuthenticationResultType, ChallengeNameType,
@@ -11,6 +12,8 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 use super::client::CognitoClient;
+use super::srp::{self, SrpClient};
+use crate::clock;
 use crate::error::{Error, Result};
 use crate::secret::{AccessToken, ChallengeSession, ClientSecret, IdToken, Password, RefreshToken};
 use crate::session::Session;
@@ -99,10 +102,11 @@ impl ChallengeKind {
 /// A challenge Cognito asked the user to answer.
 #[derive(Debug)]
 pub struct Challenge {
-    kind: ChallengeKind,
-    username: String,
-    session: Option<ChallengeSession>,
-    parameters: BTreeMap<String, String>,
+    pub(crate) kind: ChallengeKind,
+    pub(crate) username: String,
+    pub(crate) session: Option<ChallengeSession>,
+    pub(crate) parameters: BTreeMap<String, String>,
+    pub(crate) totp_setup_started: bool,
 }
 
 impl Challenge {
@@ -137,15 +141,71 @@ pub fn secret_hash(secret: &ClientSecret, username: &str, client_id: &str) -> St
     STANDARD.encode(mac.finalize().into_bytes())
 }
 
+/// How the password is proven to Cognito.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum AuthFlow {
+    /// USER_SRP_AUTH: the password never leaves this machine (what the official samples use).
+    #[default]
+    Srp,
+    /// USER_PASSWORD_AUTH: the password is sent to Cognito over TLS.
+    Password,
+}
+
+impl AuthFlow {
+    /// Cognito's name for the flow.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthFlow::Srp => "USER_SRP_AUTH",
+            AuthFlow::Password => "USER_PASSWORD_AUTH",
+        }
+    }
+
+    fn other(self) -> AuthFlow {
+        match self {
+            AuthFlow::Srp => AuthFlow::Password,
+            AuthFlow::Password => AuthFlow::Srp,
+        }
+    }
+}
+
 impl CognitoClient {
-    /// Signs in with USER_PASSWORD_AUTH (the password is sent to Cognito over TLS).
+    /// Signs in with `flow`. SRP's PASSWORD_VERIFIER step is answered here; any other
+    /// challenge comes back as [`SignIn::Challenge`] for the caller to answer.
     ///
     /// # Errors
     /// [`Error::IncorrectCredentials`], [`Error::UserNotFound`], [`Error::UserDisabled`],
     /// [`Error::UserNotConfirmed`], [`Error::PasswordResetRequired`],
-    /// [`Error::FlowNotEnabled`], [`Error::UnknownClient`], [`Error::Throttled`],
-    /// [`Error::Unreachable`] / [`Error::Timeout`], or [`Error::InvalidToken`] when the
-    /// returned tokens are malformed.
+    /// [`Error::FlowNotEnabled`] (naming the flow to try instead), [`Error::UnknownClient`],
+    /// [`Error::Throttled`], [`Error::Unreachable`] / [`Error::Timeout`], [`Error::Srp`] for
+    /// unusable SRP values from the server, or [`Error::InvalidToken`] when the returned
+    /// tokens are malformed.
+    pub async fn sign_in(
+        &self,
+        flow: AuthFlow,
+        username: &str,
+        password: &Password,
+    ) -> Result<SignIn> {
+        let result = match flow {
+            AuthFlow::Srp => self.sign_in_with_srp(username, password).await,
+            AuthFlow::Password => self.sign_in_with_password(username, password).await,
+        };
+        result.map_err(|e| match e {
+            Error::FlowNotEnabled {
+                flow: refused,
+                message,
+            } => Error::FlowNotEnabled {
+                flow: refused,
+                message: format!("{message}; try the {} flow instead", flow.other().as_str()),
+            },
+            other => other,
+        })
+    }
+
+    /// Signs in with USER_PASSWORD_AUTH (the password is sent to Cognito over TLS).
+    ///
+    /// # Errors
+    /// As [`CognitoClient::sign_in`].
     pub async fn sign_in_with_password(
         &self,
         username: &str,
@@ -153,7 +213,6 @@ impl CognitoClient {
     ) -> Result<SignIn> {
         const FLOW: &str = "USER_PASSWORD_AUTH";
         let span = tracing::info_span!("initiate_auth", flow = FLOW, username);
-        let _enter = span.enter();
         let mut request = self
             .idp
             .initiate_auth()
@@ -161,19 +220,135 @@ impl CognitoClient {
             .client_id(&self.config.client_id)
             .auth_parameters("USERNAME", username)
             .auth_parameters("PASSWORD", password.secret());
-        if let Some(secret) = &self.config.client_secret {
-            request = request.auth_parameters(
-                "SECRET_HASH",
-                secret_hash(secret, username, &self.config.client_id),
-            );
+        if let Some(hash) = self.secret_hash_for(username) {
+            request = request.auth_parameters("SECRET_HASH", hash);
         }
         let out = request
             .send()
+            .instrument(span.clone())
             .await
             .map_err(|e| self.map_error(e, Some(FLOW)))?;
         tracing::debug!(challenge = ?out.challenge_name(), "InitiateAuth answered");
         self.outcome(
             username,
+            out.authentication_result,
+            out.challenge_name,
+            out.session,
+            out.challenge_parameters,
+        )
+    }
+
+    /// Signs in with USER_SRP_AUTH: the password never leaves this machine.
+    ///
+    /// # Errors
+    /// As [`CognitoClient::sign_in`].
+    pub async fn sign_in_with_srp(&self, username: &str, password: &Password) -> Result<SignIn> {
+        const FLOW: &str = "USER_SRP_AUTH";
+        let span = tracing::info_span!("initiate_auth", flow = FLOW, username);
+        let srp = SrpClient::generate().map_err(|e| Error::Srp(e.to_string()))?;
+        let mut request = self
+            .idp
+            .initiate_auth()
+            .auth_flow(AuthFlowType::UserSrpAuth)
+            .client_id(&self.config.client_id)
+            .auth_parameters("USERNAME", username)
+            .auth_parameters("SRP_A", srp.large_a_hex());
+        if let Some(hash) = self.secret_hash_for(username) {
+            request = request.auth_parameters("SECRET_HASH", hash);
+        }
+        let out = request
+            .send()
+            .instrument(span.clone())
+            .await
+            .map_err(|e| self.map_error(e, Some(FLOW)))?;
+        let step = self.outcome(
+            username,
+            out.authentication_result,
+            out.challenge_name,
+            out.session,
+            out.challenge_parameters,
+        )?;
+        match step {
+            SignIn::Challenge(c) if c.kind == ChallengeKind::PasswordVerifier => {
+                self.answer_password_verifier(c, &srp, password).await
+            }
+            other => Ok(other),
+        }
+    }
+
+    async fn answer_password_verifier(
+        &self,
+        challenge: Challenge,
+        srp: &SrpClient,
+        password: &Password,
+    ) -> Result<SignIn> {
+        let param = |name: &str| {
+            challenge
+                .parameters
+                .get(name)
+                .map(String::as_str)
+                .ok_or_else(|| {
+                    Error::UnexpectedResponse(format!("PASSWORD_VERIFIER challenge without {name}"))
+                })
+        };
+        let user_id = param("USER_ID_FOR_SRP")?.to_owned();
+        let secret_block = param("SECRET_BLOCK")?.to_owned();
+        let timestamp = srp::cognito_timestamp(clock::unix_seconds(self.clock.now()));
+        let claim = srp
+            .password_claim(&srp::ClaimInput {
+                pool_name: self.config.pool_name(),
+                user_id: &user_id,
+                password: password.secret(),
+                srp_b_hex: param("SRP_B")?,
+                salt_hex: param("SALT")?,
+                secret_block_b64: &secret_block,
+                timestamp: &timestamp,
+            })
+            .map_err(|e| Error::Srp(e.to_string()))?;
+        let responses = vec![
+            ("USERNAME".to_owned(), user_id),
+            ("PASSWORD_CLAIM_SECRET_BLOCK".to_owned(), secret_block),
+            ("PASSWORD_CLAIM_SIGNATURE".to_owned(), claim.signature),
+            ("TIMESTAMP".to_owned(), timestamp),
+        ];
+        self.respond(challenge, ChallengeNameType::PasswordVerifier, responses)
+            .await
+    }
+
+    /// `SECRET_HASH` for `username` when the app client has a secret.
+    pub(crate) fn secret_hash_for(&self, username: &str) -> Option<String> {
+        self.config
+            .client_secret
+            .as_ref()
+            .map(|secret| secret_hash(secret, username, &self.config.client_id))
+    }
+
+    /// RespondToAuthChallenge; adds SECRET_HASH when the client has a secret.
+    pub(crate) async fn respond(
+        &self,
+        challenge: Challenge,
+        name: ChallengeNameType,
+        mut responses: Vec<(String, String)>,
+    ) -> Result<SignIn> {
+        let span = tracing::info_span!("respond_to_auth_challenge", challenge = name.as_str());
+        let username = challenge.username.clone();
+        if let Some(hash) = self.secret_hash_for(&username) {
+            responses.push(("SECRET_HASH".to_owned(), hash));
+        }
+        let out = self
+            .idp
+            .respond_to_auth_challenge()
+            .client_id(&self.config.client_id)
+            .challenge_name(name)
+            .set_session(challenge.session.as_ref().map(|s| s.secret().to_owned()))
+            .set_challenge_responses(Some(responses.into_iter().collect()))
+            .send()
+            .instrument(span.clone())
+            .await
+            .map_err(|e| self.map_error(e, None))?;
+        tracing::debug!(next = ?out.challenge_name(), "RespondToAuthChallenge answered");
+        self.outcome(
+            &username,
             out.authentication_result,
             out.challenge_name,
             out.session,
@@ -210,6 +385,8 @@ impl CognitoClient {
         };
         let parameters: BTreeMap<String, String> =
             parameters.unwrap_or_default().into_iter().collect();
+        // Cognito's own user id (e.g. a UUID when signing in with an e-mail alias) is what
+        // every later answer and SECRET_HASH must name.
         let username = parameters
             .get("USER_ID_FOR_SRP")
             .cloned()
@@ -219,6 +396,7 @@ impl CognitoClient {
             username,
             session: session.map(ChallengeSession::new),
             parameters,
+            totp_setup_started: false,
         }))
     }
 }

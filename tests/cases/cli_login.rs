@@ -70,7 +70,7 @@ async fn login_prints_who_and_until_when_and_caches_a_private_session() {
     assert_eq!(dir_mode, 0o700);
     let cached: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
     assert_eq!(cached["format"], "unleashlive-auth/session");
-    assert!(cached["refresh_token"].is_string());
+    assert!(cached["data"]["refresh_token"].is_string());
     assert!(!home.all_files_text().contains(PASSWORD));
 
     let text = home.run(
@@ -273,6 +273,7 @@ async fn profiles_keep_separate_sessions_and_read_the_config_file() {
     let env = vec![
         ("AWS_ENDPOINT_URL".to_owned(), crate::util::moto_url()),
         ("UL_PASSWORD".to_owned(), PASSWORD.to_owned()),
+        ("UL_AUTH_FLOW".to_owned(), "password".to_owned()),
     ];
     home.run(
         &["--profile", "staging", "login", "--username", PILOT],

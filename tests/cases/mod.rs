@@ -1,2 +1,3 @@
 mod cli_login;
+mod flows;
 mod sign_in;

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod standin;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -176,6 +178,9 @@ impl Pool {
             ("UL_USER_POOL_ID".into(), self.pool_id.clone()),
             ("UL_CLIENT_ID".into(), self.client_id.clone()),
             ("AWS_ENDPOINT_URL".into(), moto_url()),
+            // moto cannot check SRP (see ../shared/testing/README.md); SRP is tested
+            // against the stand-in.
+            ("UL_AUTH_FLOW".into(), "password".into()),
         ]
     }
 }
@@ -284,4 +289,124 @@ pub fn with(env: &[(String, String)], extra: &[(&str, &str)]) -> Vec<(String, St
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
     );
     all
+}
+
+/// RFC 6238 TOTP (SHA-1, 6 digits, 30 s) of a base32 secret at `unix` seconds.
+pub fn totp(secret_b32: &str, unix: u64) -> String {
+    use hmac::{Hmac, Mac};
+    let key = base32_decode(secret_b32);
+    let mut mac = Hmac::<sha1::Sha1>::new_from_slice(&key).unwrap();
+    mac.update(&(unix / 30).to_be_bytes());
+    let h = mac.finalize().into_bytes();
+    let o = usize::from(h[19] & 15);
+    let v = u32::from_be_bytes([h[o] & 0x7f, h[o + 1], h[o + 2], h[o + 3]]);
+    format!("{:06}", v % 1_000_000)
+}
+
+fn base32_decode(s: &str) -> Vec<u8> {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let mut bits = 0u64;
+    let mut n = 0;
+    let mut out = Vec::new();
+    for c in s.trim_end_matches('=').bytes() {
+        let v = ALPHABET
+            .iter()
+            .position(|&a| a == c.to_ascii_uppercase())
+            .expect("base32") as u64;
+        bits = (bits << 5) | v;
+        n += 5;
+        if n >= 8 {
+            n -= 8;
+            out.push((bits >> n) as u8);
+        }
+    }
+    out
+}
+
+/// A TOTP code that stays valid for at least a few seconds (waits out a window's end).
+pub fn fresh_totp(secret_b32: &str) -> String {
+    let now = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+    };
+    if now() % 30 >= 26 {
+        std::thread::sleep(std::time::Duration::from_secs(30 - now() % 30));
+    }
+    totp(secret_b32, now())
+}
+
+impl Pool {
+    /// A user with TOTP MFA set up and preferred; returns its base32 secret.
+    pub async fn add_totp_user(&self, username: &str) -> String {
+        self.add_user(username, Some(PASSWORD)).await;
+        let admin = admin();
+        let auth = admin
+            .initiate_auth()
+            .client_id(&self.client_id)
+            .auth_flow(idp::types::AuthFlowType::UserPasswordAuth)
+            .auth_parameters("USERNAME", username)
+            .auth_parameters("PASSWORD", PASSWORD)
+            .send()
+            .await
+            .expect("sign in to enrol TOTP");
+        let access = auth
+            .authentication_result()
+            .unwrap()
+            .access_token()
+            .unwrap()
+            .to_owned();
+        let secret = admin
+            .associate_software_token()
+            .access_token(&access)
+            .send()
+            .await
+            .expect("associate software token")
+            .secret_code()
+            .unwrap()
+            .to_owned();
+        admin
+            .verify_software_token()
+            .access_token(&access)
+            .user_code(fresh_totp(&secret))
+            .send()
+            .await
+            .expect("verify software token");
+        admin
+            .admin_set_user_mfa_preference()
+            .user_pool_id(&self.pool_id)
+            .username(username)
+            .software_token_mfa_settings(
+                idp::types::SoftwareTokenMfaSettingsType::builder()
+                    .enabled(true)
+                    .preferred_mfa(true)
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("prefer TOTP");
+        secret
+    }
+
+    /// Revokes every refresh token of a user (AdminUserGlobalSignOut).
+    pub async fn admin_sign_out(&self, username: &str) {
+        admin()
+            .admin_user_global_sign_out()
+            .user_pool_id(&self.pool_id)
+            .username(username)
+            .send()
+            .await
+            .expect("admin global sign-out");
+    }
+
+    /// Settings for the confidential (secret) client.
+    pub fn secret_settings(&self) -> Settings {
+        let mut s = self.settings();
+        s.client_id = Some(self.secret_client_id.clone());
+        s.client_secret = Some(unleashlive_auth::ClientSecret::new(
+            self.secret_client_secret.clone(),
+        ));
+        s
+    }
 }

@@ -1,0 +1,294 @@
+//! Hands out a valid credential, renewing it shortly before it expires.
+//!
+//! One [`SessionManager`] serves any provider: it needs a [`Credential`] (something the store
+//! can keep, with an expiry) and a [`Renew`] (how to get a new one). Renewal is single-flight
+//! twice over: inside a process, concurrent callers share one renewal (and its error); across
+//! processes, the profile's file lock serialises renewals and the second process finds the
+//! first one's result on disk instead of renewing again.
+
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use futures_util::FutureExt as _;
+use futures_util::future::{BoxFuture, Shared};
+
+use crate::clock::SharedClock;
+use crate::error::{Error, ErrorClass, Result};
+use crate::store::{Persist, SessionStore};
+
+/// Renew this long before expiry, unless configured otherwise.
+pub const DEFAULT_MARGIN: Duration = Duration::from_secs(5 * 60);
+
+/// A credential the manager can hand out.
+pub trait Credential: Persist + Clone + Send + Sync + 'static {
+    /// When it stops working; `None` = never.
+    fn expires_at(&self) -> Option<SystemTime>;
+}
+
+/// How a credential is renewed.
+pub trait Renew: Send + Sync + 'static {
+    /// The credential this renews.
+    type Credential: Credential;
+
+    /// A fresh credential to replace `current`.
+    ///
+    /// # Errors
+    /// [`Error::SignInAgain`] when renewal is impossible without the user (expired or
+    /// revoked refresh token, no remembered secret); service errors otherwise.
+    fn renew(
+        &self,
+        current: &Self::Credential,
+    ) -> impl Future<Output = Result<Self::Credential>> + Send;
+}
+
+type Flight<C> = Shared<BoxFuture<'static, Result<C>>>;
+
+struct State<C> {
+    current: Option<C>,
+    flight: Option<Flight<C>>,
+}
+
+struct Inner<R: Renew> {
+    store: SessionStore,
+    profile: String,
+    renewer: R,
+    clock: SharedClock,
+    margin: Duration,
+    state: Mutex<State<R::Credential>>,
+}
+
+/// Valid credentials for one profile, renewed before they expire. Cheap to clone; clones
+/// share state.
+pub struct SessionManager<R: Renew> {
+    inner: Arc<Inner<R>>,
+}
+
+impl<R: Renew> Clone for SessionManager<R> {
+    fn clone(&self) -> Self {
+        SessionManager {
+            inner: Arc::clone(&self.inner),
+        }
+    }
+}
+
+impl<R: Renew> std::fmt::Debug for SessionManager<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionManager")
+            .field("profile", &self.inner.profile)
+            .field("store", &self.inner.store)
+            .field("margin", &self.inner.margin)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<R: Renew> SessionManager<R> {
+    /// A manager for `profile` in `store`, renewing with `renewer`, 5 minutes before expiry,
+    /// on the system clock.
+    pub fn new(store: SessionStore, profile: impl Into<String>, renewer: R) -> Self {
+        Self::build(
+            store,
+            profile.into(),
+            renewer,
+            crate::clock::system(),
+            DEFAULT_MARGIN,
+        )
+    }
+
+    /// The same manager with another renewal margin.
+    pub fn with_margin(self, margin: Duration) -> Self {
+        self.rebuild(|inner| (inner.clock.clone(), margin))
+    }
+
+    /// The same manager with an injected clock (tests).
+    pub fn with_clock(self, clock: SharedClock) -> Self {
+        self.rebuild(|inner| (clock, inner.margin))
+    }
+
+    fn rebuild(self, f: impl FnOnce(&Inner<R>) -> (SharedClock, Duration)) -> Self {
+        let (clock, margin) = f(&self.inner);
+        match Arc::try_unwrap(self.inner) {
+            Ok(inner) => Self::build(inner.store, inner.profile, inner.renewer, clock, margin),
+            Err(_) => panic!("configure the SessionManager before cloning it"),
+        }
+    }
+
+    fn build(
+        store: SessionStore,
+        profile: String,
+        renewer: R,
+        clock: SharedClock,
+        margin: Duration,
+    ) -> Self {
+        SessionManager {
+            inner: Arc::new(Inner {
+                store,
+                profile,
+                renewer,
+                clock,
+                margin,
+                state: Mutex::new(State {
+                    current: None,
+                    flight: None,
+                }),
+            }),
+        }
+    }
+
+    /// The profile this manager serves.
+    pub fn profile(&self) -> &str {
+        &self.inner.profile
+    }
+
+    /// The renewer (e.g. to reach its client).
+    pub fn renewer(&self) -> &R {
+        &self.inner.renewer
+    }
+
+    /// The cached credential as it is, without renewing it or touching the network.
+    ///
+    /// # Errors
+    /// [`Error::Cache`] for an unusable cache file.
+    pub fn cached(&self) -> Result<Option<R::Credential>> {
+        let mut state = self.lock_state();
+        if state.current.is_none() {
+            state.current = self.inner.store.load(&self.inner.profile)?;
+        }
+        Ok(state.current.clone())
+    }
+
+    /// Stores a credential just obtained (a new sign-in) and serves it from now on.
+    ///
+    /// # Errors
+    /// [`Error::Cache`] when it cannot be saved.
+    pub fn replace(&self, credential: R::Credential) -> Result<()> {
+        self.inner.store.save(&self.inner.profile, &credential)?;
+        self.lock_state().current = Some(credential);
+        Ok(())
+    }
+
+    /// A credential valid for at least the margin, renewed first when needed. Concurrent
+    /// callers share one renewal and its outcome; after a failure the next call tries again.
+    ///
+    /// # Errors
+    /// [`Error::NotSignedIn`] without a cached credential; [`Error::SignInAgain`] when it
+    /// cannot be renewed; [`Error::Cache`]; the renewer's service errors (unless the current
+    /// credential is still valid, which is then handed out with a warning).
+    pub async fn current(&self) -> Result<R::Credential> {
+        let (flight, seen) = {
+            let mut state = self.lock_state();
+            if state.current.is_none() {
+                state.current = self.inner.store.load(&self.inner.profile)?;
+            }
+            let Some(current) = state.current.clone() else {
+                return Err(Error::NotSignedIn {
+                    profile: self.inner.profile.clone(),
+                });
+            };
+            if self.is_fresh(&current) {
+                return Ok(current);
+            }
+            let flight = match &state.flight {
+                Some(flight) => flight.clone(),
+                None => {
+                    let flight = renew_under_lock(Arc::clone(&self.inner), current.clone(), false)
+                        .boxed()
+                        .shared();
+                    state.flight = Some(flight.clone());
+                    flight
+                }
+            };
+            (flight, current)
+        };
+        let outcome = flight.clone().await;
+        let mut state = self.lock_state();
+        if state
+            .flight
+            .as_ref()
+            .is_some_and(|f| Shared::ptr_eq(f, &flight))
+        {
+            state.flight = None;
+            if let Ok(renewed) = &outcome {
+                state.current = Some(renewed.clone());
+            }
+        }
+        drop(state);
+        match outcome {
+            Err(e) if e.class() == ErrorClass::Service && !self.is_expired(&seen) => {
+                tracing::warn!(error = %e, "renewal failed; the current credential is still valid");
+                Ok(seen)
+            }
+            other => other,
+        }
+    }
+
+    /// Renews now, whatever the expiry (the `refresh` command).
+    ///
+    /// # Errors
+    /// As [`SessionManager::current`].
+    pub async fn renew_now(&self) -> Result<R::Credential> {
+        let current = self.cached()?.ok_or_else(|| Error::NotSignedIn {
+            profile: self.inner.profile.clone(),
+        })?;
+        let renewed = renew_under_lock(Arc::clone(&self.inner), current, true).await?;
+        self.lock_state().current = Some(renewed.clone());
+        Ok(renewed)
+    }
+
+    fn is_fresh(&self, c: &R::Credential) -> bool {
+        is_fresh(&self.inner, c)
+    }
+
+    fn is_expired(&self, c: &R::Credential) -> bool {
+        c.expires_at()
+            .is_some_and(|at| at <= self.inner.clock.now())
+    }
+
+    fn lock_state(&self) -> std::sync::MutexGuard<'_, State<R::Credential>> {
+        // A panic elsewhere while holding the lock leaves plain data behind; keep serving.
+        self.inner
+            .state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+fn is_fresh<R: Renew>(inner: &Inner<R>, c: &R::Credential) -> bool {
+    match c.expires_at() {
+        None => true,
+        Some(at) => at > inner.clock.now() + inner.margin,
+    }
+}
+
+/// One renewal: take the profile's file lock, look at what is on disk now (another process
+/// may have renewed while we waited), renew only if still needed (or `force`d), store,
+/// release.
+async fn renew_under_lock<R: Renew>(
+    inner: Arc<Inner<R>>,
+    seen: R::Credential,
+    force: bool,
+) -> Result<R::Credential> {
+    let store = inner.store.clone();
+    let profile = inner.profile.clone();
+    let lock = tokio::task::spawn_blocking(move || store.lock(&profile))
+        .await
+        .map_err(|e| Error::cache(inner.store.dir(), format!("lock task failed: {e}")))??;
+    let on_disk: Option<R::Credential> = inner.store.load(&inner.profile)?;
+    let current = on_disk.ok_or_else(|| Error::NotSignedIn {
+        profile: inner.profile.clone(),
+    })?;
+    let renewed_elsewhere = current.expires_at() > seen.expires_at()
+        && current
+            .expires_at()
+            .is_some_and(|at| at > inner.clock.now());
+    if (!force && is_fresh(&inner, &current)) || renewed_elsewhere {
+        tracing::debug!("another process renewed the credential; using its result");
+        return Ok(current);
+    }
+    tracing::debug!(profile = %inner.profile, "renewing");
+    let renewed = inner.renewer.renew(&current).await?;
+    // Store before handing out: a rotated refresh token must never exist only in memory.
+    inner.store.save(&inner.profile, &renewed)?;
+    drop(lock);
+    Ok(renewed)
+}
