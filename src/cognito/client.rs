@@ -74,19 +74,23 @@ impl CognitoClient {
 
     /// Maps an SDK failure to the library error. `flow` names the auth flow of the call, so
     /// "flow not enabled" can say which.
-    pub(crate) fn map_error<E, R>(&self, err: SdkError<E, R>, flow: Option<&str>) -> Error
+    pub(crate) fn map_error<E>(&self, err: SdkError<E>, flow: Option<&str>) -> Error
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-        R: std::fmt::Debug,
     {
         match err {
             SdkError::ServiceError(service) => {
                 let e = service.err();
-                map_service_error(
-                    e.code().unwrap_or("Unknown"),
-                    e.message().unwrap_or(""),
-                    flow,
-                )
+                match e.code() {
+                    Some(code) => map_service_error(code, e.message().unwrap_or(""), flow),
+                    // No exception name: not something Cognito says (a proxy's error page,
+                    // an emulator's crash, a body the SDK cannot read).
+                    None => Error::UnexpectedResponse(format!(
+                        "{} answered HTTP {} with no Cognito error in the body",
+                        self.endpoint,
+                        service.raw().status().as_u16()
+                    )),
+                }
             }
             SdkError::TimeoutError(_) => Error::Timeout {
                 endpoint: self.endpoint.clone(),

@@ -83,10 +83,9 @@ impl CognitoClient {
         )
     }
 
-    fn refresh_error<E, R>(&self, err: SdkError<E, R>) -> Error
+    fn refresh_error<E>(&self, err: SdkError<E>) -> Error
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-        R: std::fmt::Debug,
     {
         match self.map_error(err, Some("REFRESH_TOKEN_AUTH")) {
             Error::NotAuthorized { message } => Error::SignInAgain { reason: message },

@@ -421,3 +421,76 @@ async fn logout_global_signs_out_everywhere_and_the_old_session_cannot_refresh()
     assert_eq!(running.bodies("GlobalSignOut").len(), 1);
     assert!(running.bodies("GlobalSignOut")[0]["AccessToken"].is_string());
 }
+
+#[tokio::test]
+async fn a_chain_of_srp_then_new_password_then_mfa_setup_ends_in_a_session() {
+    // moto can do this chain too, but sends MFAS_CAN_SETUP as a JSON list where Cognito
+    // sends a string, which the AWS SDK rightly refuses; the stand-in speaks like Cognito.
+    let running = CognitoStandIn::new(Some("chain-secret"))
+        .with_invited_user(INVITED, TEMP_PASSWORD)
+        .start()
+        .await;
+    let cognito = CognitoClient::new(running.settings().resolve().unwrap()).await;
+    let c = challenge(
+        cognito
+            .sign_in(AuthFlow::Srp, INVITED, &Password::new(TEMP_PASSWORD))
+            .await
+            .unwrap(),
+    );
+    assert_eq!(c.kind(), &ChallengeKind::NewPasswordRequired);
+    let mut c = challenge(
+        cognito
+            .answer(
+                c,
+                Answer::NewPassword {
+                    password: Password::new(NEW_PASSWORD),
+                    attributes: BTreeMap::new(),
+                },
+            )
+            .await
+            .unwrap(),
+    );
+    assert_eq!(c.kind(), &ChallengeKind::MfaSetup);
+    assert_eq!(
+        c.mfa_choices(),
+        [unleashlive_auth::cognito::MfaMethod::Totp]
+    );
+    let setup = cognito.begin_totp_setup(&mut c).await.unwrap();
+    let uri = setup.otpauth_uri("Unleash Live");
+    assert!(
+        uri.starts_with("otpauth://totp/Unleash%20Live:uid-"),
+        "{uri}"
+    );
+    let code = fresh_totp(setup.secret().secret());
+    let session = done(cognito.answer(c, Answer::Code(code)).await.unwrap());
+    assert_eq!(session.claims().team_id.as_deref(), Some("team-7"));
+    assert_eq!(
+        running.operations(),
+        [
+            "InitiateAuth",
+            "RespondToAuthChallenge",
+            "RespondToAuthChallenge",
+            "AssociateSoftwareToken",
+            "VerifySoftwareToken",
+            "RespondToAuthChallenge"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_flow_the_client_refuses_names_the_flow_to_try() {
+    let running = CognitoStandIn::new(None)
+        .with_user(PILOT, PASSWORD)
+        .start()
+        .await;
+    let cognito = CognitoClient::new(running.settings().resolve().unwrap()).await;
+    let err = cognito
+        .sign_in(AuthFlow::Password, PILOT, &Password::new(PASSWORD))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::FlowNotEnabled { .. }), "{err:?}");
+    assert!(
+        err.to_string().contains("try the USER_SRP_AUTH flow"),
+        "{err}"
+    );
+}

@@ -1,3 +1,4 @@
 mod cli_login;
 mod flows;
+mod sessions;
 mod sign_in;

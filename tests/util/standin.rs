@@ -74,7 +74,12 @@ struct User {
     user_id: String,
     salt: BigUint,
     verifier: BigUint,
+    /// Invited: must set a new password, then enrol an authenticator app.
+    invited: bool,
 }
+
+/// The TOTP secret the stand-in hands out in MFA_SETUP (base32).
+pub const STANDIN_TOTP_SECRET: &str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
 
 struct PendingSrp {
     user_id: String,
@@ -94,6 +99,12 @@ struct State {
     access_tokens: HashMap<String, String>,
     /// Every call: (operation, body).
     calls: Vec<(String, Value)>,
+    /// challenge session → (user id, what it is for)
+    sessions: HashMap<String, (String, &'static str)>,
+    /// Lifetime of the ID and access tokens it issues.
+    lifetime_secs: u64,
+    /// Refresh tokens are spent and replaced on every refresh.
+    keep_refresh_tokens: bool,
 }
 
 /// One stand-in server.
@@ -140,6 +151,26 @@ impl Running {
             .collect()
     }
 
+    /// Tokens issued from now on live this long.
+    pub fn set_lifetime(&self, secs: u64) {
+        self.standin.state.lock().unwrap().lifetime_secs = secs;
+    }
+
+    /// Refreshes keep the refresh token instead of rotating it.
+    pub fn keep_refresh_tokens(&self) {
+        self.standin.state.lock().unwrap().keep_refresh_tokens = true;
+    }
+
+    /// Revokes every refresh token (as an administrator's global sign-out does).
+    pub fn revoke_all(&self) {
+        self.standin.state.lock().unwrap().refresh_tokens.clear();
+    }
+
+    /// How many times an operation was called.
+    pub fn count(&self, op: &str) -> usize {
+        self.bodies(op).len()
+    }
+
     /// Library settings pointing at this stand-in.
     pub fn settings(&self) -> unleashlive_auth::Settings {
         let mut s = unleashlive_auth::Settings::default();
@@ -183,6 +214,15 @@ impl CognitoStandIn {
     /// A user whose SRP user id differs from the login name, as in pools that sign in by
     /// e-mail alias.
     pub fn with_user(self, username: &str, password: &str) -> Self {
+        self.add_user(username, password, false)
+    }
+
+    /// An invited user: after the temporary password, a new password, then MFA setup.
+    pub fn with_invited_user(self, username: &str, temporary_password: &str) -> Self {
+        self.add_user(username, temporary_password, true)
+    }
+
+    fn add_user(self, username: &str, password: &str, invited: bool) -> Self {
         let salt = BigUint::from_bytes_be(&random_bytes(16));
         let user_id = format!("uid-{}", hex(&random_bytes(6)));
         let pool = self.pool_id.split_once('_').unwrap().1.to_owned();
@@ -194,6 +234,7 @@ impl CognitoStandIn {
                 user_id,
                 salt,
                 verifier,
+                invited,
             },
         );
         self
@@ -241,6 +282,11 @@ impl CognitoStandIn {
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap()
             .as_secs();
+        let lifetime = if state.lifetime_secs == 0 {
+            3600
+        } else {
+            state.lifetime_secs
+        };
         let iss = format!(
             "https://cognito-idp.ap-southeast-2.amazonaws.com/{}",
             self.pool_id
@@ -248,18 +294,18 @@ impl CognitoStandIn {
         let jti = hex(&random_bytes(8));
         let id = fake_jwt(&json!({
             "sub": user_id, "cognito:username": user_id, "iss": iss, "aud": self.client_id,
-            "token_use": "id", "iat": now, "auth_time": now, "exp": now + 3600, "jti": jti,
+            "token_use": "id", "iat": now, "auth_time": now, "exp": now + lifetime, "jti": jti,
             "custom:teamId": "team-7", "custom:companyId": "company-42",
         }));
         let access = fake_jwt(&json!({
             "sub": user_id, "username": user_id, "iss": iss, "client_id": self.client_id,
-            "token_use": "access", "iat": now, "auth_time": now, "exp": now + 3600, "jti": jti,
+            "token_use": "access", "iat": now, "auth_time": now, "exp": now + lifetime, "jti": jti,
         }));
         state
             .access_tokens
             .insert(access.clone(), user_id.to_owned());
         let mut result = json!({
-            "IdToken": id, "AccessToken": access, "ExpiresIn": 3600, "TokenType": "Bearer",
+            "IdToken": id, "AccessToken": access, "ExpiresIn": lifetime, "TokenType": "Bearer",
         });
         if with_refresh {
             let refresh = format!("standin-refresh-{}", hex(&random_bytes(16)));
@@ -332,6 +378,11 @@ impl CognitoStandIn {
                     "Session": session,
                 }))
             }
+            // Like a real app client that allows SRP only.
+            "InitiateAuth" if body["AuthFlow"] == "USER_PASSWORD_AUTH" => error(
+                "InvalidParameterException",
+                "USER_PASSWORD_AUTH flow not enabled for this client",
+            ),
             "RespondToAuthChallenge" if body["ChallengeName"] == "PASSWORD_VERIFIER" => {
                 let r = &body["ChallengeResponses"];
                 let Some(p) = body["Session"]
@@ -373,18 +424,96 @@ impl CognitoStandIn {
                 {
                     return error("NotAuthorizedException", "Incorrect username or password.");
                 }
+                if user.invited {
+                    return self.next_challenge(&mut state, &p.user_id, "NEW_PASSWORD_REQUIRED");
+                }
                 let result = self.tokens(&mut state, &p.user_id, true);
                 ok(json!({ "AuthenticationResult": result, "ChallengeParameters": {} }))
+            }
+            "RespondToAuthChallenge" => {
+                let name = body["ChallengeName"].as_str().unwrap_or_default();
+                let Some((user_id, step)) = body["Session"]
+                    .as_str()
+                    .and_then(|s| state.sessions.remove(s))
+                else {
+                    return error(
+                        "NotAuthorizedException",
+                        "Invalid session for the user, session is expired.",
+                    );
+                };
+                let r = &body["ChallengeResponses"];
+                if name != step || r["USERNAME"].as_str() != Some(user_id.as_str()) {
+                    return error("InvalidParameterException", "wrong challenge answered");
+                }
+                match step {
+                    "NEW_PASSWORD_REQUIRED"
+                        if r["NEW_PASSWORD"].as_str().is_some_and(|p| p.len() >= 8) =>
+                    {
+                        self.next_challenge(&mut state, &user_id, "MFA_SETUP")
+                    }
+                    "NEW_PASSWORD_REQUIRED" => error(
+                        "InvalidPasswordException",
+                        "Password does not conform to policy",
+                    ),
+                    "MFA_VERIFIED" | "MFA_SETUP" => {
+                        let result = self.tokens(&mut state, &user_id, true);
+                        ok(json!({ "AuthenticationResult": result, "ChallengeParameters": {} }))
+                    }
+                    _ => error("InvalidParameterException", "unexpected challenge"),
+                }
+            }
+            "AssociateSoftwareToken" => {
+                let Some((user_id, "MFA_SETUP")) = body["Session"]
+                    .as_str()
+                    .and_then(|s| state.sessions.remove(s))
+                else {
+                    return error("NotAuthorizedException", "Invalid session");
+                };
+                let session = hex(&random_bytes(24));
+                state
+                    .sessions
+                    .insert(session.clone(), (user_id, "ASSOCIATED"));
+                ok(json!({ "SecretCode": STANDIN_TOTP_SECRET, "Session": session }))
+            }
+            "VerifySoftwareToken" => {
+                let Some((user_id, "ASSOCIATED")) = body["Session"]
+                    .as_str()
+                    .and_then(|s| state.sessions.remove(s))
+                else {
+                    return error("NotAuthorizedException", "Invalid session");
+                };
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .unwrap()
+                    .as_secs();
+                let code = body["UserCode"].as_str().unwrap_or_default();
+                let valid = [now - 30, now, now + 30]
+                    .iter()
+                    .any(|t| super::totp(STANDIN_TOTP_SECRET, *t) == code);
+                if !valid {
+                    return error("EnableSoftwareTokenMFAException", "Code mismatch");
+                }
+                let session = hex(&random_bytes(24));
+                // The setup challenge is answered with this session.
+                state
+                    .sessions
+                    .insert(session.clone(), (user_id, "MFA_SETUP"));
+                ok(json!({ "Status": "SUCCESS", "Session": session }))
             }
             "GetTokensFromRefreshToken" => {
                 if self.client_secret.as_deref() != body["ClientSecret"].as_str() {
                     return error("NotAuthorizedException", "Client secret does not match");
                 }
                 let token = body["RefreshToken"].as_str().unwrap_or_default();
-                let Some(user_id) = state.refresh_tokens.remove(token) else {
+                let Some(user_id) = state.refresh_tokens.get(token).cloned() else {
                     return error("NotAuthorizedException", "Refresh Token has been revoked");
                 };
+                if state.keep_refresh_tokens {
+                    let result = self.tokens(&mut state, &user_id, false);
+                    return ok(json!({ "AuthenticationResult": result }));
+                }
                 // Rotation: the old token is spent, a new one comes back.
+                state.refresh_tokens.remove(token);
                 let result = self.tokens(&mut state, &user_id, true);
                 ok(json!({ "AuthenticationResult": result }))
             }
@@ -415,6 +544,30 @@ fn plausible_timestamp(t: &str) -> bool {
         && parts[3].len() == 8
         && parts[4] == "UTC"
         && parts[5].len() == 4
+}
+
+impl CognitoStandIn {
+    fn next_challenge(
+        &self,
+        state: &mut State,
+        user_id: &str,
+        name: &'static str,
+    ) -> ResponseTemplate {
+        let session = hex(&random_bytes(24));
+        state
+            .sessions
+            .insert(session.clone(), (user_id.to_owned(), name));
+        // Real Cognito sends list-valued parameters as JSON text inside the string map.
+        let params = match name {
+            "NEW_PASSWORD_REQUIRED" => json!({
+                "USER_ID_FOR_SRP": user_id,
+                "requiredAttributes": "[]",
+                "userAttributes": "{\"email\":\"invited@example.com\"}",
+            }),
+            _ => json!({ "MFAS_CAN_SETUP": "[\"SOFTWARE_TOKEN_MFA\"]" }),
+        };
+        ok(json!({ "ChallengeName": name, "ChallengeParameters": params, "Session": session }))
+    }
 }
 
 impl Respond for CognitoStandIn {
