@@ -38,7 +38,8 @@ pub enum Error {
 
     /// An administrator requires a password reset before the next sign-in.
     #[error(
-        "a password reset is required before signing in (reset the password, then sign in again)"
+        "a password reset is required before signing in: run `ul-auth password forgot`, then \
+         `ul-auth password confirm --code CODE`"
     )]
     PasswordResetRequired,
 
@@ -73,11 +74,11 @@ pub enum Error {
     },
 
     /// The MFA or verification code is wrong.
-    #[error("the code is wrong; sign in again and enter the current code")]
+    #[error("the code is wrong (check it, or start again for a new one)")]
     CodeMismatch,
 
     /// The MFA or verification code has expired.
-    #[error("the code has expired; sign in again to get a new one")]
+    #[error("the code has expired or was already used; ask for a new one")]
     CodeExpired,
 
     /// The new password does not meet the pool's password policy.
@@ -118,6 +119,15 @@ pub enum Error {
         /// What is wrong with it.
         reason: String,
     },
+
+    /// Token verification refused the token; the [`Rejection`](crate::token::verify::Rejection)
+    /// says why.
+    #[error("token rejected: {0}")]
+    TokenRejected(crate::token::verify::Rejection),
+
+    /// The user pool's signing keys (JWKS) could not be fetched or read.
+    #[error("cannot get the user pool's signing keys from {0}")]
+    Jwks(crate::token::jwks::JwksError),
 
     /// The endpoint could not be reached (DNS, connection refused, TLS).
     #[error("cannot reach {endpoint}: {reason}")]
@@ -162,6 +172,32 @@ pub enum Error {
     /// The SRP computation failed (bad server values).
     #[error("SRP: {0}")]
     Srp(String),
+
+    /// The identity pool does not exist (wrong id, or another account or region).
+    #[error("unknown identity pool {identity_pool_id}: {message} (check UL_IDENTITY_POOL_ID)")]
+    UnknownIdentityPool {
+        /// The identity pool id that was asked for.
+        identity_pool_id: String,
+        /// The service's message.
+        message: String,
+    },
+
+    /// The ID token had expired when it was presented; refreshing the session fixes it.
+    #[error("the ID token has expired ({message}); refresh the session and try again")]
+    TokenExpired {
+        /// What the service (or the local clock check) said.
+        message: String,
+    },
+
+    /// A local file cannot be used as asked (missing, unreadable, or a name that cannot be
+    /// used).
+    #[error("{path}: {reason}")]
+    File {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
 }
 
 /// Broad classes of errors, for exit codes and retry decisions.
@@ -182,7 +218,7 @@ impl Error {
     /// Which broad class this error belongs to.
     pub fn class(&self) -> ErrorClass {
         match self {
-            Error::Config { .. } => ErrorClass::Usage,
+            Error::Config { .. } | Error::File { .. } => ErrorClass::Usage,
             Error::IncorrectCredentials
             | Error::UserDisabled
             | Error::UserNotFound
@@ -193,18 +229,22 @@ impl Error {
             | Error::SignInAgain { .. }
             | Error::NotAuthorized { .. }
             | Error::InvalidToken { .. }
+            | Error::TokenRejected(_)
             | Error::FlowNotEnabled { .. }
             | Error::UnknownClient { .. }
             | Error::CodeMismatch
             | Error::CodeExpired
             | Error::InvalidPassword { .. }
             | Error::InvalidAnswer(_)
-            | Error::Srp(_) => ErrorClass::Authentication,
+            | Error::Srp(_)
+            | Error::UnknownIdentityPool { .. }
+            | Error::TokenExpired { .. } => ErrorClass::Authentication,
             Error::Throttled { .. }
             | Error::Unreachable { .. }
             | Error::Timeout { .. }
             | Error::Service { .. }
-            | Error::UnexpectedResponse(_) => ErrorClass::Service,
+            | Error::UnexpectedResponse(_)
+            | Error::Jwks(_) => ErrorClass::Service,
             Error::Cache { .. } => ErrorClass::Other,
         }
     }

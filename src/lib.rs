@@ -38,6 +38,7 @@ pub mod clock;
 pub mod cognito;
 pub mod config;
 pub mod error;
+mod keychain;
 pub mod manager;
 pub mod secret;
 pub mod session;

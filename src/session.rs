@@ -15,7 +15,10 @@ pub struct Session {
     access_token: AccessToken,
     refresh_token: Option<RefreshToken>,
     claims: IdClaims,
+    /// Expiry on the *local* clock (the token's `exp` corrected by the skew).
     expires_at: SystemTime,
+    /// Server time minus local time when the tokens arrived, in seconds.
+    skew_secs: i64,
     legacy_refresh: bool,
 }
 
@@ -51,8 +54,50 @@ impl Session {
             refresh_token,
             claims,
             expires_at,
+            skew_secs: 0,
             legacy_refresh: false,
         })
+    }
+
+    /// Builds a session from tokens that arrived from Cognito at `received_at` (local clock),
+    /// remembering how far the server's clock (the ID token's `iat`) is from ours, so expiry
+    /// and refresh decisions hold on a machine whose clock is off.
+    ///
+    /// # Errors
+    /// As [`Session::from_tokens`].
+    pub fn received(
+        id_token: IdToken,
+        access_token: AccessToken,
+        refresh_token: Option<RefreshToken>,
+        received_at: SystemTime,
+    ) -> Result<Self> {
+        let mut session = Self::from_tokens(id_token, access_token, refresh_token)?;
+        if let Some(iat) = session.claims.iat {
+            session.set_skew(iat - clock::unix_seconds(received_at));
+        }
+        Ok(session)
+    }
+
+    fn set_skew(&mut self, skew_secs: i64) {
+        // Within a few seconds the difference is network latency, not a wrong clock.
+        let skew_secs = if skew_secs.abs() <= 5 { 0 } else { skew_secs };
+        if skew_secs != 0 {
+            tracing::debug!(skew_secs, "the local clock differs from Cognito's");
+        }
+        let server_expiry = clock::unix_seconds(self.expires_at) + self.skew_secs;
+        self.skew_secs = skew_secs;
+        self.expires_at = clock::from_unix_seconds(server_expiry - skew_secs);
+    }
+
+    /// How far Cognito's clock is ahead of the local one (negative: behind), as measured when
+    /// the tokens arrived.
+    pub fn clock_skew(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.skew_secs.unsigned_abs())
+    }
+
+    /// Server time minus local time, in seconds.
+    pub fn clock_skew_secs(&self) -> i64 {
+        self.skew_secs
     }
 
     /// Whether refreshes of this session go through REFRESH_TOKEN_AUTH because the endpoint
@@ -91,7 +136,8 @@ impl Session {
         self.claims.username.as_deref().unwrap_or(&self.claims.sub)
     }
 
-    /// When the ID and access tokens stop being accepted.
+    /// When the ID and access tokens stop being accepted, on the local clock (corrected for
+    /// the server's clock skew).
     pub fn expires_at(&self) -> SystemTime {
         self.expires_at
     }
@@ -119,10 +165,18 @@ struct Record {
     /// The endpoint lacks GetTokensFromRefreshToken: refresh with REFRESH_TOKEN_AUTH.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     legacy_refresh: bool,
+    /// Server time minus local time when the tokens arrived.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    skew_secs: i64,
+}
+
+fn is_zero(v: &i64) -> bool {
+    *v == 0
 }
 
 impl crate::store::Persist for Session {
     const PROVIDER: &'static str = "unleash-live";
+    const KEYCHAIN_FIELDS: &'static [&'static str] = &["refresh_token"];
 
     fn to_record(&self) -> serde_json::Value {
         let record = Record {
@@ -130,6 +184,7 @@ impl crate::store::Persist for Session {
             access_token: self.access_token.secret().to_owned(),
             refresh_token: self.refresh_token.as_ref().map(|t| t.secret().to_owned()),
             legacy_refresh: self.legacy_refresh,
+            skew_secs: self.skew_secs,
         };
         serde_json::to_value(record).unwrap_or_default()
     }
@@ -143,6 +198,7 @@ impl crate::store::Persist for Session {
             r.refresh_token.map(RefreshToken::new),
         )?;
         session.legacy_refresh = r.legacy_refresh;
+        session.set_skew(r.skew_secs);
         Ok(session)
     }
 }

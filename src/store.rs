@@ -30,6 +30,10 @@ pub trait Persist: Sized {
     /// The credential as a JSON object. Secrets leave their types here, deliberately.
     fn to_record(&self) -> Value;
 
+    /// Top-level string fields of the record that belong in the OS keychain when there is
+    /// one (cargo feature `keyring`).
+    const KEYCHAIN_FIELDS: &'static [&'static str] = &[];
+
     /// Rebuilds the credential from [`Persist::to_record`]'s output.
     ///
     /// # Errors
@@ -44,12 +48,16 @@ struct CacheFile {
     version: u32,
     provider: String,
     data: Value,
+    /// Fields of `data` kept in the OS keychain instead of here.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    keychain: Vec<String>,
 }
 
 /// The session cache of one directory.
 #[derive(Debug, Clone)]
 pub struct SessionStore {
     dir: PathBuf,
+    keychain: bool,
 }
 
 /// An exclusive, cross-process lock on one profile's cache entry; released on drop.
@@ -59,9 +67,24 @@ pub struct ProfileLock {
 }
 
 impl SessionStore {
-    /// A store in `dir` (created on first save).
+    /// A store in `dir` (created on first save). With the `keyring` feature, refresh tokens
+    /// go to the OS keychain when one answers.
     pub fn new(dir: impl Into<PathBuf>) -> Self {
-        SessionStore { dir: dir.into() }
+        SessionStore {
+            dir: dir.into(),
+            keychain: crate::keychain::AVAILABLE,
+        }
+    }
+
+    /// The same store, using the OS keychain or not (only effective with the `keyring`
+    /// feature).
+    pub fn with_keychain(mut self, use_it: bool) -> Self {
+        self.keychain = use_it && crate::keychain::AVAILABLE;
+        self
+    }
+
+    fn keychain_account(&self, profile: &str, field: &str) -> String {
+        format!("{}/{profile}#{field}", self.dir.display())
     }
 
     /// The cache directory.
@@ -138,7 +161,18 @@ impl SessionStore {
                 ),
             ));
         }
-        C::from_record(cached.data)
+        let mut data = cached.data;
+        for field in &cached.keychain {
+            // A missing keychain entry leaves the field empty: the credential then cannot be
+            // renewed and the user is asked to sign in again.
+            if let (Some(secret), Some(obj)) = (
+                crate::keychain::get(&self.keychain_account(profile, field)),
+                data.as_object_mut(),
+            ) {
+                obj.insert(field.clone(), Value::String(secret));
+            }
+        }
+        C::from_record(data)
             .map(Some)
             .map_err(|e| Error::cache(&path, format!("holds an unusable session: {e}")))
     }
@@ -149,11 +183,26 @@ impl SessionStore {
     /// [`Error::Cache`] when the directory or file cannot be written; the old file stays.
     pub fn save<C: Persist>(&self, profile: &str, credential: &C) -> Result<PathBuf> {
         let path = self.path(profile)?;
+        let mut data = credential.to_record();
+        let mut keychain = Vec::new();
+        if self.keychain
+            && let Some(obj) = data.as_object_mut()
+        {
+            for field in C::KEYCHAIN_FIELDS {
+                if let Some(Value::String(secret)) = obj.get(*field)
+                    && crate::keychain::put(&self.keychain_account(profile, field), secret)
+                {
+                    obj.remove(*field);
+                    keychain.push((*field).to_owned());
+                }
+            }
+        }
         let cached = CacheFile {
             format: FORMAT.into(),
             version: VERSION,
             provider: C::PROVIDER.into(),
-            data: credential.to_record(),
+            data,
+            keychain,
         };
         let bytes = zeroize::Zeroizing::new(
             serde_json::to_vec_pretty(&cached).map_err(|e| Error::cache(&path, e))?,
@@ -170,6 +219,13 @@ impl SessionStore {
     /// [`Error::Cache`] when the file exists but cannot be removed.
     pub fn remove(&self, profile: &str) -> Result<bool> {
         let path = self.path(profile)?;
+        if let Ok(bytes) = fs::read(&path)
+            && let Ok(cached) = serde_json::from_slice::<CacheFile>(&bytes)
+        {
+            for field in &cached.keychain {
+                crate::keychain::delete(&self.keychain_account(profile, field));
+            }
+        }
         match fs::remove_file(&path) {
             Ok(()) => Ok(true),
             Err(e) if e.kind() == ErrorKind::NotFound => Ok(false),

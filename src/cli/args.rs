@@ -200,11 +200,58 @@ pub enum Command {
         )]
         command: Vec<std::ffi::OsString>,
     },
-    /// Remove the cached session of the profile; --global also signs out everywhere.
+    /// Check a token's signature and claims against the user pool and print its claims as
+    /// JSON (exit 3 with the reason on stderr when it is refused).
+    Verify {
+        /// The token, or - to read it from standard input [default: the cached session's].
+        #[arg(value_name = "TOKEN|-")]
+        token: Option<String>,
+        /// Which kind of token it must be.
+        #[arg(long, value_enum, default_value_t = TokenKind::Id)]
+        kind: TokenKind,
+    },
+    /// Remove the cached session of the profile, revoking its refresh token on the server
+    /// (other devices stay signed in); --global signs out on every device instead.
     Logout {
-        /// Also revoke every refresh token of the user on every device (GlobalSignOut).
+        /// Revoke every refresh token of the user on every device (GlobalSignOut).
         #[arg(long)]
         global: bool,
+    },
+    /// Forgotten or changed passwords.
+    #[command(subcommand)]
+    Password(PasswordCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PasswordCommand {
+    /// Ask Cognito to send a reset code to the account's e-mail or phone.
+    Forgot {
+        /// Login name (e-mail).
+        #[arg(long, env = "UL_USERNAME")]
+        username: Option<String>,
+    },
+    /// Set a new password with the code from `password forgot`.
+    Confirm {
+        /// Login name (e-mail).
+        #[arg(long, env = "UL_USERNAME")]
+        username: Option<String>,
+        /// The code that was sent.
+        #[arg(long, env = "UL_RESET_CODE")]
+        code: String,
+        /// Read the new password from standard input instead of prompting twice.
+        #[arg(long)]
+        new_password_stdin: bool,
+    },
+    /// Change the password of the signed-in user (current password from UL_PASSWORD,
+    /// --password-stdin or a prompt).
+    Change {
+        /// Read the current password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+        /// Read the new password from standard input (the line after the current one when
+        /// --password-stdin is also given).
+        #[arg(long)]
+        new_password_stdin: bool,
     },
 }
 

@@ -84,6 +84,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Refresh => ok(refresh(&ctx)),
         Command::Exec { command } => exec(&ctx, command),
         Command::Logout { global } => ok(logout(&ctx, global)),
+        Command::Password(action) => ok(super::password::run(&ctx, action)),
+        Command::Verify { token, kind } => ok(super::verify::verify(&ctx, token.as_deref(), kind)),
     }
 }
 
@@ -246,31 +248,53 @@ fn exec(ctx: &Ctx, command: Vec<OsString>) -> Result<ExitCode> {
 
 fn logout(ctx: &Ctx, global: bool) -> Result<()> {
     let store = ctx.store()?;
-    let mut failure = None;
-    if global {
-        match ctx.manager().and_then(|m| {
-            runtime()?.block_on(async {
-                // GlobalSignOut needs a live access token: refresh first if needed.
-                let session = m.current().await?;
-                m.renewer().client().await.global_sign_out(&session).await
-            })?;
-            Ok(())
-        }) {
-            Ok(()) => {
-                eprintln!("Signed out everywhere: every refresh token of this user is revoked")
+    let manager = ctx.manager()?;
+    let cached = manager.cached()?;
+    let mut global_failure = None;
+    if let Some(session) = cached {
+        let rt = runtime()?;
+        if global {
+            // GlobalSignOut needs a live access token: refresh first if needed.
+            let result = rt.block_on(async {
+                let session = manager.current().await?;
+                manager
+                    .renewer()
+                    .client()
+                    .await
+                    .global_sign_out(&session)
+                    .await
+            });
+            match result {
+                Ok(()) => {
+                    eprintln!("Signed out everywhere: every refresh token of this user is revoked")
+                }
+                Err(e) => global_failure = Some(e),
             }
-            Err(e) => failure = Some(e),
+        } else {
+            let result =
+                rt.block_on(async { manager.renewer().client().await.revoke(&session).await });
+            match result {
+                Ok(()) => {
+                    eprintln!("Revoked this session's refresh token (other devices stay signed in)")
+                }
+                // Signing out here must not depend on the server: say so and go on.
+                Err(e) => eprintln!(
+                    "ul-auth: warning: could not revoke the refresh token on the server ({e}); \
+                     it stays valid until it expires"
+                ),
+            }
         }
     }
-    // The local session goes even when the global sign-out failed: the user asked to be
-    // signed out here.
+    // The local session goes even when a server call failed: the user asked to be signed
+    // out here.
     if store.remove(&ctx.profile)? {
         eprintln!("Removed the cached session of profile {}", ctx.profile);
     } else {
         eprintln!("No cached session for profile {}", ctx.profile);
     }
-    match failure {
-        Some(e) => Err(e.context("the global sign-out failed (the local session was removed)")),
+    match global_failure {
+        Some(e) => Err(anyhow::Error::new(e)
+            .context("the global sign-out failed (the local session was removed)")),
         None => Ok(()),
     }
 }

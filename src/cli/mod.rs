@@ -3,6 +3,8 @@
 pub mod args;
 mod commands;
 mod login;
+mod password;
 mod prompt;
+mod verify;
 
 pub use commands::run;

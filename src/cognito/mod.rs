@@ -2,6 +2,7 @@
 
 mod challenge;
 mod client;
+mod password;
 mod refresh;
 mod sign_in;
 mod sign_out;
@@ -9,5 +10,6 @@ pub mod srp;
 
 pub use challenge::{Answer, MfaMethod, TotpSetup};
 pub use client::CognitoClient;
+pub use password::CodeDelivery;
 pub use refresh::CognitoRenewer;
 pub use sign_in::{AuthFlow, Challenge, ChallengeKind, SignIn, secret_hash};

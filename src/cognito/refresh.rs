@@ -41,6 +41,7 @@ impl CognitoClient {
                         )
                     })?;
                     return renewed(
+                        self.clock.now(),
                         session,
                         result.id_token,
                         result.access_token,
@@ -75,6 +76,7 @@ impl CognitoClient {
             Error::UnexpectedResponse("REFRESH_TOKEN_AUTH returned no tokens".into())
         })?;
         renewed(
+            self.clock.now(),
             session,
             result.id_token,
             result.access_token,
@@ -117,6 +119,7 @@ fn not_implemented<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> bool {
 }
 
 fn renewed(
+    received_at: std::time::SystemTime,
     old: &Session,
     id: Option<String>,
     access: Option<String>,
@@ -132,7 +135,12 @@ fn renewed(
     let refresh = refresh
         .map(RefreshToken::new)
         .or_else(|| old.refresh_token().cloned());
-    let mut session = Session::from_tokens(IdToken::new(id), AccessToken::new(access), refresh)?;
+    let mut session = Session::received(
+        IdToken::new(id),
+        AccessToken::new(access),
+        refresh,
+        received_at,
+    )?;
     session.set_legacy_refresh(legacy);
     Ok(session)
 }

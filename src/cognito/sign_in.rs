@@ -371,10 +371,11 @@ impl CognitoClient {
                     "Cognito signed the user in but returned no ID or access token".into(),
                 ));
             };
-            let session = Session::from_tokens(
+            let session = Session::received(
                 IdToken::new(id),
                 AccessToken::new(access),
                 result.refresh_token.map(RefreshToken::new),
+                self.clock.now(),
             )?;
             return Ok(SignIn::Done(session));
         }

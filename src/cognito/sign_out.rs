@@ -24,3 +24,35 @@ impl CognitoClient {
         Ok(())
     }
 }
+
+impl CognitoClient {
+    /// RevokeToken: this session's refresh token (and the tokens issued from it) stops
+    /// working; the user's other sessions stay signed in.
+    ///
+    /// # Errors
+    /// [`crate::Error::SignInAgain`] when there is no refresh token to revoke; Cognito and
+    /// network errors.
+    pub async fn revoke(&self, session: &Session) -> Result<()> {
+        let Some(refresh_token) = session.refresh_token() else {
+            return Err(crate::Error::SignInAgain {
+                reason: "the session has no refresh token to revoke".into(),
+            });
+        };
+        let span = tracing::info_span!("revoke_token", user = session.username());
+        self.idp
+            .revoke_token()
+            .client_id(&self.config.client_id)
+            .token(refresh_token.secret())
+            .set_client_secret(
+                self.config
+                    .client_secret
+                    .as_ref()
+                    .map(|s| s.secret().to_owned()),
+            )
+            .send()
+            .instrument(span)
+            .await
+            .map_err(|e| self.map_error(e, None))?;
+        Ok(())
+    }
+}

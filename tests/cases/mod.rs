@@ -1,4 +1,5 @@
 mod cli_login;
 mod flows;
+mod real_pools;
 mod sessions;
 mod sign_in;

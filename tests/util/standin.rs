@@ -105,6 +105,11 @@ struct State {
     lifetime_secs: u64,
     /// Refresh tokens are spent and replaced on every refresh.
     keep_refresh_tokens: bool,
+    /// Rotated (spent) refresh tokens → when they were spent; usable within `grace`.
+    spent: HashMap<String, (String, std::time::Instant)>,
+    grace: std::time::Duration,
+    /// Seconds the stand-in's clock is ahead of the real one (negative: behind).
+    clock_offset: i64,
 }
 
 /// One stand-in server.
@@ -161,9 +166,21 @@ impl Running {
         self.standin.state.lock().unwrap().keep_refresh_tokens = true;
     }
 
+    /// Rotated refresh tokens stay usable this long.
+    pub fn set_grace(&self, grace: std::time::Duration) {
+        self.standin.state.lock().unwrap().grace = grace;
+    }
+
+    /// The stand-in's clock runs this many seconds ahead of the real one (negative: behind).
+    pub fn set_clock_offset(&self, secs: i64) {
+        self.standin.state.lock().unwrap().clock_offset = secs;
+    }
+
     /// Revokes every refresh token (as an administrator's global sign-out does).
     pub fn revoke_all(&self) {
-        self.standin.state.lock().unwrap().refresh_tokens.clear();
+        let mut state = self.standin.state.lock().unwrap();
+        state.refresh_tokens.clear();
+        state.spent.clear();
     }
 
     /// How many times an operation was called.
@@ -505,17 +522,55 @@ impl CognitoStandIn {
                     return error("NotAuthorizedException", "Client secret does not match");
                 }
                 let token = body["RefreshToken"].as_str().unwrap_or_default();
-                let Some(user_id) = state.refresh_tokens.get(token).cloned() else {
-                    return error("NotAuthorizedException", "Refresh Token has been revoked");
+                let user_id = match state.refresh_tokens.get(token).cloned() {
+                    Some(user_id) => user_id,
+                    // A rotated token still works within the grace period.
+                    None => match state.spent.get(token) {
+                        Some((user_id, at)) if at.elapsed() < state.grace => user_id.clone(),
+                        _ => {
+                            return error(
+                                "NotAuthorizedException",
+                                "Refresh Token has been revoked",
+                            );
+                        }
+                    },
                 };
                 if state.keep_refresh_tokens {
                     let result = self.tokens(&mut state, &user_id, false);
                     return ok(json!({ "AuthenticationResult": result }));
                 }
                 // Rotation: the old token is spent, a new one comes back.
-                state.refresh_tokens.remove(token);
+                if state.refresh_tokens.remove(token).is_some() {
+                    state.spent.insert(
+                        token.to_owned(),
+                        (user_id.clone(), std::time::Instant::now()),
+                    );
+                }
                 let result = self.tokens(&mut state, &user_id, true);
                 ok(json!({ "AuthenticationResult": result }))
+            }
+            "InitiateAuth" if body["AuthFlow"] == "REFRESH_TOKEN_AUTH" => {
+                if state.keep_refresh_tokens {
+                    return error(
+                        "InvalidParameterException",
+                        "the stand-in only rotates here",
+                    );
+                }
+                // What Cognito answers on app clients with refresh-token rotation.
+                error(
+                    "NotAuthorizedException",
+                    "REFRESH_TOKEN_AUTH is not allowed when refresh token rotation is enabled; use GetTokensFromRefreshToken",
+                )
+            }
+            "RevokeToken" => {
+                if self.client_secret.as_deref() != body["ClientSecret"].as_str() {
+                    return error("NotAuthorizedException", "Client secret does not match");
+                }
+                let token = body["Token"].as_str().unwrap_or_default();
+                if state.refresh_tokens.remove(token).is_none() {
+                    return error("UnsupportedTokenTypeException", "not a refresh token");
+                }
+                ok(json!({}))
             }
             "GlobalSignOut" => {
                 let token = body["AccessToken"].as_str().unwrap_or_default();

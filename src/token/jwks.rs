@@ -1,0 +1,548 @@
+//! The user pool's signing keys (JWKS): fetched once, shared by every verification, refetched
+//! when a token names a key the cache does not know — at most once per
+//! [`MIN_REFETCH_INTERVAL`], so a flood of tokens with made-up `kid`s cannot become a flood of
+//! requests to Cognito.
+//!
+//! Only keys that can verify RS256 are kept (`kty` `RSA`, `use` absent or `sig`, `alg` absent or
+//! `RS256`, 2048 to 8192 bits); anything else in the document is skipped.
+
+use std::fmt;
+use std::sync::{Arc, PoisonError, RwLock};
+use std::time::{Duration, SystemTime};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::DecodingKey;
+use serde::Deserialize;
+
+use crate::clock::{self, SharedClock};
+use crate::config::env;
+use crate::error::{Error, Result};
+use crate::token::verify::{Rejection, excerpt};
+
+/// Unknown `kid`s trigger at most one refetch per this interval.
+pub const MIN_REFETCH_INTERVAL: Duration = Duration::from_secs(10);
+/// A JWKS document larger than this is refused (Cognito's is about 1 KiB).
+pub const MAX_JWKS_BYTES: usize = 64 * 1024;
+/// Limit on establishing the connection to the JWKS endpoint.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Limit on the whole fetch, connection and body included.
+pub const FETCH_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Why the signing keys could not be had.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{source_name}: {failure}")]
+pub struct JwksError {
+    /// Where the keys were to come from (the URL, or "the given JWKS").
+    pub source_name: String,
+    /// What went wrong.
+    pub failure: JwksFailure,
+}
+
+/// What went wrong getting the signing keys.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum JwksFailure {
+    /// The HTTP client could not be set up.
+    #[error("cannot set up the HTTP client: {0}")]
+    Setup(String),
+    /// No connection, DNS or TLS failure.
+    #[error("cannot reach it: {0}")]
+    Unreachable(String),
+    /// The connect or total time limit was hit.
+    #[error("no answer within {0:?}")]
+    Timeout(Duration),
+    /// The server answered with a status other than 2xx (redirects are not followed).
+    #[error("HTTP status {0}")]
+    Status(u16),
+    /// The document is larger than [`MAX_JWKS_BYTES`].
+    #[error("the document is larger than {0} bytes")]
+    TooLarge(usize),
+    /// The body is not JSON.
+    #[error("the document is not JSON")]
+    NotJson,
+    /// JSON, but not a key set of the expected shape.
+    #[error("malformed key set: {0}")]
+    Malformed(String),
+    /// A well-formed key set without a single key that can verify RS256.
+    #[error("no RS256 signing key in the key set")]
+    NoUsableKey,
+}
+
+/// One RS256 verification key.
+pub(crate) struct RsaKey {
+    pub(crate) kid: String,
+    pub(crate) key: DecodingKey,
+    /// Modulus length in bytes: a valid signature is exactly this long.
+    pub(crate) modulus_len: usize,
+}
+
+/// The pool's signing keys, shared by clones: cheap to clone, safe to use from many tasks.
+#[derive(Clone)]
+pub struct JwksCache {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    source_name: String,
+    /// `None` for a fixed key set that is never fetched.
+    client: Option<reqwest::Client>,
+    clock: SharedClock,
+    min_refetch: Duration,
+    max_bytes: usize,
+    timeout: Duration,
+    /// Read on every verification; replaced whole after a fetch.
+    keys: RwLock<Arc<[Arc<RsaKey>]>>,
+    /// Held while fetching, so concurrent misses make one request between them.
+    fetch: tokio::sync::Mutex<FetchState>,
+}
+
+#[derive(Default)]
+struct FetchState {
+    last_attempt: Option<SystemTime>,
+    last_error: Option<JwksError>,
+}
+
+impl fmt::Debug for JwksCache {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JwksCache")
+            .field("source", &self.inner.source_name)
+            .field("keys", &self.snapshot().len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Options of a fetching [`JwksCache`]; see [`JwksCache::builder`].
+#[derive(Debug)]
+pub struct JwksCacheBuilder {
+    url: String,
+    clock: SharedClock,
+    min_refetch: Duration,
+    max_bytes: usize,
+    connect_timeout: Duration,
+    timeout: Duration,
+}
+
+impl JwksCacheBuilder {
+    /// The clock that paces refetches (default: the system clock).
+    pub fn clock(mut self, clock: SharedClock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// At most one refetch per `interval` (default [`MIN_REFETCH_INTERVAL`]).
+    pub fn min_refetch_interval(mut self, interval: Duration) -> Self {
+        self.min_refetch = interval;
+        self
+    }
+
+    /// The largest document accepted (default [`MAX_JWKS_BYTES`]).
+    pub fn max_bytes(mut self, max: usize) -> Self {
+        self.max_bytes = max;
+        self
+    }
+
+    /// Connect and total time limits of one fetch (defaults [`CONNECT_TIMEOUT`],
+    /// [`FETCH_TIMEOUT`]).
+    pub fn timeouts(mut self, connect: Duration, total: Duration) -> Self {
+        self.connect_timeout = connect;
+        self.timeout = total;
+        self
+    }
+
+    /// The cache, empty until the first verification needs a key.
+    ///
+    /// # Errors
+    /// [`Error::Config`] when the URL is not `http(s)://`; [`Error::Jwks`] when the HTTP
+    /// client cannot be set up.
+    pub fn build(self) -> Result<JwksCache> {
+        if !(self.url.starts_with("https://") || self.url.starts_with("http://")) {
+            return Err(Error::config(
+                env::JWKS_URL,
+                format!("{:?} is not an http(s) URL", self.url),
+            ));
+        }
+        let client = reqwest::Client::builder()
+            .connect_timeout(self.connect_timeout)
+            .timeout(self.timeout)
+            // A key set is served in place; following redirects would only widen whom we trust.
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("unleashlive-auth/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| {
+                Error::Jwks(JwksError {
+                    source_name: self.url.clone(),
+                    failure: JwksFailure::Setup(error_chain(&e)),
+                })
+            })?;
+        Ok(JwksCache::with(
+            self.url,
+            Some(client),
+            self.clock,
+            self.min_refetch,
+            self.max_bytes,
+            self.timeout,
+            Arc::from(Vec::new()),
+        ))
+    }
+}
+
+impl JwksCache {
+    /// A cache that fetches from `url` (usually [`crate::Config::jwks_url`]), with the default
+    /// limits. Set options with [`JwksCache::builder`].
+    ///
+    /// # Errors
+    /// As [`JwksCacheBuilder::build`].
+    pub fn new(url: impl Into<String>) -> Result<Self> {
+        Self::builder(url).build()
+    }
+
+    /// Options for a cache that fetches from `url`.
+    pub fn builder(url: impl Into<String>) -> JwksCacheBuilder {
+        JwksCacheBuilder {
+            url: url.into(),
+            clock: clock::system(),
+            min_refetch: MIN_REFETCH_INTERVAL,
+            max_bytes: MAX_JWKS_BYTES,
+            connect_timeout: CONNECT_TIMEOUT,
+            timeout: FETCH_TIMEOUT,
+        }
+    }
+
+    /// A fixed key set from a JWKS document, never fetched (offline verification, tests).
+    ///
+    /// # Errors
+    /// [`Error::Jwks`] when the document is oversize, malformed or has no RS256 key.
+    pub fn fixed(jwks_json: &[u8]) -> Result<Self> {
+        let source_name = "the given JWKS".to_owned();
+        let fail = |failure| {
+            Error::Jwks(JwksError {
+                source_name: source_name.clone(),
+                failure,
+            })
+        };
+        if jwks_json.len() > MAX_JWKS_BYTES {
+            return Err(fail(JwksFailure::TooLarge(MAX_JWKS_BYTES)));
+        }
+        let keys = parse_key_set(jwks_json).map_err(fail)?;
+        Ok(JwksCache::with(
+            source_name,
+            None,
+            clock::system(),
+            MIN_REFETCH_INTERVAL,
+            MAX_JWKS_BYTES,
+            FETCH_TIMEOUT,
+            keys,
+        ))
+    }
+
+    fn with(
+        source_name: String,
+        client: Option<reqwest::Client>,
+        clock: SharedClock,
+        min_refetch: Duration,
+        max_bytes: usize,
+        timeout: Duration,
+        keys: Arc<[Arc<RsaKey>]>,
+    ) -> Self {
+        JwksCache {
+            inner: Arc::new(Inner {
+                source_name,
+                client,
+                clock,
+                min_refetch,
+                max_bytes,
+                timeout,
+                keys: RwLock::new(keys),
+                fetch: tokio::sync::Mutex::new(FetchState::default()),
+            }),
+        }
+    }
+
+    /// Where the keys come from.
+    pub fn source_name(&self) -> &str {
+        &self.inner.source_name
+    }
+
+    /// The `kid`s currently cached.
+    pub fn kids(&self) -> Vec<String> {
+        self.snapshot().iter().map(|k| k.kid.clone()).collect()
+    }
+
+    fn snapshot(&self) -> Arc<[Arc<RsaKey>]> {
+        // The lock only guards an Arc swap, so a poisoned lock still holds a whole key set.
+        Arc::clone(
+            &self
+                .inner
+                .keys
+                .read()
+                .unwrap_or_else(PoisonError::into_inner),
+        )
+    }
+
+    fn cached(&self, kid: &str) -> Option<Arc<RsaKey>> {
+        self.snapshot().iter().find(|k| k.kid == kid).cloned()
+    }
+
+    /// The key named `kid`, fetching the key set when it is not cached and the last fetch is
+    /// long enough ago.
+    pub(crate) async fn key(&self, kid: &str) -> Result<Arc<RsaKey>> {
+        if let Some(key) = self.cached(kid) {
+            return Ok(key);
+        }
+        let unknown = || Error::TokenRejected(Rejection::UnknownKey { kid: excerpt(kid) });
+        let Some(client) = &self.inner.client else {
+            return Err(unknown());
+        };
+        let mut state = self.inner.fetch.lock().await;
+        // Another task may have fetched while this one waited for the lock.
+        if let Some(key) = self.cached(kid) {
+            return Ok(key);
+        }
+        let now = self.inner.clock.now();
+        if let Some(last) = state.last_attempt {
+            // A clock that went backwards counts as "long ago": better one extra fetch than
+            // no fetch until the clock catches up.
+            let recent = now
+                .duration_since(last)
+                .is_ok_and(|since| since < self.inner.min_refetch);
+            if recent {
+                return Err(match &state.last_error {
+                    Some(e) if self.snapshot().is_empty() => Error::Jwks(e.clone()),
+                    _ => unknown(),
+                });
+            }
+        }
+        state.last_attempt = Some(now);
+        tracing::debug!(url = %self.inner.source_name, "fetching the user pool's signing keys");
+        match self.fetch(client).await {
+            Ok(keys) => {
+                state.last_error = None;
+                *self
+                    .inner
+                    .keys
+                    .write()
+                    .unwrap_or_else(PoisonError::into_inner) = keys;
+            }
+            Err(failure) => {
+                let error = JwksError {
+                    source_name: self.inner.source_name.clone(),
+                    failure,
+                };
+                tracing::warn!(%error, "cannot fetch the user pool's signing keys");
+                state.last_error = Some(error.clone());
+                return Err(Error::Jwks(error));
+            }
+        }
+        drop(state);
+        self.cached(kid).ok_or_else(unknown)
+    }
+
+    async fn fetch(&self, client: &reqwest::Client) -> Result<Arc<[Arc<RsaKey>]>, JwksFailure> {
+        let transport = |e: reqwest::Error| {
+            if e.is_timeout() {
+                JwksFailure::Timeout(self.inner.timeout)
+            } else {
+                JwksFailure::Unreachable(error_chain(&e))
+            }
+        };
+        let mut response = client
+            .get(&self.inner.source_name)
+            .header(http::header::ACCEPT, "application/json")
+            .send()
+            .await
+            .map_err(transport)?;
+        let status = response.status();
+        if !status.is_success() {
+            return Err(JwksFailure::Status(status.as_u16()));
+        }
+        let max = self.inner.max_bytes;
+        if response
+            .content_length()
+            .is_some_and(|len| len > max as u64)
+        {
+            return Err(JwksFailure::TooLarge(max));
+        }
+        // Read chunk by chunk so a server that lies about (or omits) the length still
+        // cannot make us hold more than `max` bytes.
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(transport)? {
+            if body.len() + chunk.len() > max {
+                return Err(JwksFailure::TooLarge(max));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        parse_key_set(&body)
+    }
+}
+
+#[derive(Deserialize)]
+struct Document {
+    keys: Vec<Jwk>,
+}
+
+#[derive(Deserialize)]
+struct Jwk {
+    kty: Option<String>,
+    kid: Option<String>,
+    alg: Option<String>,
+    #[serde(rename = "use")]
+    usage: Option<String>,
+    n: Option<String>,
+    e: Option<String>,
+}
+
+/// The RS256 keys of a JWKS document.
+fn parse_key_set(bytes: &[u8]) -> Result<Arc<[Arc<RsaKey>]>, JwksFailure> {
+    let document: Document = serde_json::from_slice(bytes).map_err(|e| match e.classify() {
+        serde_json::error::Category::Data => JwksFailure::Malformed(e.to_string()),
+        _ => JwksFailure::NotJson,
+    })?;
+    let mut keys: Vec<Arc<RsaKey>> = Vec::new();
+    for jwk in document.keys {
+        let usable = jwk.kty.as_deref() == Some("RSA")
+            && jwk.usage.as_deref().is_none_or(|u| u == "sig")
+            && jwk.alg.as_deref().is_none_or(|a| a == "RS256");
+        // A key without a kid can never be selected: Cognito's tokens always name theirs.
+        let (true, Some(kid)) = (usable, jwk.kid) else {
+            continue;
+        };
+        let component = |value: Option<String>, name: &str| {
+            let value = value.ok_or_else(|| {
+                JwksFailure::Malformed(format!("key {:?} has no {name}", excerpt(&kid)))
+            })?;
+            let bytes = URL_SAFE_NO_PAD.decode(value.as_bytes()).map_err(|_| {
+                JwksFailure::Malformed(format!("key {:?}: {name} is not base64url", excerpt(&kid)))
+            })?;
+            let start = bytes.iter().position(|&b| b != 0).unwrap_or(bytes.len());
+            Ok::<_, JwksFailure>(bytes[start..].to_vec())
+        };
+        let n = component(jwk.n, "n")?;
+        let e = component(jwk.e, "e")?;
+        let bits = n.first().map_or(0, |top| {
+            n.len() * 8 - usize::try_from(top.leading_zeros()).unwrap_or(0)
+        });
+        if !(2048..=8192).contains(&bits) {
+            return Err(JwksFailure::Malformed(format!(
+                "key {:?} has a {bits}-bit modulus (2048 to 8192 accepted)",
+                excerpt(&kid)
+            )));
+        }
+        if e.is_empty() || e.len() > 8 || e.last().is_some_and(|low| low % 2 == 0) {
+            return Err(JwksFailure::Malformed(format!(
+                "key {:?} has an unusable exponent",
+                excerpt(&kid)
+            )));
+        }
+        if keys.iter().any(|k| k.kid == kid) {
+            return Err(JwksFailure::Malformed(format!(
+                "two keys are named {:?}",
+                excerpt(&kid)
+            )));
+        }
+        keys.push(Arc::new(RsaKey {
+            key: DecodingKey::from_rsa_raw_components(&n, &e),
+            modulus_len: n.len(),
+            kid,
+        }));
+    }
+    if keys.is_empty() {
+        return Err(JwksFailure::NoUsableKey);
+    }
+    Ok(keys.into())
+}
+
+/// An error and its causes on one line (reqwest's own message omits the cause).
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A syntactically valid 2048-bit modulus (not a real key: parsing never checks primality).
+    fn modulus() -> String {
+        let mut n = vec![0xc5_u8; 256];
+        n[255] = 0x01;
+        URL_SAFE_NO_PAD.encode(n)
+    }
+
+    fn key(kid: &str) -> serde_json::Value {
+        serde_json::json!({"kty": "RSA", "kid": kid, "alg": "RS256", "use": "sig",
+                           "n": modulus(), "e": "AQAB"})
+    }
+
+    fn parse(doc: serde_json::Value) -> Result<Vec<String>, JwksFailure> {
+        parse_key_set(doc.to_string().as_bytes())
+            .map(|keys| keys.iter().map(|k| k.kid.clone()).collect())
+    }
+
+    #[test]
+    fn keeps_rs256_signing_keys_and_skips_the_rest() {
+        let mut enc = key("enc");
+        enc["use"] = "enc".into();
+        let mut ps = key("ps");
+        ps["alg"] = "PS256".into();
+        let ec =
+            serde_json::json!({"kty": "EC", "kid": "ec", "crv": "P-256", "x": "AA", "y": "AA"});
+        let mut bare = key("bare");
+        bare.as_object_mut()
+            .map(|o| (o.remove("alg"), o.remove("use")));
+        let kids = parse(serde_json::json!({"keys": [key("a"), enc, ps, ec, bare]})).unwrap();
+        assert_eq!(kids, ["a", "bare"]);
+    }
+
+    #[test]
+    fn malformed_key_sets_say_what_is_wrong() {
+        let cases = [
+            (b"<html>".to_vec(), JwksFailure::NotJson),
+            (b"[]".to_vec(), JwksFailure::Malformed(String::new())),
+            (b"{\"keys\":[]}".to_vec(), JwksFailure::NoUsableKey),
+        ];
+        for (body, want) in cases {
+            let got = parse_key_set(&body).map(|_| ()).unwrap_err();
+            assert_eq!(
+                std::mem::discriminant(&got),
+                std::mem::discriminant(&want),
+                "{got}"
+            );
+        }
+        let mut short = key("short");
+        short["n"] = URL_SAFE_NO_PAD.encode([0xc5_u8; 128]).into();
+        let err = parse(serde_json::json!({"keys": [short]})).unwrap_err();
+        assert!(err.to_string().contains("1024-bit modulus"), "{err}");
+        let mut bad = key("bad");
+        bad["n"] = "!!!".into();
+        let err = parse(serde_json::json!({"keys": [bad]})).unwrap_err();
+        assert!(err.to_string().contains("n is not base64url"), "{err}");
+        let err = parse(serde_json::json!({"keys": [key("twin"), key("twin")]})).unwrap_err();
+        assert!(err.to_string().contains("two keys"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn a_fixed_key_set_never_fetches_and_rejects_unknown_kids() {
+        let doc = serde_json::json!({"keys": [key("k1")]}).to_string();
+        let cache = JwksCache::fixed(doc.as_bytes()).unwrap();
+        assert_eq!(cache.kids(), ["k1"]);
+        assert!(cache.key("k1").await.is_ok());
+        let err = cache.key("forged").await.map(|_| ()).unwrap_err();
+        assert!(
+            matches!(err, Error::TokenRejected(Rejection::UnknownKey { ref kid }) if kid == "forged"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn only_http_urls_are_accepted() {
+        let err = JwksCache::new("file:///etc/passwd").unwrap_err();
+        assert!(matches!(err, Error::Config { .. }), "{err}");
+    }
+}

@@ -1,0 +1,505 @@
+//! Media Drive upload: one local file into the upload bucket, with the identity-pool
+//! credentials (cargo feature `upload`).
+//!
+//! The object key is `<identityId>/<uuid v4>/<file name>` and the object carries the user
+//! metadata `location` (the Media Drive folder's listing location) and `name` (the file
+//! name), as Unleash Live's own uploader writes them. The file is streamed from disk, never
+//! read whole into memory.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use aws_config::BehaviorVersion;
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_sdk_s3 as s3;
+use base64::Engine as _;
+use s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use s3::primitives::{ByteStream, SdkBody};
+
+use crate::config::{Config, env};
+use crate::error::{Error, Result};
+use crate::identity::IdentityCredentials;
+
+/// Connect timeout of the S3 calls.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Attempts per upload (the SDK's standard retry mode; the file is read again for a retry).
+pub const MAX_ATTEMPTS: u32 = 3;
+/// The time limit of an upload is this, plus the time the file takes at
+/// [`MIN_THROUGHPUT`] bytes per second.
+pub const BASE_TIMEOUT: Duration = Duration::from_secs(120);
+/// The slowest upload speed (bytes per second) that still finishes within the time limit.
+pub const MIN_THROUGHPUT: u64 = 32 * 1024;
+/// Size of the chunks read from disk (and of the progress steps).
+const CHUNK: usize = 64 * 1024;
+
+/// A progress callback: `(bytes_sent, total_bytes)`. Called from the task that sends the
+/// body, after each chunk; a retried attempt starts again from 0.
+pub type Progress = Arc<dyn Fn(u64, u64) + Send + Sync>;
+
+/// One file to upload.
+#[derive(Clone)]
+pub struct Upload {
+    path: PathBuf,
+    location: String,
+    name: Option<String>,
+    content_type: Option<String>,
+    progress: Option<Progress>,
+}
+
+impl fmt::Debug for Upload {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Upload")
+            .field("path", &self.path)
+            .field("location", &self.location)
+            .field("name", &self.name)
+            .field("content_type", &self.content_type)
+            .field("progress", &self.progress.is_some())
+            .finish()
+    }
+}
+
+impl Upload {
+    /// The file at `path`, into the Media Drive folder whose listing location is `location`
+    /// (`"<folder.location>/<folder.id>"`).
+    pub fn new(path: impl Into<PathBuf>, location: impl Into<String>) -> Self {
+        Upload {
+            path: path.into(),
+            location: location.into(),
+            name: None,
+            content_type: None,
+            progress: None,
+        }
+    }
+
+    /// The name in Media Drive and in the key (default: the file's base name).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// The content type (default: guessed from the extension, else
+    /// `application/octet-stream`).
+    pub fn content_type(mut self, content_type: impl Into<String>) -> Self {
+        self.content_type = Some(content_type.into());
+        self
+    }
+
+    /// Calls `progress(bytes_sent, total_bytes)` as the file goes out.
+    pub fn on_progress(mut self, progress: impl Fn(u64, u64) + Send + Sync + 'static) -> Self {
+        self.progress = Some(Arc::new(progress));
+        self
+    }
+}
+
+/// Where an upload landed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Uploaded {
+    /// The bucket.
+    pub bucket: String,
+    /// The object key, `<identityId>/<uuid>/<name>`.
+    pub key: String,
+    /// The identity-pool identity that owns the upload.
+    pub identity_id: String,
+    /// The file name (metadata `name`, last part of the key).
+    pub name: String,
+    /// The Media Drive location (metadata `location`).
+    pub location: String,
+    /// Bytes uploaded.
+    pub size: u64,
+    /// The content type sent.
+    pub content_type: String,
+    /// The ETag S3 answered, when it sent one.
+    pub e_tag: Option<String>,
+}
+
+/// Uploads files into the configured upload bucket. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Uploader {
+    s3: s3::Client,
+    bucket: String,
+    credentials: IdentityCredentials,
+    endpoint: String,
+}
+
+impl Uploader {
+    /// An S3 client signing with `credentials`, in the configured region, against the
+    /// endpoint override if one is set (path-style addressing then, as emulators need).
+    pub async fn new(config: &Config, credentials: IdentityCredentials) -> Self {
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .credentials_provider(credentials.clone())
+            .region(aws_config::Region::new(config.region.clone()))
+            // No attempt or operation limit here: an upload's limit depends on its size
+            // (see `BASE_TIMEOUT`).
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .connect_timeout(CONNECT_TIMEOUT)
+                    .build(),
+            )
+            .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS));
+        if let Some(url) = &config.endpoint_url {
+            loader = loader.endpoint_url(url);
+        }
+        let sdk = loader.load().await;
+        let mut s3_config = s3::config::Builder::from(&sdk);
+        if config.endpoint_url.is_some() {
+            s3_config = s3_config.force_path_style(true);
+        }
+        let endpoint = config
+            .endpoint_url
+            .clone()
+            .unwrap_or_else(|| format!("https://s3.{}.amazonaws.com", config.region));
+        Uploader {
+            s3: s3::Client::from_conf(s3_config.build()),
+            bucket: config.upload_bucket.clone(),
+            credentials,
+            endpoint,
+        }
+    }
+
+    /// The bucket uploads go to.
+    pub fn bucket(&self) -> &str {
+        &self.bucket
+    }
+
+    /// Uploads one file (PutObject), streamed from disk.
+    ///
+    /// # Errors
+    /// [`Error::File`] when the file is missing, not a regular file, or its name is empty,
+    /// holds `/` or control characters; [`Error::Config`] for a bucket that does not exist;
+    /// [`Error::NotAuthorized`] when S3 refuses the credentials or the key; the errors of
+    /// [`IdentityCredentials::credentials`]; [`Error::Timeout`], [`Error::Unreachable`],
+    /// [`Error::Throttled`], [`Error::Service`] for the network and S3.
+    pub async fn upload(&self, upload: Upload) -> Result<Uploaded> {
+        let path = upload.path.as_path();
+        let name = match &upload.name {
+            Some(name) => name.clone(),
+            None => base_name(path)?,
+        };
+        check_name(path, &name)?;
+        check_metadata(path, "location", &upload.location)?;
+        let meta = tokio::fs::metadata(path)
+            .await
+            .map_err(|e| file_error(path, format!("cannot read it: {e}")))?;
+        if !meta.is_file() {
+            return Err(file_error(path, "is not a regular file"));
+        }
+        let content_type = upload
+            .content_type
+            .clone()
+            .unwrap_or_else(|| guess_content_type(&name).to_owned());
+        let body = ByteStream::read_from()
+            .path(path)
+            .buffer_size(CHUNK)
+            .build()
+            .await
+            .map_err(|e| file_error(path, format!("cannot read it: {e}")))?;
+        let size = body.size_hint().1.unwrap_or(meta.len());
+        let body = match &upload.progress {
+            Some(progress) => {
+                let progress = Arc::clone(progress);
+                body.map(move |inner| {
+                    SdkBody::from_body_1_x(Counting {
+                        inner,
+                        sent: 0,
+                        total: size,
+                        progress: Arc::clone(&progress),
+                    })
+                })
+            }
+            None => body,
+        };
+        // The key starts with the identity the credentials belong to (the bucket policy
+        // lets each identity write under its own prefix only).
+        let identity_id = self.credentials.credentials().await?.identity_id().to_owned();
+        let key = format!("{identity_id}/{}/{name}", uuid_v4(path)?);
+        let limit = BASE_TIMEOUT + Duration::from_secs(size / MIN_THROUGHPUT);
+        tracing::debug!(bucket = %self.bucket, key = %key, size, "uploading");
+        let request = self
+            .s3
+            .put_object()
+            .bucket(&self.bucket)
+            .key(&key)
+            .content_type(&content_type)
+            .content_length(i64::try_from(size).unwrap_or(i64::MAX))
+            .metadata("location", metadata_value(&upload.location))
+            .metadata("name", metadata_value(&name))
+            .body(body)
+            .send();
+        let out = match tokio::time::timeout(limit, request).await {
+            Ok(out) => out.map_err(|e| self.map_error(e, &key))?,
+            Err(_) => {
+                return Err(Error::Timeout {
+                    endpoint: self.endpoint.clone(),
+                    reason: format!(
+                        "the upload of {size} bytes did not finish within {}s",
+                        limit.as_secs()
+                    ),
+                });
+            }
+        };
+        tracing::debug!(bucket = %self.bucket, key = %key, "uploaded");
+        Ok(Uploaded {
+            bucket: self.bucket.clone(),
+            key,
+            identity_id,
+            name,
+            location: upload.location,
+            size,
+            content_type,
+            e_tag: out.e_tag,
+        })
+    }
+
+    fn map_error<E>(&self, err: SdkError<E, s3::config::http::HttpResponse>, key: &str) -> Error
+    where
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        match err {
+            SdkError::ServiceError(service) => {
+                let e = service.err();
+                let message = e.message().unwrap_or("");
+                match e.code() {
+                    Some("NoSuchBucket") => Error::config(
+                        env::UPLOAD_BUCKET,
+                        format!("the upload bucket {:?} does not exist: {message}", self.bucket),
+                    ),
+                    Some(
+                        "AccessDenied"
+                        | "InvalidAccessKeyId"
+                        | "SignatureDoesNotMatch"
+                        | "ExpiredToken"
+                        | "InvalidToken"
+                        | "TokenRefreshRequired",
+                    ) => Error::NotAuthorized {
+                        message: format!(
+                            "S3 refused the upload to {}/{key}: {message}",
+                            self.bucket
+                        ),
+                    },
+                    Some("SlowDown") => Error::Throttled {
+                        message: message.into(),
+                    },
+                    Some(code) => Error::Service {
+                        code: code.into(),
+                        message: message.into(),
+                    },
+                    None => Error::UnexpectedResponse(format!(
+                        "{} answered HTTP {} to PutObject with no S3 error code",
+                        self.endpoint,
+                        service.raw().status().as_u16()
+                    )),
+                }
+            }
+            SdkError::TimeoutError(_) => Error::Timeout {
+                endpoint: self.endpoint.clone(),
+                reason: "the upload timed out".into(),
+            },
+            SdkError::DispatchFailure(failure) if failure.is_timeout() => Error::Timeout {
+                endpoint: self.endpoint.clone(),
+                reason: "connection timed out".into(),
+            },
+            SdkError::DispatchFailure(failure) if failure.is_io() => Error::Unreachable {
+                endpoint: self.endpoint.clone(),
+                reason: failure
+                    .as_connector_error()
+                    .map(|c| c.to_string())
+                    .unwrap_or_else(|| "the request could not be sent".into()),
+            },
+            other => Error::Service {
+                code: "RequestFailed".into(),
+                message: DisplayErrorContext(&other).to_string(),
+            },
+        }
+    }
+}
+
+/// Counts the bytes of the body as the HTTP client takes them.
+struct Counting {
+    inner: SdkBody,
+    sent: u64,
+    total: u64,
+    progress: Progress,
+}
+
+impl http_body::Body for Counting {
+    type Data = <SdkBody as http_body::Body>::Data;
+    type Error = <SdkBody as http_body::Body>::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        let this = &mut *self;
+        let polled = Pin::new(&mut this.inner).poll_frame(cx);
+        if let Poll::Ready(Some(Ok(frame))) = &polled
+            && let Some(data) = frame.data_ref()
+            && !data.is_empty()
+        {
+            this.sent = this.sent.saturating_add(data.len() as u64);
+            (this.progress)(this.sent, this.total);
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        http_body::Body::size_hint(&self.inner)
+    }
+}
+
+fn file_error(path: &Path, reason: impl Into<String>) -> Error {
+    Error::File {
+        path: path.to_owned(),
+        reason: reason.into(),
+    }
+}
+
+/// The last component of the path, as UTF-8.
+fn base_name(path: &Path) -> Result<String> {
+    let name = path
+        .file_name()
+        .ok_or_else(|| file_error(path, "has no file name"))?;
+    name.to_str()
+        .map(str::to_owned)
+        .ok_or_else(|| file_error(path, "the file name is not valid UTF-8"))
+}
+
+/// A name that can be the last part of the key and a metadata value.
+fn check_name(path: &Path, name: &str) -> Result<()> {
+    if name.is_empty() || name == "." || name == ".." {
+        return Err(file_error(path, format!("{name:?} cannot name an upload")));
+    }
+    if name.contains('/') {
+        return Err(file_error(
+            path,
+            format!("the upload name {name:?} contains '/'"),
+        ));
+    }
+    check_metadata(path, "name", name)
+}
+
+/// Header values cannot hold control characters (a newline would end the header).
+fn check_metadata(path: &Path, field: &str, value: &str) -> Result<()> {
+    if value.chars().any(char::is_control) {
+        return Err(file_error(
+            path,
+            format!("the upload's {field} {value:?} contains control characters"),
+        ));
+    }
+    Ok(())
+}
+
+/// S3 metadata travels as HTTP headers, ASCII only; S3 decodes RFC 2047 encoded-words on
+/// the way in, so other text goes as `=?UTF-8?B?<base64>?=`.
+fn metadata_value(value: &str) -> String {
+    if value.is_ascii() {
+        value.to_owned()
+    } else {
+        format!(
+            "=?UTF-8?B?{}?=",
+            base64::engine::general_purpose::STANDARD.encode(value)
+        )
+    }
+}
+
+/// A random (version 4) UUID, lowercase and hyphenated.
+fn uuid_v4(path: &Path) -> Result<String> {
+    let mut b = [0u8; 16];
+    getrandom::fill(&mut b)
+        .map_err(|e| file_error(path, format!("no randomness for the upload key: {e}")))?;
+    b[6] = (b[6] & 0x0f) | 0x40; // version 4
+    b[8] = (b[8] & 0x3f) | 0x80; // RFC 4122 variant
+    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    Ok(format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    ))
+}
+
+/// The content type of the file types Media Drive holds, by extension.
+pub fn guess_content_type(name: &str) -> &'static str {
+    let ext = name
+        .rsplit_once('.')
+        .map(|(_, ext)| ext.to_ascii_lowercase())
+        .unwrap_or_default();
+    match ext.as_str() {
+        "jpg" | "jpeg" => "image/jpeg",
+        "png" => "image/png",
+        "gif" => "image/gif",
+        "webp" => "image/webp",
+        "tif" | "tiff" => "image/tiff",
+        "dng" => "image/x-adobe-dng",
+        "mp4" => "video/mp4",
+        "mov" => "video/quicktime",
+        "avi" => "video/x-msvideo",
+        "mkv" => "video/x-matroska",
+        "ts" => "video/mp2t",
+        "srt" => "application/x-subrip",
+        "json" => "application/json",
+        "geojson" => "application/geo+json",
+        "kml" => "application/vnd.google-earth.kml+xml",
+        "kmz" => "application/vnd.google-earth.kmz",
+        "csv" => "text/csv",
+        "txt" | "log" => "text/plain",
+        "pdf" => "application/pdf",
+        "zip" => "application/zip",
+        "glb" => "model/gltf-binary",
+        "gltf" => "model/gltf+json",
+        "obj" => "model/obj",
+        _ => "application/octet-stream",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uuids_are_version_4_and_differ() {
+        let a = uuid_v4(Path::new("x")).unwrap();
+        let b = uuid_v4(Path::new("x")).unwrap();
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 36);
+        assert_eq!(&a[14..15], "4");
+        assert!(matches!(&a[19..20], "8" | "9" | "a" | "b"), "{a}");
+    }
+
+    #[test]
+    fn names_with_a_slash_control_characters_or_nothing_are_refused() {
+        let p = Path::new("/tmp/x");
+        for bad in ["", ".", "..", "a/b", "line\nbreak"] {
+            let e = check_name(p, bad).unwrap_err();
+            assert!(matches!(e, Error::File { .. }), "{bad:?}: {e:?}");
+        }
+        assert!(check_name(p, "DJI_0001.JPG").is_ok());
+        assert!(base_name(Path::new("/")).is_err());
+        assert_eq!(base_name(Path::new("/a/b/c.mp4")).unwrap(), "c.mp4");
+    }
+
+    #[test]
+    fn content_types_follow_the_extension_case_insensitively() {
+        assert_eq!(guess_content_type("DJI_0001.JPG"), "image/jpeg");
+        assert_eq!(guess_content_type("flight.MP4"), "video/mp4");
+        assert_eq!(guess_content_type("README"), "application/octet-stream");
+        assert_eq!(guess_content_type("x.unknown"), "application/octet-stream");
+    }
+
+    #[test]
+    fn non_ascii_metadata_is_sent_as_an_rfc_2047_encoded_word() {
+        assert_eq!(metadata_value("plain.jpg"), "plain.jpg");
+        assert_eq!(metadata_value("façade.jpg"), "=?UTF-8?B?ZmHDp2FkZS5qcGc=?=");
+    }
+}
