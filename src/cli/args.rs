@@ -280,6 +280,25 @@ pub struct LoginArgs {
     /// MFA method to use when the account has several.
     #[arg(long, value_enum, env = "UL_MFA_METHOD")]
     pub mfa_method: Option<MfaChoice>,
+    /// With --flow user-auth: the sign-in method to use (else Cognito's offer is shown).
+    #[arg(long, value_enum, env = "UL_PREFER")]
+    pub prefer: Option<Prefer>,
+    /// One-time code sent by e-mail or SMS (choice-based sign-in); `-` reads it from
+    /// standard input after Cognito has sent it.
+    #[arg(long, env = "UL_OTP_CODE", hide_env_values = true)]
+    pub code: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Prefer {
+    /// The password, sent over TLS.
+    Password,
+    /// The password, proven with SRP.
+    PasswordSrp,
+    /// A one-time code by e-mail.
+    EmailOtp,
+    /// A one-time code by SMS.
+    SmsOtp,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -288,6 +307,8 @@ pub enum Flow {
     Srp,
     /// USER_PASSWORD_AUTH: the password goes to Cognito over TLS.
     Password,
+    /// USER_AUTH (choice-based): password, SRP, or a code by e-mail or SMS (see --prefer).
+    UserAuth,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -5,10 +5,10 @@ use std::collections::BTreeMap;
 use anyhow::{Context, Result, bail};
 use serde_json::json;
 use unleashlive_auth::clock::{self, Clock, SystemClock};
-use unleashlive_auth::cognito::{Answer, AuthFlow, MfaMethod};
-use unleashlive_auth::{Challenge, ChallengeKind, CognitoClient, Error, Session, SignIn};
+use unleashlive_auth::cognito::{Answer, AuthFlow, FirstFactor, MfaMethod};
+use unleashlive_auth::{Challenge, ChallengeKind, CognitoClient, Error, Password, Session, SignIn};
 
-use super::args::{Flow, LoginArgs, MfaChoice, Output};
+use super::args::{Flow, LoginArgs, MfaChoice, Output, Prefer};
 use super::commands::{Ctx, human_duration, runtime};
 use super::prompt::{self, Stdin};
 
@@ -20,21 +20,39 @@ pub fn login(ctx: &Ctx, args: LoginArgs) -> Result<()> {
     let manager = ctx.manager()?;
     let mut stdin = Stdin;
     let username = prompt::username(args.username.clone())?;
-    let password = prompt::password(args.password_stdin, &mut stdin)?;
-    let flow = match args.flow {
-        Flow::Srp => AuthFlow::Srp,
-        Flow::Password => AuthFlow::Password,
+    let preferred = args.prefer.map(first_factor);
+    // Choice-based sign-in may need no password at all (an e-mailed code).
+    let mut password = match (args.flow, preferred) {
+        (Flow::UserAuth, None) => None,
+        (Flow::UserAuth, Some(f)) if !f.needs_password() => None,
+        _ => Some(prompt::password(args.password_stdin, &mut stdin)?),
     };
     let session = runtime()?.block_on(async {
         let cognito = CognitoClient::new(config).await;
-        let mut outcome = cognito.sign_in(flow, &username, &password).await?;
+        let mut outcome = match (args.flow, &password) {
+            (Flow::UserAuth, p) => {
+                cognito
+                    .sign_in_with_choice(&username, preferred, p.as_ref())
+                    .await?
+            }
+            (Flow::Srp, Some(p)) => cognito.sign_in(AuthFlow::Srp, &username, p).await?,
+            (Flow::Password, Some(p)) => cognito.sign_in(AuthFlow::Password, &username, p).await?,
+            (_, None) => bail!("no password"),
+        };
         let mut code_used = false;
         for _ in 0..MAX_CHALLENGES {
             match outcome {
                 SignIn::Done(session) => return Ok(session),
                 SignIn::Challenge(mut challenge) => {
-                    let answer =
-                        ask(&cognito, &mut challenge, &args, &mut stdin, &mut code_used).await?;
+                    let answer = ask(
+                        &cognito,
+                        &mut challenge,
+                        &args,
+                        &mut stdin,
+                        &mut code_used,
+                        &mut password,
+                    )
+                    .await?;
                     outcome = cognito.answer(challenge, answer).await?;
                 }
             }
@@ -83,12 +101,32 @@ fn print_signed_in(ctx: &Ctx, session: &Session) {
 }
 
 /// The answer to one challenge, from flags, stdin or a terminal prompt.
+fn first_factor(p: Prefer) -> FirstFactor {
+    match p {
+        Prefer::Password => FirstFactor::Password,
+        Prefer::PasswordSrp => FirstFactor::PasswordSrp,
+        Prefer::EmailOtp => FirstFactor::EmailOtp,
+        Prefer::SmsOtp => FirstFactor::SmsOtp,
+    }
+}
+
+fn factor_from_name(name: &str) -> Option<FirstFactor> {
+    match name {
+        "PASSWORD" => Some(FirstFactor::Password),
+        "PASSWORD_SRP" => Some(FirstFactor::PasswordSrp),
+        "EMAIL_OTP" => Some(FirstFactor::EmailOtp),
+        "SMS_OTP" => Some(FirstFactor::SmsOtp),
+        _ => None,
+    }
+}
+
 async fn ask(
     cognito: &CognitoClient,
     challenge: &mut Challenge,
     args: &LoginArgs,
     stdin: &mut Stdin,
     code_used: &mut bool,
+    password: &mut Option<Password>,
 ) -> Result<Answer> {
     let name = challenge.kind().as_str().to_owned();
     let unanswered = |how: &str| -> anyhow::Error {
@@ -127,12 +165,15 @@ async fn ask(
                 attributes,
             })
         }
-        ChallengeKind::SoftwareTokenMfa | ChallengeKind::SmsMfa | ChallengeKind::EmailOtp => {
+        ChallengeKind::SoftwareTokenMfa
+        | ChallengeKind::SmsMfa
+        | ChallengeKind::EmailOtp
+        | ChallengeKind::SmsOtp => {
             let source = match challenge.kind() {
                 ChallengeKind::SoftwareTokenMfa => "your authenticator app".to_owned(),
                 other => format!(
                     "the {} sent to {}",
-                    if *other == ChallengeKind::SmsMfa {
+                    if matches!(other, ChallengeKind::SmsMfa | ChallengeKind::SmsOtp) {
                         "SMS"
                     } else {
                         "e-mail"
@@ -142,6 +183,53 @@ async fn ask(
             };
             Ok(Answer::Code(code(args, code_used, &source, &unanswered)?))
         }
+        ChallengeKind::SelectChallenge => {
+            let offered: Vec<&str> = challenge
+                .available_challenges()
+                .iter()
+                .map(String::as_str)
+                .filter(|c| factor_from_name(c).is_some())
+                .collect();
+            let passkey = challenge
+                .available_challenges()
+                .iter()
+                .any(|c| c == "WEB_AUTHN");
+            let note = if passkey {
+                " (WEB_AUTHN, a passkey, is also offered but cannot be used from a terminal)"
+            } else {
+                ""
+            };
+            let factor = if let Some(p) = args.prefer {
+                first_factor(p)
+            } else if prompt::interactive() && !offered.is_empty() {
+                if passkey {
+                    eprintln!("Passkeys (WEB_AUTHN) cannot be used from a terminal.");
+                }
+                let i = prompt::choose("Choose how to sign in", &offered)?;
+                factor_from_name(offered[i]).unwrap_or(FirstFactor::PasswordSrp)
+            } else {
+                return Err(unanswered(&format!(
+                    "choose how to sign in: Cognito offers {}{note}; pass \
+                     --prefer password|password-srp|email-otp|sms-otp",
+                    offered.join(", ")
+                )));
+            };
+            if factor.needs_password() && password.is_none() {
+                *password = Some(prompt::password(args.password_stdin, stdin)?);
+            }
+            Ok(Answer::Choose {
+                factor,
+                password: if factor.needs_password() {
+                    password.clone()
+                } else {
+                    None
+                },
+            })
+        }
+        ChallengeKind::WebAuthn => Err(unanswered(
+            "Cognito asks for a passkey (WEB_AUTHN), which cannot be used from a terminal; \
+             choose another method with --prefer",
+        )),
         ChallengeKind::SelectMfaType => {
             let choices = challenge.mfa_choices();
             let method = match args.mfa_method {
@@ -188,18 +276,24 @@ fn code(
     source: &str,
     unanswered: &dyn Fn(&str) -> anyhow::Error,
 ) -> Result<String> {
-    if let Some(code) = &args.mfa_code
+    if let Some(code) = args.code.as_ref().or(args.mfa_code.as_ref())
         && !*code_used
     {
         *code_used = true;
+        if code == "-" {
+            // The code is only known once Cognito has sent it: read it from stdin now.
+            eprintln!("Waiting for the code from {source} on standard input");
+            return prompt::visible("");
+        }
         return Ok(code.clone());
     }
     if prompt::interactive() {
         return prompt::visible(&format!("Code from {source}: "));
     }
     Err(unanswered(&format!(
-        "this account needs a code from {source}: pass --mfa-code CODE (or set UL_MFA_CODE), \
-         or run on a terminal to be prompted"
+        "this sign-in needs the code from {source}: pass --code CODE (UL_OTP_CODE) or \
+         --mfa-code CODE (UL_MFA_CODE); `--code -` reads it from standard input once it has \
+         been sent; or run on a terminal to be prompted"
     )))
 }
 

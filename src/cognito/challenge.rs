@@ -59,6 +59,45 @@ pub enum Answer {
     Code(String),
     /// SELECT_MFA_TYPE: the chosen method.
     SelectMfa(MfaMethod),
+    /// SELECT_CHALLENGE (USER_AUTH): the chosen first factor, with the password when the
+    /// factor is [`FirstFactor::Password`] or [`FirstFactor::PasswordSrp`].
+    Choose {
+        /// The chosen sign-in method.
+        factor: FirstFactor,
+        /// The password, for the password factors.
+        password: Option<Password>,
+    },
+}
+
+/// A first factor of choice-based sign-in (USER_AUTH).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FirstFactor {
+    /// The password, sent over TLS.
+    Password,
+    /// The password, proven with SRP (never sent).
+    PasswordSrp,
+    /// A one-time code by e-mail.
+    EmailOtp,
+    /// A one-time code by SMS.
+    SmsOtp,
+}
+
+impl FirstFactor {
+    /// Cognito's name for it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FirstFactor::Password => "PASSWORD",
+            FirstFactor::PasswordSrp => "PASSWORD_SRP",
+            FirstFactor::EmailOtp => "EMAIL_OTP",
+            FirstFactor::SmsOtp => "SMS_OTP",
+        }
+    }
+
+    /// Whether this factor needs the password.
+    pub fn needs_password(self) -> bool {
+        matches!(self, FirstFactor::Password | FirstFactor::PasswordSrp)
+    }
 }
 
 /// An authenticator-app secret to enrol, from MFA_SETUP.
@@ -179,6 +218,13 @@ impl CognitoClient {
             (ChallengeKind::EmailOtp, Answer::Code(code)) => {
                 responses.push(("EMAIL_OTP_CODE".to_owned(), clean_code(&code)?));
                 ChallengeNameType::EmailOtp
+            }
+            (ChallengeKind::SmsOtp, Answer::Code(code)) => {
+                responses.push(("SMS_OTP_CODE".to_owned(), clean_code(&code)?));
+                ChallengeNameType::SmsOtp
+            }
+            (ChallengeKind::SelectChallenge, Answer::Choose { factor, password }) => {
+                return self.choose_first_factor(challenge, factor, password).await;
             }
             (ChallengeKind::SelectMfaType, Answer::SelectMfa(method)) => {
                 responses.push(("ANSWER".to_owned(), method.as_str().to_owned()));

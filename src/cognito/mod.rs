@@ -1,6 +1,7 @@
 //! Cognito user-pool sign-in.
 
 mod challenge;
+mod choice;
 mod client;
 mod password;
 mod refresh;
@@ -8,7 +9,7 @@ mod sign_in;
 mod sign_out;
 pub mod srp;
 
-pub use challenge::{Answer, MfaMethod, TotpSetup};
+pub use challenge::{Answer, FirstFactor, MfaMethod, TotpSetup};
 pub use client::CognitoClient;
 pub use password::CodeDelivery;
 pub use refresh::CognitoRenewer;

@@ -56,6 +56,10 @@ pub enum ChallengeKind {
     DevicePasswordVerifier,
     /// The user must choose a sign-in method (USER_AUTH).
     SelectChallenge,
+    /// A one-time code by SMS as the first factor (USER_AUTH).
+    SmsOtp,
+    /// A passkey (USER_AUTH); not usable from a terminal.
+    WebAuthn,
     /// A Lambda-defined custom challenge.
     CustomChallenge,
     /// Anything this version does not know.
@@ -75,6 +79,8 @@ impl ChallengeKind {
             ChallengeNameType::DeviceSrpAuth => Self::DeviceSrpAuth,
             ChallengeNameType::DevicePasswordVerifier => Self::DevicePasswordVerifier,
             ChallengeNameType::SelectChallenge => Self::SelectChallenge,
+            ChallengeNameType::SmsOtp => Self::SmsOtp,
+            ChallengeNameType::WebAuthn => Self::WebAuthn,
             ChallengeNameType::CustomChallenge => Self::CustomChallenge,
             other => Self::Other(other.as_str().to_owned()),
         }
@@ -93,6 +99,8 @@ impl ChallengeKind {
             Self::DeviceSrpAuth => "DEVICE_SRP_AUTH",
             Self::DevicePasswordVerifier => "DEVICE_PASSWORD_VERIFIER",
             Self::SelectChallenge => "SELECT_CHALLENGE",
+            Self::SmsOtp => "SMS_OTP",
+            Self::WebAuthn => "WEB_AUTHN",
             Self::CustomChallenge => "CUSTOM_CHALLENGE",
             Self::Other(name) => name,
         }
@@ -107,6 +115,8 @@ pub struct Challenge {
     pub(crate) session: Option<ChallengeSession>,
     pub(crate) parameters: BTreeMap<String, String>,
     pub(crate) totp_setup_started: bool,
+    /// USER_AUTH: the first factors Cognito offers (`AvailableChallenges`).
+    pub(crate) available: Vec<String>,
 }
 
 impl Challenge {
@@ -123,6 +133,12 @@ impl Challenge {
     /// Cognito's challenge parameters (e.g. `CODE_DELIVERY_DESTINATION`), never secret.
     pub fn parameters(&self) -> &BTreeMap<String, String> {
         &self.parameters
+    }
+
+    /// USER_AUTH's SELECT_CHALLENGE: the sign-in methods offered (e.g. `PASSWORD`,
+    /// `PASSWORD_SRP`, `EMAIL_OTP`, `SMS_OTP`, `WEB_AUTHN`).
+    pub fn available_challenges(&self) -> &[String] {
+        &self.available
     }
 
     /// Whether Cognito attached a challenge session to answer with.
@@ -276,7 +292,7 @@ impl CognitoClient {
         }
     }
 
-    async fn answer_password_verifier(
+    pub(crate) async fn answer_password_verifier(
         &self,
         challenge: Challenge,
         srp: &SrpClient,
@@ -398,6 +414,7 @@ impl CognitoClient {
             session: session.map(ChallengeSession::new),
             parameters,
             totp_setup_started: false,
+            available: Vec::new(),
         }))
     }
 }

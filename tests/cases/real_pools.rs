@@ -289,3 +289,183 @@ async fn a_signed_in_user_changes_the_password() {
     )
     .expect_code(0);
 }
+
+#[tokio::test]
+async fn choice_based_sign_in_with_an_emailed_code() {
+    use unleashlive_auth::ChallengeKind;
+    use unleashlive_auth::cognito::{Answer, FirstFactor};
+    let running = CognitoStandIn::new(Some("choice-secret"))
+        .with_user(PILOT, PASSWORD)
+        .start()
+        .await;
+    let cognito = CognitoClient::new(running.settings().resolve().unwrap()).await;
+    // Preferred: straight to the code.
+    let SignIn::Challenge(c) = cognito
+        .sign_in_with_choice(PILOT, Some(FirstFactor::EmailOtp), None)
+        .await
+        .unwrap()
+    else {
+        panic!("expected the EMAIL_OTP challenge");
+    };
+    assert_eq!(c.kind(), &ChallengeKind::EmailOtp);
+    assert_eq!(c.code_destination(), Some("p***@e***"));
+    let wrong = cognito
+        .answer(c, Answer::Code("000000x".into()))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(wrong, unleashlive_auth::Error::CodeMismatch),
+        "{wrong:?}"
+    );
+
+    // No preference: SELECT_CHALLENGE lists the offer; the choice is answered.
+    let SignIn::Challenge(c) = cognito
+        .sign_in_with_choice(PILOT, None, None)
+        .await
+        .unwrap()
+    else {
+        panic!("expected SELECT_CHALLENGE");
+    };
+    assert_eq!(c.kind(), &ChallengeKind::SelectChallenge);
+    assert_eq!(c.available_challenges(), ["EMAIL_OTP", "WEB_AUTHN"]);
+    let not_offered = cognito
+        .answer(
+            c,
+            Answer::Choose {
+                factor: FirstFactor::SmsOtp,
+                password: None,
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        not_offered.to_string().contains("not offered"),
+        "{not_offered}"
+    );
+    let SignIn::Challenge(c) = cognito
+        .sign_in_with_choice(PILOT, None, None)
+        .await
+        .unwrap()
+    else {
+        panic!("expected SELECT_CHALLENGE");
+    };
+    let SignIn::Challenge(c) = cognito
+        .answer(
+            c,
+            Answer::Choose {
+                factor: FirstFactor::EmailOtp,
+                password: None,
+            },
+        )
+        .await
+        .unwrap()
+    else {
+        panic!("expected EMAIL_OTP");
+    };
+    let code = running.email_code().unwrap();
+    let SignIn::Done(session) = cognito.answer(c, Answer::Code(code)).await.unwrap() else {
+        panic!("expected a session");
+    };
+    assert_eq!(session.claims().team_id.as_deref(), Some("team-7"));
+    let select = running
+        .bodies("RespondToAuthChallenge")
+        .into_iter()
+        .find(|b| b["ChallengeName"] == "SELECT_CHALLENGE")
+        .unwrap();
+    assert_eq!(select["ChallengeResponses"]["ANSWER"], "EMAIL_OTP");
+    assert!(
+        select["Session"].is_string(),
+        "the challenge session is passed back"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cli_user_auth_without_a_choice_and_a_terminal_names_the_choices() {
+    let running = CognitoStandIn::new(None)
+        .with_user(PILOT, PASSWORD)
+        .start()
+        .await;
+    let home = Home::new();
+    let env = with(&running.env(), &[("UL_AUTH_FLOW", "user-auth")]);
+    let (home, run) = tokio::task::spawn_blocking(move || {
+        let run = home.run(&["login", "--username", PILOT], &env, None);
+        (home, run)
+    })
+    .await
+    .unwrap();
+    run.expect_code(3);
+    assert!(run.stderr().contains("EMAIL_OTP"), "{}", run.stderr());
+    assert!(run.stderr().contains("--prefer"), "{}", run.stderr());
+    assert!(run.stderr().contains("WEB_AUTHN"), "{}", run.stderr());
+    // With a preference and no code yet: told which flag carries the code.
+    let env = with(&running.env(), &[("UL_AUTH_FLOW", "user-auth")]);
+    let (home, run) = tokio::task::spawn_blocking(move || {
+        let run = home.run(
+            &["login", "--username", PILOT, "--prefer", "email-otp"],
+            &env,
+            None,
+        );
+        (home, run)
+    })
+    .await
+    .unwrap();
+    run.expect_code(3);
+    assert!(run.stderr().contains("--code"), "{}", run.stderr());
+    drop(home);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cli_user_auth_with_email_otp_reads_the_code_once_it_was_sent() {
+    use std::io::Write;
+    let running = CognitoStandIn::new(None)
+        .with_user(PILOT, PASSWORD)
+        .start()
+        .await;
+    let home = Home::new();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ul-auth"))
+        .args([
+            "login",
+            "--username",
+            PILOT,
+            "--flow",
+            "user-auth",
+            "--prefer",
+            "email-otp",
+            "--code",
+            "-",
+        ])
+        .env_clear()
+        .env("HOME", home.dir.path())
+        .env("UL_CACHE_DIR", home.cache_dir())
+        .envs(running.env())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut code = None;
+    for _ in 0..200 {
+        code = running.email_code();
+        if code.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    let code = code.expect("the stand-in sent a code");
+    writeln!(child.stdin.take().unwrap(), "{code}").unwrap();
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Signed in"));
+    assert!(
+        running.bodies("InitiateAuth")[0]["AuthParameters"]
+            .get("PASSWORD")
+            .is_none()
+    );
+    assert!(home.cache_file("default").exists());
+}

@@ -110,6 +110,8 @@ struct State {
     grace: std::time::Duration,
     /// Seconds the stand-in's clock is ahead of the real one (negative: behind).
     clock_offset: i64,
+    /// The last one-time code "e-mailed" (USER_AUTH).
+    email_code: Option<String>,
 }
 
 /// One stand-in server.
@@ -164,6 +166,11 @@ impl Running {
     /// Refreshes keep the refresh token instead of rotating it.
     pub fn keep_refresh_tokens(&self) {
         self.standin.state.lock().unwrap().keep_refresh_tokens = true;
+    }
+
+    /// The one-time code the stand-in last "e-mailed".
+    pub fn email_code(&self) -> Option<String> {
+        self.standin.state.lock().unwrap().email_code.clone()
     }
 
     /// Rotated refresh tokens stay usable this long.
@@ -395,6 +402,36 @@ impl CognitoStandIn {
                     "Session": session,
                 }))
             }
+            "InitiateAuth" if body["AuthFlow"] == "USER_AUTH" => {
+                let params = &body["AuthParameters"];
+                let username = params["USERNAME"].as_str().unwrap_or_default();
+                let Some(user) = state.users.get(username) else {
+                    return error("UserNotFoundException", "User does not exist.");
+                };
+                if let Some(refusal) = self.hash_refusal(params, username) {
+                    return refusal;
+                }
+                let user_id = user.user_id.clone();
+                match params["PREFERRED_CHALLENGE"].as_str() {
+                    Some("EMAIL_OTP") => self.send_email_code(&mut state, &user_id),
+                    Some(other) => error(
+                        "InvalidParameterException",
+                        &format!("the stand-in offers no {other} as a preference"),
+                    ),
+                    None => {
+                        let session = hex(&random_bytes(24));
+                        state
+                            .sessions
+                            .insert(session.clone(), (user_id.clone(), "SELECT_CHALLENGE"));
+                        ok(json!({
+                            "ChallengeName": "SELECT_CHALLENGE",
+                            "ChallengeParameters": { "USER_ID_FOR_SRP": user_id },
+                            "AvailableChallenges": ["EMAIL_OTP", "WEB_AUTHN"],
+                            "Session": session,
+                        }))
+                    }
+                }
+            }
             // Like a real app client that allows SRP only.
             "InitiateAuth" if body["AuthFlow"] == "USER_PASSWORD_AUTH" => error(
                 "InvalidParameterException",
@@ -463,6 +500,20 @@ impl CognitoStandIn {
                     return error("InvalidParameterException", "wrong challenge answered");
                 }
                 match step {
+                    "SELECT_CHALLENGE" if r["ANSWER"] == "EMAIL_OTP" => {
+                        self.send_email_code(&mut state, &user_id)
+                    }
+                    "EMAIL_OTP" => {
+                        if r["EMAIL_OTP_CODE"].as_str() != state.email_code.as_deref() {
+                            return error(
+                                "CodeMismatchException",
+                                "Invalid code received for user",
+                            );
+                        }
+                        state.email_code = None;
+                        let result = self.tokens(&mut state, &user_id, true);
+                        ok(json!({ "AuthenticationResult": result, "ChallengeParameters": {} }))
+                    }
                     "NEW_PASSWORD_REQUIRED"
                         if r["NEW_PASSWORD"].as_str().is_some_and(|p| p.len() >= 8) =>
                     {
@@ -602,6 +653,27 @@ fn plausible_timestamp(t: &str) -> bool {
 }
 
 impl CognitoStandIn {
+    fn send_email_code(&self, state: &mut State, user_id: &str) -> ResponseTemplate {
+        let code = format!(
+            "{:06}",
+            u32::from_be_bytes(random_bytes(4).try_into().unwrap()) % 1_000_000
+        );
+        state.email_code = Some(code);
+        let session = hex(&random_bytes(24));
+        state
+            .sessions
+            .insert(session.clone(), (user_id.to_owned(), "EMAIL_OTP"));
+        ok(json!({
+            "ChallengeName": "EMAIL_OTP",
+            "ChallengeParameters": {
+                "USER_ID_FOR_SRP": user_id,
+                "CODE_DELIVERY_DESTINATION": "p***@e***",
+                "CODE_DELIVERY_DELIVERY_MEDIUM": "EMAIL",
+            },
+            "Session": session,
+        }))
+    }
+
     fn next_challenge(
         &self,
         state: &mut State,
