@@ -88,6 +88,10 @@ pub enum Error {
         message: String,
     },
 
+    /// Cognito no longer knows the remembered device (forgotten elsewhere).
+    #[error("Cognito no longer knows this device; it will be forgotten here too")]
+    DeviceNotFound,
+
     /// The answer given does not fit the challenge asked.
     #[error("{0}")]
     InvalidAnswer(String),
@@ -237,6 +241,7 @@ impl Error {
             | Error::InvalidPassword { .. }
             | Error::InvalidAnswer(_)
             | Error::Srp(_)
+            | Error::DeviceNotFound
             | Error::UnknownIdentityPool { .. }
             | Error::TokenExpired { .. } => ErrorClass::Authentication,
             Error::Throttled { .. }

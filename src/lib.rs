@@ -38,17 +38,21 @@ pub mod clock;
 pub mod cognito;
 pub mod config;
 pub mod error;
+pub mod identity;
 mod keychain;
 pub mod manager;
 pub mod secret;
 pub mod session;
 pub mod store;
 pub mod token;
+#[cfg(feature = "upload")]
+pub mod upload;
 
 pub use auth::ApiKind;
 pub use cognito::{Challenge, ChallengeKind, CognitoClient, CognitoRenewer, SignIn};
 pub use config::{Config, ConfigFile, Settings};
 pub use error::{Error, ErrorClass, Result};
+pub use identity::{AwsCredentials, IdentityClient, IdentityCredentials};
 pub use manager::SessionManager;
 
 /// Valid Cognito sessions for one profile, refreshed before they expire.
@@ -56,3 +60,5 @@ pub type CognitoSessions = SessionManager<CognitoRenewer>;
 pub use secret::{AccessToken, ClientSecret, IdToken, Password, RefreshToken};
 pub use session::Session;
 pub use store::SessionStore;
+#[cfg(feature = "upload")]
+pub use upload::{Upload, Uploaded, Uploader};

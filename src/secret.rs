@@ -65,6 +65,10 @@ secret_string!(
     TotpSecret
 );
 secret_string!(
+    /// The random password of a remembered device (its SRP secret).
+    DevicePassword
+);
+secret_string!(
     /// The opaque `Session` string Cognito hands out with a challenge.
     ChallengeSession
 );

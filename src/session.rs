@@ -20,6 +20,10 @@ pub struct Session {
     /// Server time minus local time when the tokens arrived, in seconds.
     skew_secs: i64,
     legacy_refresh: bool,
+    /// The device Cognito remembers for this user.
+    device: Option<crate::cognito::Device>,
+    /// NewDeviceMetadata (key, group key) not yet confirmed.
+    pub(crate) new_device: Option<(String, String)>,
 }
 
 impl Session {
@@ -56,6 +60,8 @@ impl Session {
             expires_at,
             skew_secs: 0,
             legacy_refresh: false,
+            device: None,
+            new_device: None,
         })
     }
 
@@ -104,6 +110,16 @@ impl Session {
     /// does not implement GetTokensFromRefreshToken (remembered per profile).
     pub fn uses_legacy_refresh(&self) -> bool {
         self.legacy_refresh
+    }
+
+    /// The device Cognito remembers for this user, if any.
+    pub fn device(&self) -> Option<&crate::cognito::Device> {
+        self.device.as_ref()
+    }
+
+    /// Sets or clears the remembered device.
+    pub fn set_device(&mut self, device: Option<crate::cognito::Device>) {
+        self.device = device;
     }
 
     /// Marks the session as refreshed through REFRESH_TOKEN_AUTH from now on.
@@ -168,6 +184,12 @@ struct Record {
     /// Server time minus local time when the tokens arrived.
     #[serde(default, skip_serializing_if = "is_zero")]
     skew_secs: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    device_key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    device_group_key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    device_password: Option<String>,
 }
 
 fn is_zero(v: &i64) -> bool {
@@ -176,7 +198,7 @@ fn is_zero(v: &i64) -> bool {
 
 impl crate::store::Persist for Session {
     const PROVIDER: &'static str = "unleash-live";
-    const KEYCHAIN_FIELDS: &'static [&'static str] = &["refresh_token"];
+    const KEYCHAIN_FIELDS: &'static [&'static str] = &["refresh_token", "device_password"];
 
     fn to_record(&self) -> serde_json::Value {
         let record = Record {
@@ -185,6 +207,12 @@ impl crate::store::Persist for Session {
             refresh_token: self.refresh_token.as_ref().map(|t| t.secret().to_owned()),
             legacy_refresh: self.legacy_refresh,
             skew_secs: self.skew_secs,
+            device_key: self.device.as_ref().map(|d| d.key().to_owned()),
+            device_group_key: self.device.as_ref().map(|d| d.group_key().to_owned()),
+            device_password: self
+                .device
+                .as_ref()
+                .map(|d| d.password().secret().to_owned()),
         };
         serde_json::to_value(record).unwrap_or_default()
     }
@@ -199,6 +227,15 @@ impl crate::store::Persist for Session {
         )?;
         session.legacy_refresh = r.legacy_refresh;
         session.set_skew(r.skew_secs);
+        if let (Some(key), Some(group), Some(password)) =
+            (r.device_key, r.device_group_key, r.device_password)
+        {
+            session.device = Some(crate::cognito::Device::new(
+                key,
+                group,
+                crate::secret::DevicePassword::new(password),
+            ));
+        }
         Ok(session)
     }
 }

@@ -23,7 +23,7 @@ use s3::primitives::{ByteStream, SdkBody};
 
 use crate::config::{Config, env};
 use crate::error::{Error, Result};
-use crate::identity::IdentityCredentials;
+use crate::identity::{IdentityCredentials, WithoutSecretTraces as _};
 
 /// Connect timeout of the S3 calls.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -216,7 +216,12 @@ impl Uploader {
         };
         // The key starts with the identity the credentials belong to (the bucket policy
         // lets each identity write under its own prefix only).
-        let identity_id = self.credentials.credentials().await?.identity_id().to_owned();
+        let identity_id = self
+            .credentials
+            .credentials()
+            .await?
+            .identity_id()
+            .to_owned();
         let key = format!("{identity_id}/{}/{name}", uuid_v4(path)?);
         let limit = BASE_TIMEOUT + Duration::from_secs(size / MIN_THROUGHPUT);
         tracing::debug!(bucket = %self.bucket, key = %key, size, "uploading");
@@ -230,7 +235,8 @@ impl Uploader {
             .metadata("location", metadata_value(&upload.location))
             .metadata("name", metadata_value(&name))
             .body(body)
-            .send();
+            .send()
+            .without_secret_traces();
         let out = match tokio::time::timeout(limit, request).await {
             Ok(out) => out.map_err(|e| self.map_error(e, &key))?,
             Err(_) => {
@@ -267,7 +273,10 @@ impl Uploader {
                 match e.code() {
                     Some("NoSuchBucket") => Error::config(
                         env::UPLOAD_BUCKET,
-                        format!("the upload bucket {:?} does not exist: {message}", self.bucket),
+                        format!(
+                            "the upload bucket {:?} does not exist: {message}",
+                            self.bucket
+                        ),
                     ),
                     Some(
                         "AccessDenied"

@@ -159,6 +159,16 @@ pub enum HeaderApi {
     Rest,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CredentialsFormat {
+    /// The JSON the aws CLI and SDKs read from a `credential_process` (Version 1).
+    CredentialProcess,
+    /// `export AWS_...='...'` lines: eval "$(ul-auth credentials --format env)".
+    Env,
+    /// {accessKeyId, secretAccessKey, sessionToken, expiresAt, identityId, region}.
+    Json,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Sign in with e-mail and password and cache the session.
@@ -188,6 +198,14 @@ pub enum Command {
     },
     /// Get new ID and access tokens with the cached refresh token.
     Refresh,
+    /// Print temporary AWS credentials from the identity pool, for the aws CLI's
+    /// credential_process, a shell or a program (see --help for the ~/.aws/config recipe).
+    #[command(after_long_help = super::credentials::AWS_CONFIG_RECIPE)]
+    Credentials {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = CredentialsFormat::CredentialProcess)]
+        format: CredentialsFormat,
+    },
     /// Run CMD with UL_ID_TOKEN and UL_ACCESS_TOKEN set (refreshed first if needed); exits
     /// with CMD's exit code. The tokens are never printed.
     Exec {
@@ -220,6 +238,20 @@ pub enum Command {
     /// Forgotten or changed passwords.
     #[command(subcommand)]
     Password(PasswordCommand),
+    /// Devices Cognito remembers for the signed-in user.
+    #[command(subcommand)]
+    Devices(DevicesCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DevicesCommand {
+    /// List the remembered devices (this one is marked).
+    List,
+    /// Forget a device (default: this one); it must then sign in fully again.
+    Forget {
+        /// The device key (from `devices list`).
+        key: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -283,6 +315,10 @@ pub struct LoginArgs {
     /// With --flow user-auth: the sign-in method to use (else Cognito's offer is shown).
     #[arg(long, value_enum, env = "UL_PREFER")]
     pub prefer: Option<Prefer>,
+    /// Do not let Cognito remember this device (pools with device tracking otherwise
+    /// remember it, and later sign-ins and refreshes prove it).
+    #[arg(long)]
+    pub no_remember_device: bool,
     /// One-time code sent by e-mail or SMS (choice-based sign-in); `-` reads it from
     /// standard input after Cognito has sent it.
     #[arg(long, env = "UL_OTP_CODE", hide_env_values = true)]

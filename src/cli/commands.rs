@@ -82,9 +82,11 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Token { kind } => ok(token(&ctx, kind)),
         Command::Header { api } => ok(header(&ctx, api)),
         Command::Refresh => ok(refresh(&ctx)),
+        Command::Credentials { format } => ok(super::credentials::credentials(&ctx, format)),
         Command::Exec { command } => exec(&ctx, command),
         Command::Logout { global } => ok(logout(&ctx, global)),
         Command::Password(action) => ok(super::password::run(&ctx, action)),
+        Command::Devices(action) => ok(super::devices::run(&ctx, action)),
         Command::Verify { token, kind } => ok(super::verify::verify(&ctx, token.as_deref(), kind)),
     }
 }
@@ -220,10 +222,17 @@ fn exec(ctx: &Ctx, command: Vec<OsString>) -> Result<ExitCode> {
     let (program, args) = command
         .split_first()
         .context("no command given: ul-auth exec -- CMD [ARGS...]")?;
+    // CMD may need only the tokens: a failing identity pool costs it the AWS variables, not
+    // the run.
+    let aws_env = super::credentials::aws_env(ctx).unwrap_or_else(|e| {
+        eprintln!("ul-auth: warning: running without AWS credentials: {e:#}");
+        Vec::new()
+    });
     let status = std::process::Command::new(program)
         .args(args)
         .env("UL_ID_TOKEN", session.id_token().secret())
         .env("UL_ACCESS_TOKEN", session.access_token().secret())
+        .envs(aws_env)
         .status();
     let status = match status {
         Ok(status) => status,

@@ -27,8 +27,32 @@ pub fn login(ctx: &Ctx, args: LoginArgs) -> Result<()> {
         (Flow::UserAuth, Some(f)) if !f.needs_password() => None,
         _ => Some(prompt::password(args.password_stdin, &mut stdin)?),
     };
+    // A device remembered at an earlier sign-in of this profile is proven again, unless that
+    // session visibly belonged to someone else. (If Cognito does not know it for this user,
+    // the sign-in is retried without it.)
+    let remembered = match manager.cached() {
+        Ok(Some(previous)) => {
+            let same_user = [
+                previous.claims().email.as_deref(),
+                previous.claims().username.as_deref(),
+            ]
+            .iter()
+            .flatten()
+            .any(|name| name.eq_ignore_ascii_case(&username))
+                || previous.claims().email.is_none();
+            previous.device().filter(|_| same_user).cloned()
+        }
+        _ => None,
+    };
     let session = runtime()?.block_on(async {
-        let cognito = CognitoClient::new(config).await;
+        let cognito = CognitoClient::new(config)
+            .await
+            .with_device(if args.no_remember_device {
+                None
+            } else {
+                remembered
+            })
+            .remember_new_devices(!args.no_remember_device);
         let mut outcome = match (args.flow, &password) {
             (Flow::UserAuth, p) => {
                 cognito

@@ -2,6 +2,8 @@
 
 pub mod args;
 mod commands;
+mod credentials;
+mod devices;
 mod login;
 mod password;
 mod prompt;

@@ -38,6 +38,9 @@ impl CognitoClient {
         if let Some(hash) = self.secret_hash_for(username) {
             request = request.auth_parameters("SECRET_HASH", hash);
         }
+        if let Some(device) = &self.device {
+            request = request.auth_parameters("DEVICE_KEY", device.key());
+        }
         let mut srp = None;
         if let Some(factor) = preferred {
             request = request.auth_parameters("PREFERRED_CHALLENGE", factor.as_str());
@@ -82,11 +85,11 @@ impl CognitoClient {
             {
                 self.answer_password_verifier(c, &srp, p).await
             }
-            (SignIn::Challenge(mut c), _, _) => {
+            (SignIn::Challenge(mut c), _, _) if c.kind == ChallengeKind::SelectChallenge => {
                 c.available = available;
                 Ok(SignIn::Challenge(c))
             }
-            (done, _, _) => Ok(done),
+            (other, _, _) => self.settle(other).await,
         }
     }
 

@@ -28,6 +28,10 @@ pub struct CognitoClient {
     pub(crate) idp: idp::Client,
     pub(crate) clock: SharedClock,
     pub(crate) endpoint: String,
+    /// The device Cognito remembers for this user, sent as DEVICE_KEY.
+    pub(crate) device: Option<super::device::Device>,
+    /// Confirm a new device when Cognito offers one (NewDeviceMetadata).
+    pub(crate) remember_new_devices: bool,
 }
 
 impl CognitoClient {
@@ -64,6 +68,8 @@ impl CognitoClient {
             config,
             clock,
             endpoint,
+            device: None,
+            remember_new_devices: true,
         }
     }
 
@@ -194,6 +200,11 @@ pub(crate) fn map_service_error(code: &str, message: &str, flow: Option<&str>) -
         "InvalidPasswordException" => Error::InvalidPassword {
             message: message.into(),
         },
+        _ if lower.contains("device")
+            && (lower.contains("not exist") || lower.contains("not found")) =>
+        {
+            Error::DeviceNotFound
+        }
         "ResourceNotFoundException" => Error::UnknownClient {
             message: message.into(),
         },

@@ -3,6 +3,7 @@
 mod challenge;
 mod choice;
 mod client;
+mod device;
 mod password;
 mod refresh;
 mod sign_in;
@@ -11,6 +12,7 @@ pub mod srp;
 
 pub use challenge::{Answer, FirstFactor, MfaMethod, TotpSetup};
 pub use client::CognitoClient;
+pub use device::{Device, DeviceListing};
 pub use password::CodeDelivery;
 pub use refresh::CognitoRenewer;
 pub use sign_in::{AuthFlow, Challenge, ChallengeKind, SignIn, secret_hash};

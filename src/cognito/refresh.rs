@@ -18,6 +18,19 @@ impl CognitoClient {
     /// [`Error::SignInAgain`] when the session has no refresh token or Cognito refuses it
     /// (expired, revoked, signed out); the network errors of [`CognitoClient::sign_in`].
     pub async fn refresh(&self, session: &Session) -> Result<Session> {
+        match self.refresh_once(session).await {
+            // The device was forgotten elsewhere: drop it and try once more without it.
+            Err(Error::DeviceNotFound) if session.device().is_some() => {
+                tracing::info!("Cognito no longer knows the remembered device; dropping it");
+                let mut without = session.clone();
+                without.set_device(None);
+                self.refresh_once(&without).await
+            }
+            other => other,
+        }
+    }
+
+    async fn refresh_once(&self, session: &Session) -> Result<Session> {
         let Some(refresh_token) = session.refresh_token() else {
             return Err(Error::SignInAgain {
                 reason: "the session has no refresh token".into(),
@@ -32,6 +45,9 @@ impl CognitoClient {
                 .refresh_token(refresh_token.secret());
             if let Some(secret) = &self.config.client_secret {
                 request = request.client_secret(secret.secret());
+            }
+            if let Some(device) = session.device() {
+                request = request.device_key(device.key());
             }
             match request.send().instrument(span.clone()).await {
                 Ok(out) => {
@@ -66,6 +82,9 @@ impl CognitoClient {
             .auth_parameters("REFRESH_TOKEN", refresh_token.secret());
         if let Some(hash) = self.secret_hash_for(session.username()) {
             request = request.auth_parameters("SECRET_HASH", hash);
+        }
+        if let Some(device) = session.device() {
+            request = request.auth_parameters("DEVICE_KEY", device.key());
         }
         let out = request
             .send()
@@ -142,6 +161,7 @@ fn renewed(
         received_at,
     )?;
     session.set_legacy_refresh(legacy);
+    session.set_device(old.device().cloned());
     Ok(session)
 }
 

@@ -202,9 +202,22 @@ impl CognitoClient {
         username: &str,
         password: &Password,
     ) -> Result<SignIn> {
-        let result = match flow {
-            AuthFlow::Srp => self.sign_in_with_srp(username, password).await,
-            AuthFlow::Password => self.sign_in_with_password(username, password).await,
+        let attempt = |client: CognitoClient| async move {
+            match flow {
+                AuthFlow::Srp => client.sign_in_with_srp(username, password).await,
+                AuthFlow::Password => client.sign_in_with_password(username, password).await,
+            }
+        };
+        let result = match attempt(self.clone()).await {
+            // The device was forgotten elsewhere: sign in once more without it (a new device
+            // may then be offered and confirmed).
+            Err(Error::DeviceNotFound) if self.device.is_some() => {
+                tracing::info!(
+                    "Cognito no longer knows the remembered device; signing in without it"
+                );
+                attempt(self.clone().with_device(None)).await
+            }
+            other => other,
         };
         result.map_err(|e| match e {
             Error::FlowNotEnabled {
@@ -239,19 +252,23 @@ impl CognitoClient {
         if let Some(hash) = self.secret_hash_for(username) {
             request = request.auth_parameters("SECRET_HASH", hash);
         }
+        if let Some(device) = &self.device {
+            request = request.auth_parameters("DEVICE_KEY", device.key());
+        }
         let out = request
             .send()
             .instrument(span.clone())
             .await
             .map_err(|e| self.map_error(e, Some(FLOW)))?;
         tracing::debug!(challenge = ?out.challenge_name(), "InitiateAuth answered");
-        self.outcome(
+        let outcome = self.outcome(
             username,
             out.authentication_result,
             out.challenge_name,
             out.session,
             out.challenge_parameters,
-        )
+        )?;
+        self.settle(outcome).await
     }
 
     /// Signs in with USER_SRP_AUTH: the password never leaves this machine.
@@ -271,6 +288,9 @@ impl CognitoClient {
             .auth_parameters("SRP_A", srp.large_a_hex());
         if let Some(hash) = self.secret_hash_for(username) {
             request = request.auth_parameters("SECRET_HASH", hash);
+        }
+        if let Some(device) = &self.device {
+            request = request.auth_parameters("DEVICE_KEY", device.key());
         }
         let out = request
             .send()
@@ -344,8 +364,22 @@ impl CognitoClient {
         &self,
         challenge: Challenge,
         name: ChallengeNameType,
+        responses: Vec<(String, String)>,
+    ) -> Result<SignIn> {
+        let outcome = self.respond_raw(challenge, name, responses).await?;
+        self.settle(outcome).await
+    }
+
+    /// RespondToAuthChallenge without the device step (used by the device step itself).
+    pub(crate) async fn respond_raw(
+        &self,
+        challenge: Challenge,
+        name: ChallengeNameType,
         mut responses: Vec<(String, String)>,
     ) -> Result<SignIn> {
+        if let Some(device) = &self.device {
+            responses.push(("DEVICE_KEY".to_owned(), device.key().to_owned()));
+        }
         let span = tracing::info_span!("respond_to_auth_challenge", challenge = name.as_str());
         let username = challenge.username.clone();
         if let Some(hash) = self.secret_hash_for(&username) {
@@ -387,12 +421,15 @@ impl CognitoClient {
                     "Cognito signed the user in but returned no ID or access token".into(),
                 ));
             };
-            let session = Session::received(
+            let mut session = Session::received(
                 IdToken::new(id),
                 AccessToken::new(access),
                 result.refresh_token.map(RefreshToken::new),
                 self.clock.now(),
             )?;
+            session.new_device = result
+                .new_device_metadata
+                .and_then(|m| Some((m.device_key?, m.device_group_key?)));
             return Ok(SignIn::Done(session));
         }
         let Some(name) = challenge else {

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod identity;
 pub mod standin;
 
 use std::io::Write;

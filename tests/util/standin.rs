@@ -87,6 +87,49 @@ struct PendingSrp {
     b: BigUint,
     big_b: BigUint,
     secret_block: Vec<u8>,
+    /// The DEVICE_KEY sent with InitiateAuth, if any.
+    device_key: Option<String>,
+}
+
+/// A device the stand-in remembers.
+struct DeviceRecord {
+    user_id: String,
+    group_key: String,
+    /// Set by ConfirmDevice.
+    verifier: Option<(BigUint, BigUint)>,
+}
+
+/// The signature a client proving `verifier` must send.
+fn expected_signature(
+    pool: &str,
+    user: &str,
+    verifier: &BigUint,
+    p: &PendingSrp,
+    timestamp: &str,
+) -> String {
+    let n = n();
+    let u = BigUint::from_bytes_be(&sha(&[&padded_bytes(&p.a), &padded_bytes(&p.big_b)]));
+    let s = ((&p.a * verifier.modpow(&u, &n)) % &n).modpow(&p.b, &n);
+    let hk = hkdf::Hkdf::<Sha256>::new(Some(&padded_bytes(&u)), &padded_bytes(&s));
+    let mut key = [0u8; 16];
+    hk.expand(b"Caldera Derived Key", &mut key).unwrap();
+    let mut mac = Hmac::<Sha256>::new_from_slice(&key).unwrap();
+    mac.update(pool.as_bytes());
+    mac.update(user.as_bytes());
+    mac.update(&p.secret_block);
+    mac.update(timestamp.as_bytes());
+    STANDARD.encode(mac.finalize().into_bytes())
+}
+
+fn srp_b(verifier: &BigUint) -> (BigUint, BigUint) {
+    let n = n();
+    let k = BigUint::from_bytes_be(&sha(&[
+        &padded_bytes(&n),
+        &padded_bytes(&BigUint::from(2u32)),
+    ]));
+    let b = BigUint::from_bytes_be(&random_bytes(32));
+    let big_b = (k * verifier + BigUint::from(2u32).modpow(&b, &n)) % &n;
+    (b, big_b)
 }
 
 #[derive(Default)]
@@ -112,6 +155,9 @@ struct State {
     clock_offset: i64,
     /// The last one-time code "e-mailed" (USER_AUTH).
     email_code: Option<String>,
+    /// Device tracking on: sign-ins without a known device get NewDeviceMetadata.
+    track_devices: bool,
+    devices: HashMap<String, DeviceRecord>,
 }
 
 /// One stand-in server.
@@ -166,6 +212,16 @@ impl Running {
     /// Refreshes keep the refresh token instead of rotating it.
     pub fn keep_refresh_tokens(&self) {
         self.standin.state.lock().unwrap().keep_refresh_tokens = true;
+    }
+
+    /// Turns device tracking on (NewDeviceMetadata, DEVICE_SRP_AUTH).
+    pub fn track_devices(&self) {
+        self.standin.state.lock().unwrap().track_devices = true;
+    }
+
+    /// Forgets every device (as if forgotten from another machine).
+    pub fn forget_all_devices(&self) {
+        self.standin.state.lock().unwrap().devices.clear();
     }
 
     /// The one-time code the stand-in last "e-mailed".
@@ -386,6 +442,14 @@ impl CognitoStandIn {
                     "USERNAME": user.user_id,
                 });
                 let user_id = user.user_id.clone();
+                let device_key = body["AuthParameters"]["DEVICE_KEY"]
+                    .as_str()
+                    .map(str::to_owned);
+                if let Some(key) = &device_key
+                    && !state.devices.contains_key(key)
+                {
+                    return error("ResourceNotFoundException", "Device does not exist.");
+                }
                 state.pending.insert(
                     session.clone(),
                     PendingSrp {
@@ -394,6 +458,7 @@ impl CognitoStandIn {
                         b,
                         big_b,
                         secret_block,
+                        device_key,
                     },
                 );
                 ok(json!({
@@ -456,20 +521,9 @@ impl CognitoStandIn {
                     .values()
                     .find(|u| u.user_id == p.user_id)
                     .unwrap();
-                let n = n();
-                let u =
-                    BigUint::from_bytes_be(&sha(&[&padded_bytes(&p.a), &padded_bytes(&p.big_b)]));
-                let s = ((&p.a * user.verifier.modpow(&u, &n)) % &n).modpow(&p.b, &n);
-                let hk = hkdf::Hkdf::<Sha256>::new(Some(&padded_bytes(&u)), &padded_bytes(&s));
-                let mut key = [0u8; 16];
-                hk.expand(b"Caldera Derived Key", &mut key).unwrap();
                 let timestamp = r["TIMESTAMP"].as_str().unwrap_or_default();
-                let mut mac = Hmac::<Sha256>::new_from_slice(&key).unwrap();
-                mac.update(self.pool_name().as_bytes());
-                mac.update(p.user_id.as_bytes());
-                mac.update(&p.secret_block);
-                mac.update(timestamp.as_bytes());
-                let want = STANDARD.encode(mac.finalize().into_bytes());
+                let want =
+                    expected_signature(self.pool_name(), &p.user_id, &user.verifier, &p, timestamp);
                 let echoed_block = r["PASSWORD_CLAIM_SECRET_BLOCK"].as_str()
                     == Some(&STANDARD.encode(&p.secret_block));
                 if !echoed_block
@@ -481,8 +535,167 @@ impl CognitoStandIn {
                 if user.invited {
                     return self.next_challenge(&mut state, &p.user_id, "NEW_PASSWORD_REQUIRED");
                 }
-                let result = self.tokens(&mut state, &p.user_id, true);
+                if let Some(key) = &p.device_key
+                    && state.devices.get(key).is_some_and(|d| d.verifier.is_some())
+                {
+                    let session = hex(&random_bytes(24));
+                    state
+                        .sessions
+                        .insert(session.clone(), (p.user_id.clone(), "DEVICE_SRP_AUTH"));
+                    return ok(json!({
+                        "ChallengeName": "DEVICE_SRP_AUTH",
+                        "ChallengeParameters": { "USERNAME": p.user_id, "USER_ID_FOR_SRP": p.user_id },
+                        "Session": session,
+                    }));
+                }
+                let mut result = self.tokens(&mut state, &p.user_id, true);
+                if state.track_devices {
+                    // Signed in without a known device: offer to remember this one.
+                    let key = format!("ap-southeast-2_{}", hex(&random_bytes(16)));
+                    let group_key = format!("-{}", hex(&random_bytes(5)));
+                    state.devices.insert(
+                        key.clone(),
+                        DeviceRecord {
+                            user_id: p.user_id.clone(),
+                            group_key: group_key.clone(),
+                            verifier: None,
+                        },
+                    );
+                    result["NewDeviceMetadata"] =
+                        json!({ "DeviceKey": key, "DeviceGroupKey": group_key });
+                }
                 ok(json!({ "AuthenticationResult": result, "ChallengeParameters": {} }))
+            }
+            "RespondToAuthChallenge" if body["ChallengeName"] == "DEVICE_SRP_AUTH" => {
+                let r = &body["ChallengeResponses"];
+                let Some((user_id, "DEVICE_SRP_AUTH")) = body["Session"]
+                    .as_str()
+                    .and_then(|s| state.sessions.remove(s))
+                else {
+                    return error("NotAuthorizedException", "Invalid session for the user.");
+                };
+                let key = r["DEVICE_KEY"].as_str().unwrap_or_default().to_owned();
+                let Some(DeviceRecord {
+                    verifier: Some((verifier, salt)),
+                    group_key,
+                    ..
+                }) = state.devices.get(&key)
+                else {
+                    return error("ResourceNotFoundException", "Device does not exist.");
+                };
+                let (salt, group_key) = (salt.clone(), group_key.clone());
+                let Some(a) = r["SRP_A"]
+                    .as_str()
+                    .and_then(|h| BigUint::parse_bytes(h.as_bytes(), 16))
+                else {
+                    return error("InvalidParameterException", "SRP_A is not hex");
+                };
+                let (b, big_b) = srp_b(verifier);
+                let secret_block = random_bytes(64);
+                let session = hex(&random_bytes(24));
+                let params = json!({
+                    "SRP_B": big_b.to_str_radix(16),
+                    "SALT": salt.to_str_radix(16),
+                    "SECRET_BLOCK": STANDARD.encode(&secret_block),
+                    "USERNAME": user_id,
+                    "DEVICE_KEY": key,
+                });
+                state.pending.insert(
+                    session.clone(),
+                    PendingSrp {
+                        user_id: key,
+                        a,
+                        b,
+                        big_b,
+                        secret_block,
+                        device_key: Some(group_key),
+                    },
+                );
+                state
+                    .sessions
+                    .insert(session.clone(), (user_id, "DEVICE_PASSWORD_VERIFIER"));
+                ok(
+                    json!({ "ChallengeName": "DEVICE_PASSWORD_VERIFIER", "ChallengeParameters": params, "Session": session }),
+                )
+            }
+            "RespondToAuthChallenge" if body["ChallengeName"] == "DEVICE_PASSWORD_VERIFIER" => {
+                let r = &body["ChallengeResponses"];
+                let session = body["Session"].as_str().unwrap_or_default();
+                let (Some((user_id, "DEVICE_PASSWORD_VERIFIER")), Some(p)) = (
+                    state.sessions.remove(session),
+                    state.pending.remove(session),
+                ) else {
+                    return error("NotAuthorizedException", "Invalid session for the user.");
+                };
+                // For devices the pending record holds the device key and its group key.
+                let (device_key, group_key) =
+                    (p.user_id.clone(), p.device_key.clone().unwrap_or_default());
+                let Some(DeviceRecord {
+                    verifier: Some((verifier, _)),
+                    ..
+                }) = state.devices.get(&device_key)
+                else {
+                    return error("ResourceNotFoundException", "Device does not exist.");
+                };
+                let timestamp = r["TIMESTAMP"].as_str().unwrap_or_default();
+                let want = expected_signature(&group_key, &device_key, verifier, &p, timestamp);
+                if r["PASSWORD_CLAIM_SIGNATURE"].as_str() != Some(want.as_str())
+                    || r["DEVICE_KEY"].as_str() != Some(device_key.as_str())
+                {
+                    return error("NotAuthorizedException", "Incorrect device signature.");
+                }
+                let result = self.tokens(&mut state, &user_id, true);
+                ok(json!({ "AuthenticationResult": result, "ChallengeParameters": {} }))
+            }
+            "ConfirmDevice" => {
+                let token = body["AccessToken"].as_str().unwrap_or_default();
+                let Some(user_id) = state.access_tokens.get(token).cloned() else {
+                    return error("NotAuthorizedException", "Access Token has been revoked");
+                };
+                let key = body["DeviceKey"].as_str().unwrap_or_default();
+                let config = &body["DeviceSecretVerifierConfig"];
+                let decode = |v: &Value| {
+                    v.as_str()
+                        .and_then(|s| STANDARD.decode(s).ok())
+                        .map(|b| BigUint::from_bytes_be(&b))
+                };
+                let (Some(verifier), Some(salt)) =
+                    (decode(&config["PasswordVerifier"]), decode(&config["Salt"]))
+                else {
+                    return error(
+                        "InvalidParameterException",
+                        "bad DeviceSecretVerifierConfig",
+                    );
+                };
+                match state.devices.get_mut(key) {
+                    Some(d) if d.user_id == user_id => d.verifier = Some((verifier, salt)),
+                    _ => return error("ResourceNotFoundException", "Device does not exist."),
+                }
+                ok(json!({ "UserConfirmationNecessary": false }))
+            }
+            "ListDevices" => {
+                let token = body["AccessToken"].as_str().unwrap_or_default();
+                let Some(user_id) = state.access_tokens.get(token).cloned() else {
+                    return error("NotAuthorizedException", "Access Token has been revoked");
+                };
+                let devices: Vec<Value> = state
+                    .devices
+                    .iter()
+                    .filter(|(_, d)| d.user_id == user_id && d.verifier.is_some())
+                    .map(|(k, _)| json!({
+                        "DeviceKey": k,
+                        "DeviceAttributes": [{ "Name": "device_name", "Value": "stand-in device" }],
+                        "DeviceLastAuthenticatedDate": 1_795_000_000,
+                    }))
+                    .collect();
+                ok(json!({ "Devices": devices }))
+            }
+            "ForgetDevice" => {
+                let key = body["DeviceKey"].as_str().unwrap_or_default();
+                if state.devices.remove(key).is_none() {
+                    return error("ResourceNotFoundException", "Device does not exist.");
+                }
+                ok(json!({}))
             }
             "RespondToAuthChallenge" => {
                 let name = body["ChallengeName"].as_str().unwrap_or_default();
@@ -571,6 +784,11 @@ impl CognitoStandIn {
             "GetTokensFromRefreshToken" => {
                 if self.client_secret.as_deref() != body["ClientSecret"].as_str() {
                     return error("NotAuthorizedException", "Client secret does not match");
+                }
+                if let Some(key) = body["DeviceKey"].as_str()
+                    && !state.devices.contains_key(key)
+                {
+                    return error("ResourceNotFoundException", "Device does not exist.");
                 }
                 let token = body["RefreshToken"].as_str().unwrap_or_default();
                 let user_id = match state.refresh_tokens.get(token).cloned() {

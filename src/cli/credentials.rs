@@ -1,0 +1,153 @@
+//! `ul-auth credentials`: temporary AWS credentials from the identity pool, for the aws CLI's
+//! `credential_process`, a shell, or a program; and the AWS part of `exec`'s environment.
+
+use std::io::Write;
+
+use anyhow::Result;
+use serde_json::json;
+use unleashlive_auth::identity::{AwsCredentials, IdentityClient, IdentityCredentials};
+use unleashlive_auth::{Error, clock};
+
+use super::args::CredentialsFormat;
+use super::commands::{Ctx, runtime};
+
+/// The `--help` epilogue of `credentials`.
+pub const AWS_CONFIG_RECIPE: &str = "\
+The ~/.aws/config recipe: the aws CLI and every AWS SDK run ul-auth whenever they need
+credentials, and ul-auth refreshes the Unleash Live session behind them as needed.
+
+  [profile unleash]
+  credential_process = ul-auth --profile default credentials --format credential-process
+  region = ap-southeast-2
+
+  ul-auth login --username pilot@example.com        # once
+  aws --profile unleash s3 ls s3://library-upload-syd-cloud/<identityId>/
+
+Settings reach the process as for every command (config file, UL_* variables, or flags on the
+credential_process line; use an absolute path when ul-auth is not on the PATH of the program
+that reads the profile).
+
+Other ways to hand them out:
+  eval \"$(ul-auth credentials --format env)\"   # AWS_* in this shell (expire in about an hour)
+  ul-auth exec -- CMD                          # CMD gets AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+                                               # AWS_SESSION_TOKEN, AWS_REGION, UL_ID_TOKEN, ...
+  ul-auth credentials --format json            # accessKeyId, secretAccessKey, sessionToken,
+                                               # expiresAt, identityId, region
+
+The credentials come from the identity pool (UL_IDENTITY_POOL_ID) for the signed-in user and
+are printed on stdout only. Exit codes: 3 when nobody is signed in or the identity pool refuses
+the session, 4 when it cannot be reached or throttles.";
+
+pub fn credentials(ctx: &Ctx, format: CredentialsFormat) -> Result<()> {
+    let (creds, region) = fetch(ctx)?;
+    let expiration = clock::rfc3339(creds.expires_at());
+    let text = match format {
+        CredentialsFormat::CredentialProcess => json!({
+            "Version": 1,
+            "AccessKeyId": creds.access_key_id(),
+            "SecretAccessKey": creds.secret_access_key().secret(),
+            "SessionToken": creds.session_token().secret(),
+            "Expiration": expiration,
+        })
+        .to_string(),
+        CredentialsFormat::Json => json!({
+            "accessKeyId": creds.access_key_id(),
+            "secretAccessKey": creds.secret_access_key().secret(),
+            "sessionToken": creds.session_token().secret(),
+            "expiresAt": expiration,
+            "identityId": creds.identity_id(),
+            "region": region,
+        })
+        .to_string(),
+        CredentialsFormat::Env => {
+            let mut lines = String::new();
+            for (name, value) in env_pairs(&creds, &region) {
+                lines.push_str(&format!("export {name}={}\n", shell_quote(&value)));
+            }
+            lines.push_str(&format!(
+                "export AWS_CREDENTIAL_EXPIRATION={}",
+                shell_quote(&expiration)
+            ));
+            lines
+        }
+    };
+    write_stdout(&text)
+}
+
+/// The AWS variables `exec` gives its command.
+///
+/// # Errors
+/// When nobody is signed in or the identity pool cannot give credentials.
+pub fn aws_env(ctx: &Ctx) -> Result<Vec<(&'static str, String)>> {
+    let (creds, region) = fetch(ctx)?;
+    Ok(env_pairs(&creds, &region))
+}
+
+fn env_pairs(creds: &AwsCredentials, region: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("AWS_ACCESS_KEY_ID", creds.access_key_id().to_owned()),
+        (
+            "AWS_SECRET_ACCESS_KEY",
+            creds.secret_access_key().secret().to_owned(),
+        ),
+        (
+            "AWS_SESSION_TOKEN",
+            creds.session_token().secret().to_owned(),
+        ),
+        ("AWS_REGION", region.to_owned()),
+        // The aws CLI v1 reads only this one.
+        ("AWS_DEFAULT_REGION", region.to_owned()),
+    ]
+}
+
+/// Credentials for the profile's user (the session refreshed first when needed), and the
+/// region they are for. The identity id is remembered next to the session, so a later run
+/// skips GetId.
+fn fetch(ctx: &Ctx) -> Result<(AwsCredentials, String)> {
+    let config = ctx.config()?;
+    let store = ctx.store()?;
+    let manager = ctx.manager()?;
+    let region = config.region.clone();
+    let creds = runtime()?.block_on(async move {
+        let client = IdentityClient::new(config).await;
+        IdentityCredentials::builder(manager)
+            .client(client)
+            .identity_cache(store)
+            .build()
+            .credentials()
+            .await
+    });
+    let creds = creds.map_err(|e| match e {
+        Error::SignInAgain { reason } => Error::SignInAgain {
+            reason: format!("{reason}; run `ul-auth --profile {} login`", ctx.profile),
+        },
+        other => other,
+    })?;
+    Ok((creds, region))
+}
+
+/// A POSIX shell word that stands for exactly `value`.
+fn shell_quote(value: &str) -> String {
+    format!("'{}'", value.replace('\'', r"'\''"))
+}
+
+/// The text and a newline on stdout. A closed pipe is not an error.
+fn write_stdout(text: &str) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match writeln!(out, "{text}").and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shell_quote;
+
+    #[test]
+    fn shell_quoting_survives_quotes_and_metacharacters() {
+        assert_eq!(shell_quote("abc"), "'abc'");
+        assert_eq!(shell_quote("a'b"), r"'a'\''b'");
+        assert_eq!(shell_quote("$(rm -rf /)"), "'$(rm -rf /)'");
+    }
+}
