@@ -27,6 +27,46 @@
 //! # Ok(()) }
 //! ```
 //!
+//! ## Sessions that last
+//!
+//! A [`CognitoSessions`] hands out a session valid for at least five minutes, refreshing it
+//! first when needed (single-flight within the process and, through a file lock, across
+//! processes); the `ul-auth login` cache is a [`SessionStore`].
+//!
+//! ```no_run
+//! use unleashlive_auth::{CognitoRenewer, CognitoSessions, Config, SessionStore};
+//!
+//! # async fn run() -> Result<(), unleashlive_auth::Error> {
+//! let config = Config::unleash_live();
+//! let store = SessionStore::new("/home/pilot/.cache/unleashlive-auth");
+//! let sessions = CognitoSessions::new(store, "default", CognitoRenewer::new(config));
+//! let session = sessions.current().await?; // refreshed when about to expire
+//! # let _ = session;
+//! # Ok(()) }
+//! ```
+//!
+//! ## AWS credentials (identity pool) for S3 and any AWS SDK client
+//!
+//! ```no_run
+//! use unleashlive_auth::{CognitoRenewer, CognitoSessions, Config, IdentityCredentials, SessionStore};
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let config = Config::unleash_live();
+//! let store = SessionStore::new("/home/pilot/.cache/unleashlive-auth");
+//! let sessions = CognitoSessions::new(store, "default", CognitoRenewer::new(config.clone()));
+//! let credentials = IdentityCredentials::new(sessions); // renews itself before expiry
+//!
+//! let s3 = aws_sdk_s3::Client::from_conf(
+//!     aws_sdk_s3::Config::builder()
+//!         .behavior_version_latest()
+//!         .region(aws_sdk_s3::config::Region::new(config.region.clone()))
+//!         .credentials_provider(credentials.clone()) // the one line
+//!         .build(),
+//! );
+//! # let _ = s3;
+//! # Ok(()) }
+//! ```
+//!
 //! Errors are one enum, [`Error`]; [`Error::class`] groups them (authentication, service,
 //! usage) for exit codes and retries. Secrets ([`Password`], [`IdToken`], ...) print as
 //! `[redacted]` in `Debug` and have no `Display`.

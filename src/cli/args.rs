@@ -206,8 +206,9 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = CredentialsFormat::CredentialProcess)]
         format: CredentialsFormat,
     },
-    /// Run CMD with UL_ID_TOKEN and UL_ACCESS_TOKEN set (refreshed first if needed); exits
-    /// with CMD's exit code. The tokens are never printed.
+    /// Run CMD with UL_ID_TOKEN and UL_ACCESS_TOKEN set (refreshed first if needed) and,
+    /// from the identity pool, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN and
+    /// AWS_REGION; exits with CMD's exit code. Nothing secret is printed.
     Exec {
         /// The command and its arguments, after `--`.
         #[arg(
