@@ -171,6 +171,14 @@ fn bench_verify(c: &mut Criterion) {
             v.verify(black_box(input.as_bytes()), &sig)
         })
     });
+    g.bench_function("verify_now_or_never", |b| {
+        b.iter(|| {
+            futures_util::FutureExt::now_or_never(verifier.verify_id_token(black_box(&token)))
+        })
+    });
+    g.bench_function("block_on_ready", |b| {
+        b.iter(|| runtime.block_on(async { black_box(1) }))
+    });
     g.bench_function("sha256", |b| {
         b.iter(|| {
             aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, black_box(input.as_bytes()))

@@ -1,5 +1,15 @@
-//! Which header each Unleash Live API takes.
+//! Which credential an Unleash Live API takes, and in which header.
+//!
+//! [`ApiKind`] names the kinds of API; [`Auth`] holds one credential and turns it into the one
+//! header ([`AuthHeader`]) a request to an API kind needs. The HTTP layer only ever asks an
+//! `Auth` for a header and, after a 401, whether it can renew: another token system is one more
+//! `Auth` variant here and nothing changes there.
 
+use http::HeaderValue;
+
+use crate::CognitoSessions;
+use crate::error::{Error, Result};
+use crate::secret::{ApiKey, PersonalAccessToken};
 use crate::session::Session;
 
 /// The kinds of Unleash Live API, each authenticated its own way.
@@ -10,13 +20,17 @@ pub enum ApiKind {
     Graphql,
     /// REST (flights, missions, tasks): `x-amz-cognito-security-token: <ID token>`.
     Rest,
+    /// Analytics: a personal access token (`Authorization: Bearer`) or a legacy API key
+    /// (`x-api-key`); it takes no Cognito token.
+    Analytics,
 }
 
 impl ApiKind {
-    /// The header name this API reads the ID token from.
+    /// The header name this API reads a Cognito ID token from (`authorization` for
+    /// [`ApiKind::Analytics`], which takes none: see [`Auth::header`]).
     pub fn header_name(self) -> &'static str {
         match self {
-            ApiKind::Graphql => "authorization",
+            ApiKind::Graphql | ApiKind::Analytics => "authorization",
             ApiKind::Rest => "x-amz-cognito-security-token",
         }
     }
@@ -24,5 +38,143 @@ impl ApiKind {
     /// The header (name, value) carrying the session's ID token for this API.
     pub fn header_for(self, session: &Session) -> (&'static str, &str) {
         (self.header_name(), session.id_token().secret())
+    }
+}
+
+/// The credential requests are made with.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum Auth {
+    /// A cached Cognito session, refreshed before it expires and once more after a 401.
+    Cognito(CognitoSessions),
+    /// A personal access token: `Authorization: Bearer <PAT>` on every API.
+    Pat(PersonalAccessToken),
+    /// A legacy API key: `x-api-key: <key>` on every API.
+    ApiKey(ApiKey),
+}
+
+/// One authentication header, ready for a request. Its value is marked sensitive, so it does
+/// not show in `Debug` output (of this type or of the request that carries it).
+#[derive(Debug, Clone)]
+pub struct AuthHeader {
+    name: &'static str,
+    value: HeaderValue,
+}
+
+impl AuthHeader {
+    /// A header from a name and a secret value.
+    ///
+    /// # Errors
+    /// [`Error::InvalidToken`] when the value cannot be a header value (control characters).
+    pub fn new(name: &'static str, value: &str) -> Result<Self> {
+        let mut value = HeaderValue::from_str(value)
+            .map_err(|_| Error::invalid_token("the credential holds characters a header cannot"))?;
+        value.set_sensitive(true);
+        Ok(AuthHeader { name, value })
+    }
+
+    /// The header name.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// The header value (sensitive).
+    pub fn value(&self) -> &HeaderValue {
+        &self.value
+    }
+
+    /// The secret part of the value, to scrub it from anything shown.
+    pub(crate) fn secret(&self) -> &str {
+        let raw = self.value.to_str().unwrap_or_default();
+        raw.strip_prefix("Bearer ").unwrap_or(raw)
+    }
+}
+
+impl Auth {
+    /// The header a request to `kind` needs, renewing a Cognito session first when it is about
+    /// to expire.
+    ///
+    /// # Errors
+    /// [`Error::Config`] for a Cognito session on the analytics API (it takes a PAT or an API
+    /// key); the errors of [`CognitoSessions::current`](crate::SessionManager::current);
+    /// [`Error::InvalidToken`] for a credential that cannot be a header value.
+    pub async fn header(&self, kind: ApiKind) -> Result<AuthHeader> {
+        match self {
+            Auth::Cognito(sessions) => {
+                let session = sessions.current().await?;
+                cognito_header(kind, &session)
+            }
+            Auth::Pat(pat) => AuthHeader::new("authorization", &format!("Bearer {}", pat.secret())),
+            Auth::ApiKey(key) => AuthHeader::new("x-api-key", key.secret()),
+        }
+    }
+
+    /// Whether [`Auth::renew`] can get a new credential after the service refused this one.
+    pub fn renews(&self) -> bool {
+        matches!(self, Auth::Cognito(_))
+    }
+
+    /// Renews the credential now (after a 401). A no-op for static credentials.
+    ///
+    /// # Errors
+    /// The errors of [`CognitoSessions::renew_now`](crate::SessionManager::renew_now).
+    pub async fn renew(&self) -> Result<()> {
+        match self {
+            Auth::Cognito(sessions) => sessions.renew_now().await.map(drop),
+            Auth::Pat(_) | Auth::ApiKey(_) => Ok(()),
+        }
+    }
+
+    /// A short name of the credential kind, for messages.
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            Auth::Cognito(_) => "Cognito session",
+            Auth::Pat(_) => "personal access token",
+            Auth::ApiKey(_) => "API key",
+        }
+    }
+}
+
+fn cognito_header(kind: ApiKind, session: &Session) -> Result<AuthHeader> {
+    if kind == ApiKind::Analytics {
+        return Err(Error::config(
+            "UL_API_TOKEN",
+            "the analytics API takes a personal access token or an API key, not a Cognito session",
+        ));
+    }
+    let (name, value) = kind.header_for(session);
+    AuthHeader::new(name, value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_pat_is_a_bearer_token_on_every_api_and_never_shows_in_debug() {
+        let auth = Auth::Pat(PersonalAccessToken::new("ul_pat_s3cr3t"));
+        for kind in [ApiKind::Graphql, ApiKind::Rest, ApiKind::Analytics] {
+            let h = auth.header(kind).await.unwrap();
+            assert_eq!(h.name(), "authorization");
+            assert_eq!(h.value().to_str().unwrap(), "Bearer ul_pat_s3cr3t");
+            assert_eq!(h.secret(), "ul_pat_s3cr3t");
+            assert!(!format!("{h:?} {auth:?}").contains("s3cr3t"));
+        }
+    }
+
+    #[tokio::test]
+    async fn an_api_key_goes_in_x_api_key() {
+        let h = Auth::ApiKey(ApiKey::new("k-123"))
+            .header(ApiKind::Analytics)
+            .await
+            .unwrap();
+        assert_eq!(h.name(), "x-api-key");
+        assert_eq!(h.value().to_str().unwrap(), "k-123");
+    }
+
+    #[test]
+    fn a_credential_with_a_newline_is_refused_without_echoing_it() {
+        let err = AuthHeader::new("x-api-key", "abc\ndef").unwrap_err();
+        assert!(!err.to_string().contains("abc"));
     }
 }

@@ -193,6 +193,27 @@ pub enum Error {
         message: String,
     },
 
+    /// An HTTP API answered with a status other than 2xx (after any retries). The excerpt is
+    /// the start of the body, never a header or a token.
+    #[error("{endpoint} answered HTTP {status}{}: {excerpt}", attempts_note(*.attempts))]
+    Http {
+        /// The URL called, without its query.
+        endpoint: String,
+        /// The HTTP status.
+        status: u16,
+        /// How many attempts were made.
+        attempts: u32,
+        /// The start of the response body, control characters removed.
+        excerpt: String,
+    },
+
+    /// A GraphQL API answered with `errors[]` (also on HTTP 200).
+    #[error("GraphQL error: {}", .messages.join("; "))]
+    Graphql {
+        /// Every error message, in the order the service sent them.
+        messages: Vec<String>,
+    },
+
     /// A local file cannot be used as asked (missing, unreadable, or a name that cannot be
     /// used).
     #[error("{path}: {reason}")]
@@ -251,6 +272,10 @@ impl Error {
             | Error::UnexpectedResponse(_)
             | Error::Jwks(_) => ErrorClass::Service,
             Error::Cache { .. } => ErrorClass::Other,
+            Error::Http {
+                status: 401 | 403, ..
+            } => ErrorClass::Authentication,
+            Error::Http { .. } | Error::Graphql { .. } => ErrorClass::Service,
         }
     }
 
@@ -272,6 +297,14 @@ impl Error {
             path: path.into(),
             reason: reason.to_string(),
         }
+    }
+}
+
+fn attempts_note(attempts: u32) -> String {
+    if attempts > 1 {
+        format!(" after {attempts} attempts")
+    } else {
+        String::new()
     }
 }
 

@@ -73,6 +73,7 @@
 
 #![deny(missing_docs)]
 
+pub mod api;
 pub mod auth;
 pub mod clock;
 pub mod cognito;
@@ -88,7 +89,7 @@ pub mod token;
 #[cfg(feature = "upload")]
 pub mod upload;
 
-pub use auth::ApiKind;
+pub use auth::{ApiKind, Auth, AuthHeader};
 pub use cognito::{Challenge, ChallengeKind, CognitoClient, CognitoRenewer, SignIn};
 pub use config::{Config, ConfigFile, Settings};
 pub use error::{Error, ErrorClass, Result};
@@ -97,7 +98,9 @@ pub use manager::SessionManager;
 
 /// Valid Cognito sessions for one profile, refreshed before they expire.
 pub type CognitoSessions = SessionManager<CognitoRenewer>;
-pub use secret::{AccessToken, ClientSecret, IdToken, Password, RefreshToken};
+pub use secret::{
+    AccessToken, ApiKey, ClientSecret, IdToken, Password, PersonalAccessToken, RefreshToken,
+};
 pub use session::Session;
 pub use store::SessionStore;
 #[cfg(feature = "upload")]

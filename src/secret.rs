@@ -72,6 +72,14 @@ secret_string!(
     /// The opaque `Session` string Cognito hands out with a challenge.
     ChallengeSession
 );
+secret_string!(
+    /// An Unleash Live personal access token (`ul_pat_...`), sent as `Authorization: Bearer`.
+    PersonalAccessToken
+);
+secret_string!(
+    /// A legacy Unleash Live API key, sent as `x-api-key`.
+    ApiKey
+);
 
 #[cfg(test)]
 mod tests {

@@ -1,7 +1,10 @@
+mod api;
 mod cli_login;
 mod devices;
 mod flows;
 mod identity;
 mod real_pools;
+mod samples;
 mod sessions;
 mod sign_in;
+mod verify;

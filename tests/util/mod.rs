@@ -5,6 +5,7 @@
 
 pub mod identity;
 pub mod standin;
+pub mod unleash;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -1,0 +1,175 @@
+//! What both samples share: the profile and settings `ul-auth` uses, the credential (a cached
+//! Cognito session, or a PAT from `UL_API_TOKEN`), `login`, exit codes and a progress line.
+
+#![allow(dead_code)]
+
+use std::io::{IsTerminal as _, Write as _};
+use std::process::ExitCode;
+
+use anyhow::{Context as _, Result, bail};
+use clap::{Args, ValueEnum};
+use unleashlive_auth::cognito::AuthFlow;
+use unleashlive_auth::config::{self, ConfigFile, Settings};
+use unleashlive_auth::{
+    Auth, CognitoClient, CognitoRenewer, CognitoSessions, Config, Error, ErrorClass, Password,
+    PersonalAccessToken, SessionStore, SignIn,
+};
+
+/// Flags every subcommand takes.
+#[derive(Debug, Args)]
+pub struct Global {
+    /// Profile: the cached session and config-file table (as for `ul-auth`).
+    #[arg(long, global = true, env = "UL_PROFILE", default_value = "default")]
+    pub profile: String,
+    /// Output: readable text, or JSON for scripts.
+    #[arg(long, global = true, value_enum, default_value_t = Output::Text)]
+    pub output: Output,
+}
+
+/// Output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Output {
+    /// Tables.
+    Text,
+    /// JSON.
+    Json,
+}
+
+/// Settings, credential and output of one run.
+pub struct Ctx {
+    pub config: Config,
+    pub sessions: CognitoSessions,
+    pub output: Output,
+}
+
+impl Ctx {
+    /// Settings as `ul-auth` resolves them (environment > config file > production).
+    pub fn new(global: &Global) -> Result<Ctx> {
+        config::validate_profile(&global.profile)?;
+        let file = match ConfigFile::default_path() {
+            Some(path) => ConfigFile::load(&path)?,
+            None => ConfigFile::default(),
+        };
+        let settings = Settings::from_env().over(file.profile(&global.profile));
+        let store = SessionStore::new(config::cache_dir(&settings)?);
+        let config = settings.resolve()?;
+        let sessions = CognitoSessions::new(
+            store,
+            global.profile.clone(),
+            CognitoRenewer::new(config.clone()),
+        );
+        Ok(Ctx {
+            config,
+            sessions,
+            output: global.output,
+        })
+    }
+
+    /// A PAT from `UL_API_TOKEN` when set, else the profile's Cognito session.
+    pub fn auth(&self) -> Auth {
+        match std::env::var("UL_API_TOKEN") {
+            Ok(token) if !token.is_empty() => Auth::Pat(PersonalAccessToken::new(token)),
+            _ => Auth::Cognito(self.sessions.clone()),
+        }
+    }
+
+    /// Signs in with `UL_USERNAME` / `UL_PASSWORD` (SRP, as the JS samples) and caches the
+    /// session; anything more (MFA, a new password) is left to `ul-auth login`.
+    pub async fn login(&self) -> Result<()> {
+        let username = std::env::var("UL_USERNAME").context("set UL_USERNAME")?;
+        let password = Password::new(std::env::var("UL_PASSWORD").context("set UL_PASSWORD")?);
+        let flow = match std::env::var("UL_AUTH_FLOW").as_deref() {
+            Ok("password") => AuthFlow::Password,
+            _ => AuthFlow::Srp,
+        };
+        let cognito = CognitoClient::new(self.config.clone()).await;
+        match cognito.sign_in(flow, &username, &password).await? {
+            SignIn::Done(session) => {
+                self.sessions.replace(session)?;
+                eprintln!("signed in as {username}");
+                Ok(())
+            }
+            SignIn::Challenge(c) => bail!(Error::ChallengeRequired {
+                challenge: format!("{} (answer it with `ul-auth login`)", c.kind().as_str()),
+            }),
+        }
+    }
+}
+
+/// Runs `main`, printing its error on stderr and mapping it to `ul-auth`'s exit codes.
+pub fn exit(name: &str, outcome: Result<()>) -> ExitCode {
+    let Err(err) = outcome else {
+        return ExitCode::SUCCESS;
+    };
+    let chain: Vec<String> = err.chain().map(ToString::to_string).collect();
+    eprintln!("{name}: {}", chain.join(": "));
+    let class = err
+        .chain()
+        .find_map(|e| e.downcast_ref::<Error>())
+        .map(Error::class);
+    if matches!(
+        err.chain().find_map(|e| e.downcast_ref::<Error>()),
+        Some(Error::NotSignedIn { .. })
+    ) {
+        eprintln!("{name}: sign in with `{name} login` or `ul-auth login`");
+    }
+    ExitCode::from(match class {
+        Some(ErrorClass::Usage) => 2,
+        Some(ErrorClass::Authentication) => 3,
+        Some(ErrorClass::Service) => 4,
+        _ => 1,
+    })
+}
+
+/// Tracing on stderr, `RUST_LOG` to choose (default: warnings).
+pub fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+}
+
+/// A progress line on stderr, only when stderr is a terminal.
+pub fn progress(label: String) -> Option<impl Fn(u64, Option<u64>) + Send + Sync + 'static> {
+    let report = move |done: u64, total: Option<u64>| {
+        let text = match total {
+            Some(t) if t > 0 => format!("{label}: {:>3}% of {}", done * 100 / t, size(t)),
+            _ => format!("{label}: {}", size(done)),
+        };
+        let end = if total == Some(done) { "\n" } else { "" };
+        let _ = write!(std::io::stderr(), "\r\x1b[2K{text}{end}");
+    };
+    std::io::stderr().is_terminal().then_some(report)
+}
+
+/// `1.2 MiB`.
+pub fn size(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+/// Prints `value` as pretty JSON on stdout.
+pub fn print_json(value: &impl serde::Serialize) -> Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}
+
+/// A current-thread runtime (the samples do one thing at a time).
+pub fn runtime() -> Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?)
+}

@@ -1,0 +1,225 @@
+//! Media Drive from the command line: the Unleash Live JS media-drive samples, in Rust, on
+//! the `unleashlive_auth` library.
+//!
+//! ```text
+//! cargo run --bin media-drive -- list FOLDER_ID --all
+//! ```
+//!
+//! Credentials: the session `ul-auth login` cached for the profile (`UL_PROFILE`, default
+//! `default`; `UL_CACHE_DIR` moves the cache), refreshed when needed; or a personal access
+//! token in `UL_API_TOKEN`. `media-drive login` signs in with `UL_USERNAME` / `UL_PASSWORD`.
+//! Endpoints: `UL_GRAPHQL_URL`, `UL_MEDIA_CDN_URL`, `UL_UPLOAD_BUCKET`, `UL_IDENTITY_POOL_ID`
+//! and the other `ul-auth` settings (`UL_REGION`, `UL_USER_POOL_ID`, `UL_CLIENT_ID`,
+//! `AWS_ENDPOINT_URL`). Exit codes: 0 ok, 1 other, 2 usage, 3 authentication, 4 service.
+
+#[path = "../common.rs"]
+mod common;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context as _, Result, bail};
+use clap::{Parser, Subcommand};
+use futures_util::TryStreamExt as _;
+use unleashlive_auth::api::http::HttpClient;
+use unleashlive_auth::api::media_drive::{ListOptions, MediaDrive, MediaItem};
+use unleashlive_auth::upload::Progress;
+use unleashlive_auth::{Auth, Error, IdentityCredentials, Uploader};
+
+use common::{Ctx, Global, Output, print_json, progress};
+
+/// Browse, upload, download, move, rename and delete Media Drive items.
+#[derive(Debug, Parser)]
+#[command(name = "media-drive", version)]
+struct Cli {
+    #[command(flatten)]
+    global: Global,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Sign in with UL_USERNAME / UL_PASSWORD and cache the session.
+    Login,
+    /// Show one item.
+    Get { id: String },
+    /// List a folder (one page unless --all).
+    List {
+        folder: String,
+        /// Items per page.
+        #[arg(long)]
+        limit: Option<u32>,
+        /// Only this type: I image, V video, M model, R report, FL flight log, D document.
+        #[arg(long = "type")]
+        item_type: Option<String>,
+        /// Follow nextToken to the last page.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Upload a file into a folder.
+    Upload {
+        file: PathBuf,
+        #[arg(long)]
+        folder: String,
+    },
+    /// Download every file of a folder.
+    Download {
+        folder: String,
+        #[arg(long, default_value = ".")]
+        out: PathBuf,
+        #[arg(long = "type")]
+        item_type: Option<String>,
+    },
+    /// Move an item into another folder.
+    Move {
+        id: String,
+        #[arg(long)]
+        to: String,
+    },
+    /// Rename an item.
+    Rename { id: String, name: String },
+    /// Delete items.
+    Delete {
+        #[arg(required = true)]
+        ids: Vec<String>,
+    },
+}
+
+fn main() -> ExitCode {
+    common::init_logging();
+    let cli = Cli::parse();
+    common::exit("media-drive", run(cli))
+}
+
+fn run(cli: Cli) -> Result<()> {
+    let ctx = Ctx::new(&cli.global)?;
+    common::runtime()?.block_on(async {
+        let drive = MediaDrive::new(HttpClient::new()?, ctx.auth(), &ctx.config);
+        match cli.command {
+            Command::Login => ctx.login().await,
+            Command::Get { id } => {
+                let item = folder(&drive, &id).await?;
+                show(&ctx, &[item])
+            }
+            Command::List { folder: id, limit, item_type, all } => {
+                let location = folder(&drive, &id).await?.listing_location();
+                let mut options = ListOptions::default();
+                options.limit = limit;
+                options.item_type = item_type;
+                let items: Vec<MediaItem> = if all {
+                    drive.list(&location, options).try_collect().await?
+                } else {
+                    drive.list_page(&location, &options, None).await?.items
+                };
+                show(&ctx, &items)
+            }
+            Command::Upload { file, folder: id } => {
+                let Auth::Cognito(sessions) = ctx.auth() else {
+                    bail!(Error::Config {
+                        setting: "UL_API_TOKEN".into(),
+                        reason: "uploads need a Cognito session (unset UL_API_TOKEN)".into(),
+                    });
+                };
+                let folder = folder(&drive, &id).await?;
+                let uploader = Uploader::new(&ctx.config, IdentityCredentials::new(sessions)).await;
+                let report = progress(file.display().to_string())
+                    .map(|p| Arc::new(move |sent: u64, total: u64| p(sent, Some(total))) as Progress);
+                let done = drive.upload(&uploader, &folder, &file, report).await?;
+                match ctx.output {
+                    Output::Json => print_json(&serde_json::json!({
+                        "bucket": done.bucket, "key": done.key, "size": done.size,
+                        "location": done.location, "name": done.name,
+                    })),
+                    Output::Text => {
+                        println!("uploaded {} ({}) to s3://{}/{}", done.name, common::size(done.size), done.bucket, done.key);
+                        Ok(())
+                    }
+                }
+            }
+            Command::Download { folder: id, out, item_type } => {
+                let location = folder(&drive, &id).await?.listing_location();
+                let mut options = ListOptions::default();
+                options.item_type = item_type;
+                let items: Vec<MediaItem> = drive.list(&location, options).try_collect().await?;
+                let mut paths = Vec::new();
+                for item in items.iter().filter(|i| !i.is_folder() && i.s3_path.is_some()) {
+                    let report = progress(item.name.clone().unwrap_or_else(|| item.id.clone()));
+                    let done = drive
+                        .download(item, &out, report.as_ref().map(|p| p as _))
+                        .await
+                        .with_context(|| format!("downloading {}", item.id))?;
+                    if ctx.output == Output::Text {
+                        println!("{}  {}", done.path.display(), common::size(done.bytes));
+                    }
+                    paths.push(serde_json::json!({ "id": item.id, "path": done.path, "bytes": done.bytes }));
+                }
+                if ctx.output == Output::Json {
+                    print_json(&paths)?;
+                }
+                Ok(())
+            }
+            Command::Move { id, to } => {
+                let moved = drive.move_item(&id, &to).await?;
+                done(&ctx, &moved, &format!("moved {id} into {to}"))
+            }
+            Command::Rename { id, name } => {
+                let renamed = drive.rename(&id, &name).await?;
+                done(&ctx, &serde_json::json!({ "id": renamed }), &format!("renamed {id} to {name:?}"))
+            }
+            Command::Delete { ids } => {
+                let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+                let deleted = drive.delete(&ids).await?;
+                let text = format!("deleted {}", deleted.delete_items.join(" "));
+                done(&ctx, &deleted, &text)
+            }
+        }
+    })
+}
+
+async fn folder(drive: &MediaDrive, id: &str) -> Result<MediaItem> {
+    drive
+        .get(id)
+        .await?
+        .with_context(|| format!("Media Drive has no item {id:?}"))
+}
+
+fn done(ctx: &Ctx, value: &impl serde::Serialize, text: &str) -> Result<()> {
+    match ctx.output {
+        Output::Json => print_json(value),
+        Output::Text => {
+            println!("{text}");
+            Ok(())
+        }
+    }
+}
+
+fn show(ctx: &Ctx, items: &[MediaItem]) -> Result<()> {
+    if ctx.output == Output::Json {
+        return print_json(&items);
+    }
+    println!("{:<38} {:<4} {:<20} NAME", "ID", "TYPE", "CREATED");
+    for item in items {
+        let kind = if item.is_folder() {
+            "dir"
+        } else {
+            item.item_type.as_deref().unwrap_or("-")
+        };
+        let created = item.created_at.map_or_else(|| "-".to_owned(), created);
+        println!(
+            "{:<38} {:<4} {:<20} {}",
+            item.id,
+            kind,
+            created,
+            item.name.as_deref().unwrap_or("")
+        );
+    }
+    Ok(())
+}
+
+/// Service timestamps come in seconds or milliseconds.
+fn created(t: i64) -> String {
+    let secs = if t > 100_000_000_000 { t / 1000 } else { t };
+    unleashlive_auth::clock::rfc3339(unleashlive_auth::clock::from_unix_seconds(secs))
+}

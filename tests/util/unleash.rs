@@ -1,0 +1,131 @@
+//! Stand-ins for the Unleash Live APIs (wiremock) and helpers shared by the API and sample
+//! tests: a signed-in Cognito session from the stand-in, a fast-retrying HTTP client, a server
+//! that cuts a body short, and a way to run the sample binaries with an isolated home.
+
+use std::io::Write as _;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use serde_json::Value;
+use unleashlive_auth::api::http::{HttpClient, Retry};
+use unleashlive_auth::cognito::AuthFlow;
+use unleashlive_auth::{CognitoClient, Config, Password, Session, SessionStore, SignIn};
+use wiremock::{MockServer, Request};
+
+use super::standin::Running;
+use super::{Home, PASSWORD, PILOT, Run};
+
+/// The headers that can carry a credential.
+pub const AUTH_HEADERS: [&str; 3] = ["authorization", "x-amz-cognito-security-token", "x-api-key"];
+
+/// Retries in milliseconds, so the retry tests take no time: 3 attempts.
+pub fn fast_http() -> HttpClient {
+    HttpClient::builder()
+        .retry(Retry {
+            max_attempts: 3,
+            base_delay: Duration::from_millis(1),
+            max_delay: Duration::from_millis(5),
+        })
+        .build()
+        .unwrap()
+}
+
+/// Signs the pilot in against the stand-in (SRP) and caches the session as `default`.
+pub async fn signed_in(running: &Running, store: &SessionStore) -> Session {
+    let cognito = CognitoClient::new(running.settings().resolve().unwrap()).await;
+    let SignIn::Done(session) = cognito
+        .sign_in(AuthFlow::Srp, PILOT, &Password::new(PASSWORD))
+        .await
+        .unwrap()
+    else {
+        panic!("challenge");
+    };
+    store.save("default", &session).unwrap();
+    session
+}
+
+/// The stand-in's config with every Unleash Live URL on `api`.
+pub fn config(running: &Running, api: &MockServer) -> Config {
+    let mut s = running.settings();
+    s.api_url = Some(api.uri());
+    s.graphql_url = Some(format!("{}/graphql", api.uri()));
+    s.media_cdn_url = Some(format!("{}/cdn", api.uri()));
+    s.flights_cdn_url = Some(format!("{}/flights-cdn", api.uri()));
+    s.resolve().unwrap()
+}
+
+/// The same URLs as environment variables for the sample binaries.
+pub fn url_env(api: &str) -> Vec<(String, String)> {
+    vec![
+        ("UL_API_URL".into(), api.to_owned()),
+        ("UL_GRAPHQL_URL".into(), format!("{api}/graphql")),
+        ("UL_MEDIA_CDN_URL".into(), format!("{api}/cdn")),
+        ("UL_FLIGHTS_CDN_URL".into(), format!("{api}/flights-cdn")),
+    ]
+}
+
+/// Panics unless `request` carries exactly one credential header, `name: value`.
+pub fn assert_only_auth(request: &Request, name: &str, value: &str) {
+    for header in AUTH_HEADERS {
+        let got = request.headers.get(header).map(|v| v.to_str().unwrap());
+        if header == name {
+            assert_eq!(got, Some(value), "{header} on {}", request.url);
+        } else {
+            assert_eq!(got, None, "unexpected {header} on {}", request.url);
+        }
+    }
+}
+
+/// Panics if `request` carries any credential header.
+pub fn assert_no_auth(request: &Request) {
+    for header in AUTH_HEADERS {
+        assert!(
+            request.headers.get(header).is_none(),
+            "{header} on {}",
+            request.url
+        );
+    }
+}
+
+/// The JSON body of a GraphQL request.
+pub fn body(request: &Request) -> Value {
+    serde_json::from_slice(&request.body).unwrap()
+}
+
+/// A one-shot HTTP server that promises `declared` bytes and sends only `sent`, then closes.
+pub async fn cut_short_server(declared: usize, sent: &'static [u8]) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let mut buf = [0u8; 4096];
+            let _ = socket.read(&mut buf).await;
+            let head = format!("HTTP/1.1 200 OK\r\nContent-Length: {declared}\r\n\r\n");
+            let _ = socket.write_all(head.as_bytes()).await;
+            let _ = socket.write_all(sent).await;
+            let _ = socket.shutdown().await;
+        }
+    });
+    format!("http://{addr}")
+}
+
+/// Runs a sample binary (`exe`) like [`Home::run`] runs `ul-auth`.
+pub fn run_sample(home: &Home, exe: &str, args: &[&str], env: &[(String, String)]) -> Run {
+    let mut cmd = Command::new(exe);
+    cmd.args(args)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home.dir.path())
+        .env("XDG_CONFIG_HOME", home.dir.path().join("config"))
+        .env("UL_CACHE_DIR", home.cache_dir())
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .current_dir(home.dir.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let child = cmd.spawn().expect("spawn sample");
+    let out = child.wait_with_output().expect("wait for sample");
+    let _ = std::io::stderr().flush();
+    Run(out)
+}
