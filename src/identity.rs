@@ -13,15 +13,11 @@ use std::fmt;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
-use aws_config::BehaviorVersion;
-use aws_config::retry::RetryConfig;
-use aws_config::timeout::TimeoutConfig;
 use aws_credential_types::provider::{ProvideCredentials, error::CredentialsError, future};
 use aws_sdk_cognitoidentity as ci;
-use ci::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use ci::error::{ProvideErrorMetadata, SdkError};
 use futures_util::FutureExt as _;
 use futures_util::future::{BoxFuture, Shared};
-use zeroize::Zeroizing;
 
 use crate::CognitoSessions;
 use crate::clock::{self, SharedClock};
@@ -30,14 +26,7 @@ use crate::error::{Error, ErrorClass, Result};
 use crate::session::Session;
 use crate::store::{Persist, SessionStore};
 
-/// Connect timeout of every identity-pool call.
-pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
-/// Time limit of one attempt.
-pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
-/// Time limit of a whole call, retries included.
-pub const OPERATION_TIMEOUT: Duration = Duration::from_secs(25);
-/// Attempts per call (the SDK's standard retry mode: throttling, 5xx and connect errors).
-pub const MAX_ATTEMPTS: u32 = 3;
+pub use crate::aws::{ATTEMPT_TIMEOUT, CONNECT_TIMEOUT, MAX_ATTEMPTS, OPERATION_TIMEOUT};
 /// The most [`IdentityCredentials`] renews ahead of expiry; shorter-lived credentials are
 /// renewed when a third of their lifetime is left.
 pub const DEFAULT_MAX_MARGIN: Duration = Duration::from_secs(5 * 60);
@@ -45,37 +34,11 @@ pub const DEFAULT_MAX_MARGIN: Duration = Duration::from_secs(5 * 60);
 /// The provider name the AWS SDK sees (in its own debug output).
 const PROVIDER_NAME: &str = "UnleashLiveIdentityPool";
 
-macro_rules! aws_secret {
-    ($(#[$meta:meta])* $name:ident) => {
-        $(#[$meta])*
-        #[derive(Clone, PartialEq, Eq)]
-        pub struct $name(Zeroizing<String>);
-
-        impl $name {
-            /// Wraps a secret value.
-            pub fn new(value: impl Into<String>) -> Self {
-                Self(Zeroizing::new(value.into()))
-            }
-
-            /// The secret itself. Every call site is a place where the secret leaves its box.
-            pub fn secret(&self) -> &str {
-                &self.0
-            }
-        }
-
-        impl fmt::Debug for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(concat!(stringify!($name), "([redacted])"))
-            }
-        }
-    };
-}
-
-aws_secret!(
+crate::secret::secret_string!(
     /// The secret half of an AWS access key.
     SecretAccessKey
 );
-aws_secret!(
+crate::secret::secret_string!(
     /// The session token that goes with temporary AWS credentials.
     SessionToken
 );
@@ -149,21 +112,7 @@ impl IdentityClient {
     /// As [`IdentityClient::new`], with an injected clock (the expiry check of ID tokens).
     pub async fn with_clock(config: Config, clock: SharedClock) -> Self {
         let region = identity_pool_region(&config).to_owned();
-        let mut loader = aws_config::defaults(BehaviorVersion::latest())
-            .no_credentials()
-            .region(aws_config::Region::new(region.clone()))
-            .timeout_config(
-                TimeoutConfig::builder()
-                    .connect_timeout(CONNECT_TIMEOUT)
-                    .operation_attempt_timeout(ATTEMPT_TIMEOUT)
-                    .operation_timeout(OPERATION_TIMEOUT)
-                    .build(),
-            )
-            .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS));
-        if let Some(url) = &config.endpoint_url {
-            loader = loader.endpoint_url(url);
-        }
-        let sdk = loader.load().await;
+        let sdk = crate::aws::unsigned_sdk_config(&region, config.endpoint_url.as_deref()).await;
         let endpoint = config
             .endpoint_url
             .clone()
@@ -304,73 +253,37 @@ impl IdentityClient {
         Ok(())
     }
 
-    fn map_error<E, R>(&self, err: SdkError<E, R>, operation: Operation) -> Error
+    fn map_error<E>(&self, err: SdkError<E>, operation: Operation) -> Error
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-        R: fmt::Debug,
     {
-        match err {
-            SdkError::ServiceError(service) => {
-                let e = service.err();
-                match e.code() {
-                    Some(code) => map_service_error(
-                        code,
-                        e.message().unwrap_or(""),
-                        operation,
-                        &self.config.identity_pool_id,
+        let e = match crate::aws::service_error(err, &self.endpoint, "an identity-pool response") {
+            Ok((e, _status)) => e,
+            Err(transport) => return transport,
+        };
+        match e.code() {
+            Some(code) => map_service_error(
+                code,
+                e.message().unwrap_or(""),
+                operation,
+                &self.config.identity_pool_id,
+            ),
+            None => {
+                // No exception name: not the identity pool speaking (a proxy's page,
+                // or an emulator that crashes on an unknown pool id).
+                let hint = match operation {
+                    Operation::GetId => format!(
+                        "; is the identity pool id {:?} right? (UL_IDENTITY_POOL_ID)",
+                        self.config.identity_pool_id
                     ),
-                    None => {
-                        // No exception name: not the identity pool speaking (a proxy's page,
-                        // or an emulator that crashes on an unknown pool id).
-                        let hint = match operation {
-                            Operation::GetId => format!(
-                                "; is the identity pool id {:?} right? (UL_IDENTITY_POOL_ID)",
-                                self.config.identity_pool_id
-                            ),
-                            Operation::GetCredentialsForIdentity => String::new(),
-                        };
-                        Error::UnexpectedResponse(format!(
-                            "{} answered {} with an error that names no exception{hint}",
-                            self.endpoint,
-                            operation.name()
-                        ))
-                    }
-                }
+                    Operation::GetCredentialsForIdentity => String::new(),
+                };
+                Error::UnexpectedResponse(format!(
+                    "{} answered {} with an error that names no exception{hint}",
+                    self.endpoint,
+                    operation.name()
+                ))
             }
-            SdkError::TimeoutError(_) => Error::Timeout {
-                endpoint: self.endpoint.clone(),
-                reason: format!(
-                    "no answer within {}s (connect timeout {}s)",
-                    OPERATION_TIMEOUT.as_secs(),
-                    CONNECT_TIMEOUT.as_secs()
-                ),
-            },
-            SdkError::DispatchFailure(failure) => {
-                if failure.is_timeout() {
-                    Error::Timeout {
-                        endpoint: self.endpoint.clone(),
-                        reason: "connection timed out".into(),
-                    }
-                } else {
-                    let reason = failure
-                        .as_connector_error()
-                        .map(|c| error_chain(c))
-                        .unwrap_or_else(|| "the request could not be sent".into());
-                    Error::Unreachable {
-                        endpoint: self.endpoint.clone(),
-                        reason,
-                    }
-                }
-            }
-            SdkError::ResponseError(_) => Error::UnexpectedResponse(format!(
-                "{} answered {} with something that is not an identity-pool response",
-                self.endpoint,
-                operation.name()
-            )),
-            other => Error::Service {
-                code: "RequestFailed".into(),
-                message: DisplayErrorContext(&other).to_string(),
-            },
         }
     }
 }
@@ -528,20 +441,6 @@ fn map_service_error(code: &str, message: &str, operation: Operation, pool: &str
             message: message.into(),
         },
     }
-}
-
-/// An error and its sources, outermost first, without repeats.
-fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    let mut current = Some(err);
-    while let Some(e) = current {
-        let text = e.to_string();
-        if !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        current = e.source();
-    }
-    parts.join(": ")
 }
 
 /// How long before expiry credentials of this lifetime are renewed: a third of the lifetime,

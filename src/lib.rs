@@ -75,6 +75,7 @@
 
 pub mod api;
 pub mod auth;
+mod aws;
 pub mod clock;
 pub mod cognito;
 pub mod config;

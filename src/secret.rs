@@ -4,20 +4,16 @@
 //! The on-disk cache has its own explicit struct that reads these through `secret()`, so
 //! persisting a secret is always a visible, deliberate act.
 
-use std::fmt;
-
-use zeroize::Zeroizing;
-
 macro_rules! secret_string {
     ($(#[$meta:meta])* $name:ident) => {
         $(#[$meta])*
         #[derive(Clone, PartialEq, Eq)]
-        pub struct $name(Zeroizing<String>);
+        pub struct $name(::zeroize::Zeroizing<String>);
 
         impl $name {
             /// Wraps a secret value.
             pub fn new(value: impl Into<String>) -> Self {
-                Self(Zeroizing::new(value.into()))
+                Self(::zeroize::Zeroizing::new(value.into()))
             }
 
             /// The secret itself. Every call site is a place where the secret leaves its box.
@@ -26,19 +22,21 @@ macro_rules! secret_string {
             }
         }
 
-        impl fmt::Debug for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl ::std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str(concat!(stringify!($name), "([redacted])"))
             }
         }
 
-        impl<'de> serde::Deserialize<'de> for $name {
-            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                String::deserialize(d).map(Self::new)
+        impl<'de> ::serde::Deserialize<'de> for $name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                <String as ::serde::Deserialize>::deserialize(d).map(Self::new)
             }
         }
     };
 }
+
+pub(crate) use secret_string;
 
 secret_string!(
     /// A user's password. Never stored, never logged.

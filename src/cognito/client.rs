@@ -1,25 +1,11 @@
 //! The AWS SDK client for the user pool, and the mapping of its errors onto [`Error`].
 
-use std::time::Duration;
-
-use aws_config::BehaviorVersion;
-use aws_config::retry::RetryConfig;
-use aws_config::timeout::TimeoutConfig;
 use aws_sdk_cognitoidentityprovider as idp;
-use aws_sdk_cognitoidentityprovider::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_cognitoidentityprovider::error::{ProvideErrorMetadata, SdkError};
 
 use crate::clock::SharedClock;
 use crate::config::Config;
 use crate::error::Error;
-
-/// Connect timeout for every Cognito call.
-pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
-/// Time limit of one attempt.
-pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
-/// Time limit of a whole call, retries included.
-pub const OPERATION_TIMEOUT: Duration = Duration::from_secs(25);
-/// Attempts per call (the SDK's standard retry mode: throttling, 5xx and connect errors).
-pub const MAX_ATTEMPTS: u32 = 3;
 
 /// A user-pool client for one [`Config`]. Cheap to clone.
 #[derive(Debug, Clone)]
@@ -44,21 +30,8 @@ impl CognitoClient {
 
     /// As [`CognitoClient::new`], with an injected clock (SRP timestamps, tests).
     pub async fn with_clock(config: Config, clock: SharedClock) -> Self {
-        let mut loader = aws_config::defaults(BehaviorVersion::latest())
-            .no_credentials()
-            .region(aws_config::Region::new(config.region.clone()))
-            .timeout_config(
-                TimeoutConfig::builder()
-                    .connect_timeout(CONNECT_TIMEOUT)
-                    .operation_attempt_timeout(ATTEMPT_TIMEOUT)
-                    .operation_timeout(OPERATION_TIMEOUT)
-                    .build(),
-            )
-            .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS));
-        if let Some(url) = &config.endpoint_url {
-            loader = loader.endpoint_url(url);
-        }
-        let sdk = loader.load().await;
+        let sdk =
+            crate::aws::unsigned_sdk_config(&config.region, config.endpoint_url.as_deref()).await;
         let endpoint = config
             .endpoint_url
             .clone()
@@ -84,69 +57,19 @@ impl CognitoClient {
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
-        match err {
-            SdkError::ServiceError(service) => {
-                let e = service.err();
-                match e.code() {
-                    Some(code) => map_service_error(code, e.message().unwrap_or(""), flow),
-                    // No exception name: not something Cognito says (a proxy's error page,
-                    // an emulator's crash, a body the SDK cannot read).
-                    None => Error::UnexpectedResponse(format!(
-                        "{} answered HTTP {} with no Cognito error in the body",
-                        self.endpoint,
-                        service.raw().status().as_u16()
-                    )),
-                }
-            }
-            SdkError::TimeoutError(_) => Error::Timeout {
-                endpoint: self.endpoint.clone(),
-                reason: format!(
-                    "no answer within {}s (connect timeout {}s)",
-                    OPERATION_TIMEOUT.as_secs(),
-                    CONNECT_TIMEOUT.as_secs()
-                ),
+        match crate::aws::service_error(err, &self.endpoint, "a Cognito response") {
+            Ok((e, status)) => match e.code() {
+                Some(code) => map_service_error(code, e.message().unwrap_or(""), flow),
+                // No exception name: not something Cognito says (a proxy's error page, an
+                // emulator's crash, a body the SDK cannot read).
+                None => Error::UnexpectedResponse(format!(
+                    "{} answered HTTP {status} with no Cognito error in the body",
+                    self.endpoint
+                )),
             },
-            SdkError::DispatchFailure(failure) => {
-                if failure.is_timeout() {
-                    Error::Timeout {
-                        endpoint: self.endpoint.clone(),
-                        reason: "connection timed out".into(),
-                    }
-                } else {
-                    let reason = failure
-                        .as_connector_error()
-                        .map(|c| error_chain(c))
-                        .unwrap_or_else(|| "the request could not be sent".into());
-                    Error::Unreachable {
-                        endpoint: self.endpoint.clone(),
-                        reason,
-                    }
-                }
-            }
-            SdkError::ResponseError(_) => Error::UnexpectedResponse(format!(
-                "{} answered something that is not a Cognito response",
-                self.endpoint
-            )),
-            other => Error::Service {
-                code: "RequestFailed".into(),
-                message: DisplayErrorContext(&other).to_string(),
-            },
+            Err(transport) => transport,
         }
     }
-}
-
-/// An error and its sources, outermost first, without repeats.
-fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    let mut current = Some(err);
-    while let Some(e) = current {
-        let text = e.to_string();
-        if !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        current = e.source();
-    }
-    parts.join(": ")
 }
 
 /// Cognito exception name + message → library error.
