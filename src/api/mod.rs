@@ -20,6 +20,8 @@
 //! # Ok(()) }
 //! ```
 
+pub mod analytics;
+pub mod analytics_pull;
 pub mod download;
 pub mod flights;
 pub mod graphql;

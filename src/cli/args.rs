@@ -242,6 +242,11 @@ pub enum Command {
     /// Devices Cognito remembers for the signed-in user.
     #[command(subcommand)]
     Devices(DevicesCommand),
+    /// Personal access tokens for the analytics API, stored per profile and never printed.
+    #[command(subcommand)]
+    Pat(super::pat::PatCommand),
+    /// The analytics API (a PAT or a legacy API key): version, devices, sessions, pull.
+    Analytics(super::analytics::AnalyticsArgs),
 }
 
 #[derive(Debug, Subcommand)]

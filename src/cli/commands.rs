@@ -88,6 +88,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Password(action) => ok(super::password::run(&ctx, action)),
         Command::Devices(action) => ok(super::devices::run(&ctx, action)),
         Command::Verify { token, kind } => ok(super::verify::verify(&ctx, token.as_deref(), kind)),
+        Command::Pat(action) => super::pat::run(&ctx, action),
+        Command::Analytics(args) => super::analytics::run(&ctx, args),
     }
 }
 

@@ -1,11 +1,13 @@
 //! The `ul-auth` commands. Only this layer prints, prompts and picks exit codes.
 
+mod analytics;
 pub mod args;
 mod commands;
 mod credentials;
 mod devices;
 mod login;
 mod password;
+mod pat;
 mod prompt;
 mod verify;
 

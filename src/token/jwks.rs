@@ -428,7 +428,8 @@ fn parse_key_set(bytes: &[u8]) -> Result<Arc<[Arc<RsaKey>]>, JwksFailure> {
                 excerpt(&kid)
             )));
         }
-        if e.is_empty() || e.len() > 8 || e.last().is_some_and(|low| low % 2 == 0) {
+        let exponent = (e.len() <= 8).then(|| e.iter().fold(0u64, |v, &b| v << 8 | u64::from(b)));
+        if !exponent.is_some_and(|x| x >= 3 && x % 2 == 1) {
             return Err(JwksFailure::Malformed(format!(
                 "key {:?} has an unusable exponent",
                 excerpt(&kid)

@@ -1,0 +1,350 @@
+//! `ul-auth analytics version|devices|sessions|pull`: the analytics API with a personal access
+//! token or a legacy API key (see `pat.rs` for which one is used).
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use clap::{Args, Subcommand, ValueEnum};
+use serde_json::json;
+use unleashlive_auth::Error;
+use unleashlive_auth::api::analytics::Analytics;
+use unleashlive_auth::api::analytics_pull::{
+    self, Devices, Format, Progress, PullSpec, partial_path, sidecar_path,
+};
+use unleashlive_auth::api::http::HttpClient;
+
+use super::args::Output;
+use super::commands::{Ctx, runtime};
+use super::pat::{CredArgs, analytics_auth};
+
+#[derive(Debug, Args)]
+pub struct AnalyticsArgs {
+    #[command(flatten)]
+    pub cred: CredArgs,
+    #[command(subcommand)]
+    pub command: AnalyticsCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AnalyticsCommand {
+    /// Print the API version (a quick check that the token is accepted).
+    Version,
+    /// List the device ids with analytics data.
+    Devices,
+    /// List the analytics session ids.
+    Sessions,
+    /// Pull every page of a device's data between two instants as CSV or JSON Lines.
+    Pull(PullArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PullArgs {
+    /// The device id, or `all` for every device `analytics devices` lists.
+    #[arg(long)]
+    pub device: String,
+    /// Start: RFC 3339 (2024-05-01T00:00:00Z, or a date 2024-05-01) or Unix milliseconds.
+    #[arg(long)]
+    pub from: String,
+    /// End: RFC 3339 or Unix milliseconds.
+    #[arg(long)]
+    pub to: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = PullFormat::Csv)]
+    pub format: PullFormat,
+    /// Write to FILE (through FILE.partial, renamed when complete) [default: stdout].
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Pages requested at once.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: u16,
+    /// Continue a pull to --out that stopped, from its last complete page.
+    #[arg(long, requires = "out")]
+    pub resume: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PullFormat {
+    /// A header from the API's keys, then one line per row.
+    Csv,
+    /// One JSON object per row.
+    Jsonl,
+}
+
+pub fn run(ctx: &Ctx, args: AnalyticsArgs) -> Result<ExitCode> {
+    let auth = analytics_auth(ctx, &args.cred)?;
+    let client = Analytics::new(HttpClient::new()?, auth, &ctx.config()?);
+    let rt = runtime()?;
+    match args.command {
+        AnalyticsCommand::Version => {
+            let version = rt.block_on(client.version())?;
+            match ctx.output {
+                Output::Json => println!("{}", json!({ "version": version })),
+                Output::Text => println!("{version}"),
+            }
+        }
+        AnalyticsCommand::Devices | AnalyticsCommand::Sessions => {
+            let ids = if matches!(args.command, AnalyticsCommand::Devices) {
+                rt.block_on(client.devices())?
+            } else {
+                rt.block_on(client.sessions())?
+            };
+            match ctx.output {
+                Output::Json => println!("{}", json!(ids)),
+                Output::Text => ids.iter().for_each(|id| println!("{id}")),
+            }
+        }
+        AnalyticsCommand::Pull(pull) => return rt.block_on(run_pull(&client, pull)),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn run_pull(client: &Analytics, args: PullArgs) -> Result<ExitCode> {
+    let spec = PullSpec {
+        devices: if args.device == "all" {
+            Devices::All
+        } else {
+            Devices::List(vec![args.device.clone()])
+        },
+        from_ms: parse_time(&args.from, "--from")?,
+        to_ms: parse_time(&args.to, "--to")?,
+        format: match args.format {
+            PullFormat::Csv => Format::Csv,
+            PullFormat::Jsonl => Format::Jsonl,
+        },
+        concurrency: usize::from(args.concurrency),
+    };
+    if spec.from_ms > spec.to_ms {
+        anyhow::bail!(Error::Config {
+            setting: "--from".into(),
+            reason: "is after --to".into(),
+        });
+    }
+    let mut meter = Meter::new();
+    let report = |p: &Progress| meter.show(p);
+    match &args.out {
+        Some(out) => {
+            let result =
+                analytics_pull::pull_to_file(client, &spec, out, args.resume, report).await;
+            meter.finish();
+            let pulled = result.with_context(|| {
+                if partial_path(out).exists() && sidecar_path(out).exists() {
+                    format!(
+                        "the pull stopped; the rows so far are in {} (run the same command with \
+                         --resume to continue)",
+                        partial_path(out).display()
+                    )
+                } else {
+                    "the pull failed".to_owned()
+                }
+            })?;
+            eprintln!(
+                "Wrote {} rows to {} ({} pages fetched{})",
+                pulled.rows,
+                out.display(),
+                pulled.pages,
+                if pulled.resumed { ", resumed" } else { "" }
+            );
+        }
+        None => {
+            let closed = Arc::new(AtomicBool::new(false));
+            let stdout = PipeAware {
+                out: std::io::stdout().lock(),
+                closed: closed.clone(),
+            };
+            let result = analytics_pull::pull(client, &spec, stdout, report).await;
+            meter.finish();
+            match result {
+                // `| head` closing the pipe is not an error.
+                Err(_) if closed.load(Ordering::Relaxed) => {}
+                other => {
+                    other?;
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Stdout that remembers when the reader went away.
+struct PipeAware<W: Write> {
+    out: W,
+    closed: Arc<AtomicBool>,
+}
+
+impl<W: Write> Write for PipeAware<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.out.write(buf).inspect_err(|e| self.note(e))
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush().inspect_err(|e| self.note(e))
+    }
+}
+
+impl<W: Write> PipeAware<W> {
+    fn note(&self, e: &std::io::Error) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            self.closed.store(true, Ordering::Relaxed);
+        }
+    }
+}
+
+/// A progress line on stderr, only when stderr is a terminal; at most ten redraws a second.
+struct Meter {
+    tty: bool,
+    started: Instant,
+    last: Option<Instant>,
+    drawn: bool,
+}
+
+impl Meter {
+    fn new() -> Self {
+        Meter {
+            tty: std::io::stderr().is_terminal(),
+            started: Instant::now(),
+            last: None,
+            drawn: false,
+        }
+    }
+
+    fn show(&mut self, p: &Progress) {
+        if !self.tty {
+            return;
+        }
+        let now = Instant::now();
+        let done = p.page >= p.total_pages && p.device_index + 1 == p.devices;
+        if !done
+            && self
+                .last
+                .is_some_and(|t| now.duration_since(t).as_millis() < 100)
+        {
+            return;
+        }
+        self.last = Some(now);
+        let secs = now.duration_since(self.started).as_secs_f64().max(0.001);
+        let device = if p.devices > 1 {
+            format!("device {}/{} ", p.device_index + 1, p.devices)
+        } else {
+            String::new()
+        };
+        eprint!(
+            "\r{device}page {}/{}, {} rows, {:.0} rows/s   ",
+            p.page,
+            p.total_pages,
+            p.rows,
+            p.rows as f64 / secs
+        );
+        self.drawn = true;
+    }
+
+    fn finish(&mut self) {
+        if self.drawn {
+            eprintln!();
+            self.drawn = false;
+        }
+    }
+}
+
+/// Unix milliseconds, or RFC 3339 (`2024-05-01T10:00:00Z`, `...+10:00`, fractions), or a bare
+/// date (midnight UTC).
+fn parse_time(text: &str, flag: &str) -> Result<i64> {
+    let bad = || Error::Config {
+        setting: flag.into(),
+        reason: format!(
+            "{text:?} is neither Unix milliseconds nor RFC 3339 (e.g. 2024-05-01T00:00:00Z)"
+        ),
+    };
+    let t = text.trim();
+    if !t.is_empty() && t.chars().all(|c| c.is_ascii_digit()) {
+        return t.parse().map_err(|_| bad().into());
+    }
+    rfc3339_ms(t).ok_or_else(|| bad().into())
+}
+
+fn rfc3339_ms(t: &str) -> Option<i64> {
+    let num = |s: &str| -> Option<i64> {
+        (!s.is_empty() && s.chars().all(|c| c.is_ascii_digit())).then(|| s.parse().ok())?
+    };
+    let (date, time) = match t.find(['T', 't', ' ']) {
+        Some(i) => (&t[..i], Some(&t[i + 1..])),
+        None => (t, None),
+    };
+    let mut d = date.splitn(3, '-');
+    let (y, m, day) = (num(d.next()?)?, num(d.next()?)?, num(d.next()?)?);
+    if !(1..=12).contains(&m) || !(1..=31).contains(&day) || date.len() != 10 {
+        return None;
+    }
+    let mut ms = days_from_civil(y, m, day) * 86_400_000;
+    if let Some(time) = time {
+        let (clock, offset_ms) = if let Some(c) = time.strip_suffix(['Z', 'z']) {
+            (c, 0)
+        } else {
+            let i = time.rfind(['+', '-'])?;
+            let (c, off) = time.split_at(i);
+            let sign = if off.starts_with('-') { -1 } else { 1 };
+            let (oh, om) = off[1..].split_once(':')?;
+            (c, sign * (num(oh)? * 60 + num(om)?) * 60_000)
+        };
+        let (hms, frac) = match clock.split_once('.') {
+            Some((hms, frac)) => (hms, frac),
+            None => (clock, ""),
+        };
+        let mut parts = hms.splitn(3, ':');
+        let (h, mi, s) = (
+            num(parts.next()?)?,
+            num(parts.next()?)?,
+            num(parts.next()?)?,
+        );
+        if h > 23 || mi > 59 || s > 60 {
+            return None;
+        }
+        let frac_ms = if frac.is_empty() {
+            0
+        } else {
+            let digits: String = frac.chars().chain("000".chars()).take(3).collect();
+            num(frac)?;
+            num(&digits)?
+        };
+        ms += ((h * 60 + mi) * 60 + s) * 1000 + frac_ms - offset_ms;
+    }
+    Some(ms)
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_time;
+
+    #[test]
+    fn times_are_rfc3339_dates_or_milliseconds() {
+        assert_eq!(
+            parse_time("1597644726430", "--from").unwrap(),
+            1_597_644_726_430
+        );
+        assert_eq!(parse_time("1970-01-01", "--from").unwrap(), 0);
+        assert_eq!(
+            parse_time("2020-08-17T06:16:45.000Z", "--from").unwrap(),
+            1_597_645_005_000
+        );
+        assert_eq!(
+            parse_time("2020-08-17T16:16:45.5+10:00", "--from").unwrap(),
+            1_597_645_005_500
+        );
+        assert!(parse_time("yesterday", "--from").is_err());
+        assert!(parse_time("2020-13-01", "--from").is_err());
+    }
+}
