@@ -17,12 +17,12 @@ use aws_credential_types::provider::{ProvideCredentials, error::CredentialsError
 use aws_sdk_cognitoidentity as ci;
 use ci::error::{ProvideErrorMetadata, SdkError};
 use futures_util::FutureExt as _;
-use futures_util::future::{BoxFuture, Shared};
 
 use crate::CognitoSessions;
 use crate::clock::{self, SharedClock};
 use crate::config::Config;
 use crate::error::{Error, ErrorClass, Result};
+use crate::flight::SingleFlight;
 use crate::session::Session;
 use crate::store::{Persist, SessionStore};
 
@@ -481,20 +481,11 @@ impl Persist for KnownIdentity {
     }
 }
 
-type Flight = Shared<BoxFuture<'static, Result<Fresh>>>;
-
 /// Credentials and the moment to renew them.
 #[derive(Debug, Clone)]
 struct Fresh {
     credentials: AwsCredentials,
     renew_at: SystemTime,
-}
-
-#[derive(Default)]
-struct State {
-    current: Option<Fresh>,
-    identity: Option<KnownIdentity>,
-    flight: Option<Flight>,
 }
 
 struct Inner {
@@ -503,7 +494,8 @@ struct Inner {
     clock: SharedClock,
     max_margin: Duration,
     identity_cache: Option<SessionStore>,
-    state: Mutex<State>,
+    credentials: SingleFlight<Fresh>,
+    identity: Mutex<Option<KnownIdentity>>,
 }
 
 /// AWS credentials for the signed-in user of a [`CognitoSessions`] manager, renewed before
@@ -577,7 +569,8 @@ impl IdentityCredentialsBuilder {
                 clock: self.clock.unwrap_or_else(clock::system),
                 max_margin: self.max_margin,
                 identity_cache: self.identity_cache,
-                state: Mutex::new(State::default()),
+                credentials: SingleFlight::new(),
+                identity: Mutex::new(None),
             }),
         }
     }
@@ -609,60 +602,18 @@ impl IdentityCredentials {
     /// [`Error::NotSignedIn`] / [`Error::SignInAgain`] from the session manager; the errors of
     /// [`IdentityClient::identity_id`] and [`IdentityClient::credentials_for`].
     pub async fn credentials(&self) -> Result<AwsCredentials> {
-        let (flight, seen) = {
-            let mut state = self.lock_state();
-            let now = self.inner.clock.now();
-            if let Some(fresh) = &state.current
-                && now < fresh.renew_at
-            {
-                return Ok(fresh.credentials.clone());
-            }
-            let seen = state.current.as_ref().map(|f| f.credentials.clone());
-            let flight = match &state.flight {
-                Some(flight) => flight.clone(),
-                None => {
-                    let flight = renew(Arc::clone(&self.inner)).boxed().shared();
-                    state.flight = Some(flight.clone());
-                    flight
-                }
-            };
-            (flight, seen)
-        };
-        let outcome = flight.clone().await;
-        let mut state = self.lock_state();
-        if state
-            .flight
-            .as_ref()
-            .is_some_and(|f| Shared::ptr_eq(f, &flight))
-        {
-            state.flight = None;
-            if let Ok(fresh) = &outcome {
-                state.current = Some(fresh.clone());
-            }
-        }
-        drop(state);
-        match outcome {
-            Ok(fresh) => Ok(fresh.credentials),
-            Err(e)
-                if e.class() == ErrorClass::Service
-                    && seen
-                        .as_ref()
-                        .is_some_and(|c| c.expires_at > self.inner.clock.now()) =>
-            {
-                tracing::warn!(error = %e, "renewing AWS credentials failed; the current ones are still valid");
-                seen.ok_or(e)
-            }
-            Err(e) => Err(e),
-        }
-    }
-
-    fn lock_state(&self) -> std::sync::MutexGuard<'_, State> {
-        // Plain data behind the lock: a panic elsewhere leaves nothing half-updated that
-        // matters, so keep serving.
-        self.inner
-            .state
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        let inner = Arc::clone(&self.inner);
+        let now = self.inner.clock.now();
+        let fresh = self
+            .inner
+            .credentials
+            .get(
+                |f| now < f.renew_at,
+                |f| f.credentials.expires_at > now,
+                move |_| Ok(renew(inner).boxed()),
+            )
+            .await?;
+        Ok(fresh.credentials)
     }
 }
 
@@ -676,8 +627,9 @@ impl Inner {
             .await
     }
 
-    fn lock_state(&self) -> std::sync::MutexGuard<'_, State> {
-        self.state
+    fn known(&self) -> std::sync::MutexGuard<'_, Option<KnownIdentity>> {
+        // Plain data behind the lock: keep serving after a panic elsewhere.
+        self.identity
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
@@ -688,7 +640,7 @@ impl Inner {
 
     /// The identity id remembered for this user and pool, in memory or in the cache.
     fn known_identity(&self, config: &Config, session: &Session) -> Option<String> {
-        if let Some(known) = &self.lock_state().identity
+        if let Some(known) = &*self.known()
             && known.matches(config, session)
         {
             return Some(known.identity_id.clone());
@@ -697,7 +649,7 @@ impl Inner {
         match store.load::<KnownIdentity>(&self.cache_key()) {
             Ok(Some(known)) if known.matches(config, session) => {
                 let id = known.identity_id.clone();
-                self.lock_state().identity = Some(known);
+                *self.known() = Some(known);
                 Some(id)
             }
             Ok(_) => None,
@@ -721,11 +673,11 @@ impl Inner {
         {
             tracing::debug!(error = %e, "cannot remember the identity id");
         }
-        self.lock_state().identity = Some(known);
+        *self.known() = Some(known);
     }
 
     fn forget_identity(&self) {
-        self.lock_state().identity = None;
+        *self.known() = None;
     }
 }
 

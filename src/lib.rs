@@ -80,6 +80,7 @@ pub mod clock;
 pub mod cognito;
 pub mod config;
 pub mod error;
+mod flight;
 pub mod identity;
 mod keychain;
 pub mod manager;

@@ -7,14 +7,15 @@
 //! first one's result on disk instead of renewing again.
 
 use std::future::Future;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use futures_util::FutureExt as _;
-use futures_util::future::{BoxFuture, Shared};
+
+use crate::flight::SingleFlight;
 
 use crate::clock::SharedClock;
-use crate::error::{Error, ErrorClass, Result};
+use crate::error::{Error, Result};
 use crate::store::{Persist, SessionStore};
 
 /// Renew this long before expiry, unless configured otherwise.
@@ -42,20 +43,13 @@ pub trait Renew: Send + Sync + 'static {
     ) -> impl Future<Output = Result<Self::Credential>> + Send;
 }
 
-type Flight<C> = Shared<BoxFuture<'static, Result<C>>>;
-
-struct State<C> {
-    current: Option<C>,
-    flight: Option<Flight<C>>,
-}
-
 struct Inner<R: Renew> {
     store: SessionStore,
     profile: String,
     renewer: R,
     clock: SharedClock,
     margin: Duration,
-    state: Mutex<State<R::Credential>>,
+    flight: SingleFlight<R::Credential>,
 }
 
 /// Valid credentials for one profile, renewed before they expire. Cheap to clone; clones
@@ -127,10 +121,7 @@ impl<R: Renew> SessionManager<R> {
                 renewer,
                 clock,
                 margin,
-                state: Mutex::new(State {
-                    current: None,
-                    flight: None,
-                }),
+                flight: SingleFlight::new(),
             }),
         }
     }
@@ -150,11 +141,9 @@ impl<R: Renew> SessionManager<R> {
     /// # Errors
     /// [`Error::Cache`] for an unusable cache file.
     pub fn cached(&self) -> Result<Option<R::Credential>> {
-        let mut state = self.lock_state();
-        if state.current.is_none() {
-            state.current = self.inner.store.load(&self.inner.profile)?;
-        }
-        Ok(state.current.clone())
+        self.inner
+            .flight
+            .load_if_empty(|| self.inner.store.load(&self.inner.profile))
     }
 
     /// Stores a credential just obtained (a new sign-in) and serves it from now on.
@@ -163,7 +152,7 @@ impl<R: Renew> SessionManager<R> {
     /// [`Error::Cache`] when it cannot be saved.
     pub fn replace(&self, credential: R::Credential) -> Result<()> {
         self.inner.store.save(&self.inner.profile, &credential)?;
-        self.lock_state().current = Some(credential);
+        self.inner.flight.set(Some(credential));
         Ok(())
     }
 
@@ -175,51 +164,25 @@ impl<R: Renew> SessionManager<R> {
     /// cannot be renewed; [`Error::Cache`]; the renewer's service errors (unless the current
     /// credential is still valid, which is then handed out with a warning).
     pub async fn current(&self) -> Result<R::Credential> {
-        let (flight, seen) = {
-            let mut state = self.lock_state();
-            if state.current.is_none() {
-                state.current = self.inner.store.load(&self.inner.profile)?;
-            }
-            let Some(current) = state.current.clone() else {
-                return Err(Error::NotSignedIn {
-                    profile: self.inner.profile.clone(),
-                });
-            };
-            if self.is_fresh(&current) {
-                return Ok(current);
-            }
-            let flight = match &state.flight {
-                Some(flight) => flight.clone(),
-                None => {
-                    let flight = renew_under_lock(Arc::clone(&self.inner), current.clone(), false)
-                        .boxed()
-                        .shared();
-                    state.flight = Some(flight.clone());
-                    flight
-                }
-            };
-            (flight, current)
-        };
-        let outcome = flight.clone().await;
-        let mut state = self.lock_state();
-        if state
+        if self.cached()?.is_none() {
+            return Err(Error::NotSignedIn {
+                profile: self.inner.profile.clone(),
+            });
+        }
+        let inner = Arc::clone(&self.inner);
+        self.inner
             .flight
-            .as_ref()
-            .is_some_and(|f| Shared::ptr_eq(f, &flight))
-        {
-            state.flight = None;
-            if let Ok(renewed) = &outcome {
-                state.current = Some(renewed.clone());
-            }
-        }
-        drop(state);
-        match outcome {
-            Err(e) if e.class() == ErrorClass::Service && !self.is_expired(&seen) => {
-                tracing::warn!(error = %e, "renewal failed; the current credential is still valid");
-                Ok(seen)
-            }
-            other => other,
-        }
+            .get(
+                |c| is_fresh(&self.inner, c),
+                |c| !self.is_expired(c),
+                move |seen| {
+                    let seen = seen.ok_or_else(|| Error::NotSignedIn {
+                        profile: inner.profile.clone(),
+                    })?;
+                    Ok(renew_under_lock(inner, seen, false).boxed())
+                },
+            )
+            .await
     }
 
     /// Renews now, whatever the expiry (the `refresh` command).
@@ -231,25 +194,13 @@ impl<R: Renew> SessionManager<R> {
             profile: self.inner.profile.clone(),
         })?;
         let renewed = renew_under_lock(Arc::clone(&self.inner), current, true).await?;
-        self.lock_state().current = Some(renewed.clone());
+        self.inner.flight.set(Some(renewed.clone()));
         Ok(renewed)
-    }
-
-    fn is_fresh(&self, c: &R::Credential) -> bool {
-        is_fresh(&self.inner, c)
     }
 
     fn is_expired(&self, c: &R::Credential) -> bool {
         c.expires_at()
             .is_some_and(|at| at <= self.inner.clock.now())
-    }
-
-    fn lock_state(&self) -> std::sync::MutexGuard<'_, State<R::Credential>> {
-        // A panic elsewhere while holding the lock leaves plain data behind; keep serving.
-        self.inner
-            .state
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
