@@ -177,4 +177,12 @@ mod tests {
         let err = AuthHeader::new("x-api-key", "abc\ndef").unwrap_err();
         assert!(!err.to_string().contains("abc"));
     }
+
+    #[test]
+    fn debug_of_a_header_or_an_auth_never_shows_the_credential() {
+        let header = AuthHeader::new("authorization", "Bearer ul_pat_SeCrEt1234").unwrap();
+        let auth = Auth::Pat(crate::PersonalAccessToken::new("ul_pat_SeCrEt1234"));
+        let shown = format!("{header:?} {auth:?}");
+        assert!(!shown.contains("SeCrEt1234"), "{shown}");
+    }
 }

@@ -2,6 +2,7 @@
 //! method, setting up an authenticator app. Answering consumes the challenge.
 
 use std::collections::BTreeMap;
+use std::fmt;
 
 use aws_sdk_cognitoidentityprovider::types::ChallengeNameType;
 
@@ -42,8 +43,8 @@ impl MfaMethod {
     }
 }
 
-/// The answer to a [`Challenge`].
-#[derive(Debug)]
+/// The answer to a [`Challenge`]. Its `Debug` names the kind of answer only: codes and
+/// passwords never reach a log line or an error message.
 #[non_exhaustive]
 pub enum Answer {
     /// NEW_PASSWORD_REQUIRED: the new password and any required attributes
@@ -67,6 +68,31 @@ pub enum Answer {
         /// The password, for the password factors.
         password: Option<Password>,
     },
+}
+
+impl Answer {
+    /// What kind of answer this is, without its value.
+    fn kind(&self) -> &'static str {
+        match self {
+            Answer::NewPassword { .. } => "a new password",
+            Answer::Code(_) => "a code",
+            Answer::SelectMfa(_) => "an MFA method",
+            Answer::Choose { .. } => "a sign-in method",
+        }
+    }
+}
+
+impl fmt::Debug for Answer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Answer::SelectMfa(method) => f.debug_tuple("SelectMfa").field(method).finish(),
+            Answer::Choose { factor, .. } => f
+                .debug_struct("Choose")
+                .field("factor", factor)
+                .finish_non_exhaustive(),
+            other => write!(f, "Answer({} [redacted])", other.kind()),
+        }
+    }
 }
 
 /// A first factor of choice-based sign-in (USER_AUTH).
@@ -235,7 +261,8 @@ impl CognitoClient {
             }
             (kind, answer) => {
                 return Err(Error::InvalidAnswer(format!(
-                    "{answer:?} does not answer the {} challenge",
+                    "{} does not answer the {} challenge",
+                    answer.kind(),
                     kind.as_str()
                 )));
             }
@@ -301,10 +328,9 @@ fn clean_code(code: &str) -> Result<String> {
     let digits: String = code.chars().filter(|c| !c.is_whitespace()).collect();
     if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_alphanumeric()) || digits.len() > 16
     {
-        return Err(Error::InvalidAnswer(format!(
-            "{:?} is not a code (expected digits, e.g. 123456)",
-            code
-        )));
+        return Err(Error::InvalidAnswer(
+            "that is not a code (expected up to 16 digits or letters, e.g. 123456)".into(),
+        ));
     }
     Ok(digits)
 }
@@ -323,6 +349,24 @@ mod tests {
             setup.otpauth_uri("Unleash Live"),
             "otpauth://totp/Unleash%20Live:pilot@example.com?secret=ABCDEF&issuer=Unleash%20Live"
         );
+    }
+
+    #[test]
+    fn answers_never_show_their_code_or_password() {
+        let shown = format!(
+            "{:?} {:?}",
+            Answer::Code("918273".into()),
+            Answer::NewPassword {
+                password: Password::new("Secret-Passw0rd!"),
+                attributes: BTreeMap::new(),
+            }
+        );
+        assert!(
+            !shown.contains("918273") && !shown.contains("Secret-Passw0rd!"),
+            "{shown}"
+        );
+        let err = clean_code("12;34-secret").unwrap_err().to_string();
+        assert!(!err.contains("secret"), "{err}");
     }
 
     #[test]

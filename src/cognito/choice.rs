@@ -2,7 +2,6 @@
 //! available ones answered with SELECT_CHALLENGE.
 
 use aws_sdk_cognitoidentityprovider::types::{AuthFlowType, ChallengeNameType};
-use tracing::Instrument as _;
 
 use super::challenge::FirstFactor;
 use super::client::CognitoClient;
@@ -27,30 +26,17 @@ impl CognitoClient {
         preferred: Option<FirstFactor>,
         password: Option<&Password>,
     ) -> Result<SignIn> {
-        const FLOW: &str = "USER_AUTH";
-        let span = tracing::info_span!("initiate_auth", flow = FLOW, username);
-        let mut request = self
-            .idp
-            .initiate_auth()
-            .auth_flow(AuthFlowType::UserAuth)
-            .client_id(&self.config.client_id)
-            .auth_parameters("USERNAME", username);
-        if let Some(hash) = self.secret_hash_for(username) {
-            request = request.auth_parameters("SECRET_HASH", hash);
-        }
-        if let Some(device) = &self.device {
-            request = request.auth_parameters("DEVICE_KEY", device.key());
-        }
+        let mut parameters = Vec::new();
         let mut srp = None;
         if let Some(factor) = preferred {
-            request = request.auth_parameters("PREFERRED_CHALLENGE", factor.as_str());
+            parameters.push(("PREFERRED_CHALLENGE", factor.as_str().to_owned()));
             match (factor, password) {
                 (FirstFactor::Password, Some(p)) => {
-                    request = request.auth_parameters("PASSWORD", p.secret());
+                    parameters.push(("PASSWORD", p.secret().to_owned()));
                 }
                 (FirstFactor::PasswordSrp, Some(_)) => {
                     let client = SrpClient::generate().map_err(|e| Error::Srp(e.to_string()))?;
-                    request = request.auth_parameters("SRP_A", client.large_a_hex());
+                    parameters.push(("SRP_A", client.large_a_hex()));
                     srp = Some(client);
                 }
                 (f, None) if f.needs_password() => {
@@ -62,31 +48,16 @@ impl CognitoClient {
                 _ => {}
             }
         }
-        let out = request
-            .send()
-            .instrument(span)
-            .await
-            .map_err(|e| self.map_error(e, Some(FLOW)))?;
-        let available: Vec<String> = out
-            .available_challenges()
-            .iter()
-            .map(|c| c.as_str().to_owned())
-            .collect();
-        let outcome = self.outcome(
-            username,
-            out.authentication_result,
-            out.challenge_name,
-            out.session,
-            out.challenge_parameters,
-        )?;
+        let outcome = self
+            .initiate(AuthFlowType::UserAuth, username, parameters)
+            .await?;
         match (outcome, srp, password) {
             (SignIn::Challenge(c), Some(srp), Some(p))
                 if c.kind == ChallengeKind::PasswordVerifier =>
             {
                 self.answer_password_verifier(c, &srp, p).await
             }
-            (SignIn::Challenge(mut c), _, _) if c.kind == ChallengeKind::SelectChallenge => {
-                c.available = available;
+            (SignIn::Challenge(c), _, _) if c.kind == ChallengeKind::SelectChallenge => {
                 Ok(SignIn::Challenge(c))
             }
             (other, _, _) => self.settle(other).await,

@@ -240,34 +240,13 @@ impl CognitoClient {
         username: &str,
         password: &Password,
     ) -> Result<SignIn> {
-        const FLOW: &str = "USER_PASSWORD_AUTH";
-        let span = tracing::info_span!("initiate_auth", flow = FLOW, username);
-        let mut request = self
-            .idp
-            .initiate_auth()
-            .auth_flow(AuthFlowType::UserPasswordAuth)
-            .client_id(&self.config.client_id)
-            .auth_parameters("USERNAME", username)
-            .auth_parameters("PASSWORD", password.secret());
-        if let Some(hash) = self.secret_hash_for(username) {
-            request = request.auth_parameters("SECRET_HASH", hash);
-        }
-        if let Some(device) = &self.device {
-            request = request.auth_parameters("DEVICE_KEY", device.key());
-        }
-        let out = request
-            .send()
-            .instrument(span.clone())
-            .await
-            .map_err(|e| self.map_error(e, Some(FLOW)))?;
-        tracing::debug!(challenge = ?out.challenge_name(), "InitiateAuth answered");
-        let outcome = self.outcome(
-            username,
-            out.authentication_result,
-            out.challenge_name,
-            out.session,
-            out.challenge_parameters,
-        )?;
+        let outcome = self
+            .initiate(
+                AuthFlowType::UserPasswordAuth,
+                username,
+                vec![("PASSWORD", password.secret().to_owned())],
+            )
+            .await?;
         self.settle(outcome).await
     }
 
@@ -276,16 +255,40 @@ impl CognitoClient {
     /// # Errors
     /// As [`CognitoClient::sign_in`].
     pub async fn sign_in_with_srp(&self, username: &str, password: &Password) -> Result<SignIn> {
-        const FLOW: &str = "USER_SRP_AUTH";
-        let span = tracing::info_span!("initiate_auth", flow = FLOW, username);
         let srp = SrpClient::generate().map_err(|e| Error::Srp(e.to_string()))?;
+        let step = self
+            .initiate(
+                AuthFlowType::UserSrpAuth,
+                username,
+                vec![("SRP_A", srp.large_a_hex())],
+            )
+            .await?;
+        match step {
+            SignIn::Challenge(c) if c.kind == ChallengeKind::PasswordVerifier => {
+                self.answer_password_verifier(c, &srp, password).await
+            }
+            other => Ok(other),
+        }
+    }
+
+    /// InitiateAuth with USERNAME, SECRET_HASH and DEVICE_KEY added to `parameters`; the
+    /// answer as a [`SignIn`] (before the device step), with USER_AUTH's offered challenges.
+    pub(crate) async fn initiate(
+        &self,
+        flow: AuthFlowType,
+        username: &str,
+        parameters: Vec<(&str, String)>,
+    ) -> Result<SignIn> {
+        let span = tracing::info_span!("initiate_auth", flow = flow.as_str(), username);
         let mut request = self
             .idp
             .initiate_auth()
-            .auth_flow(AuthFlowType::UserSrpAuth)
+            .auth_flow(flow.clone())
             .client_id(&self.config.client_id)
-            .auth_parameters("USERNAME", username)
-            .auth_parameters("SRP_A", srp.large_a_hex());
+            .auth_parameters("USERNAME", username);
+        for (name, value) in parameters {
+            request = request.auth_parameters(name, value);
+        }
         if let Some(hash) = self.secret_hash_for(username) {
             request = request.auth_parameters("SECRET_HASH", hash);
         }
@@ -294,22 +297,26 @@ impl CognitoClient {
         }
         let out = request
             .send()
-            .instrument(span.clone())
+            .instrument(span)
             .await
-            .map_err(|e| self.map_error(e, Some(FLOW)))?;
-        let step = self.outcome(
+            .map_err(|e| self.map_error(e, Some(flow.as_str())))?;
+        tracing::debug!(challenge = ?out.challenge_name(), "InitiateAuth answered");
+        let available: Vec<String> = out
+            .available_challenges()
+            .iter()
+            .map(|c| c.as_str().to_owned())
+            .collect();
+        let mut outcome = self.outcome(
             username,
             out.authentication_result,
             out.challenge_name,
             out.session,
             out.challenge_parameters,
         )?;
-        match step {
-            SignIn::Challenge(c) if c.kind == ChallengeKind::PasswordVerifier => {
-                self.answer_password_verifier(c, &srp, password).await
-            }
-            other => Ok(other),
+        if let SignIn::Challenge(c) = &mut outcome {
+            c.available = available;
         }
+        Ok(outcome)
     }
 
     pub(crate) async fn answer_password_verifier(
