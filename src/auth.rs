@@ -5,10 +5,15 @@
 //! `Auth` for a header and, after a 401, whether it can renew: another token system is one more
 //! `Auth` variant here and nothing changes there.
 
+use std::sync::Arc;
+
+use futures_util::FutureExt as _;
+use futures_util::future::BoxFuture;
 use http::HeaderValue;
 
 use crate::CognitoSessions;
 use crate::error::{Error, Result};
+use crate::providers::{Provider, ProviderKind, Sessions};
 use crate::secret::{ApiKey, PersonalAccessToken};
 use crate::session::Session;
 
@@ -51,6 +56,53 @@ pub enum Auth {
     Pat(PersonalAccessToken),
     /// A legacy API key: `x-api-key: <key>` on every API.
     ApiKey(ApiKey),
+    /// Another token system's token ([`crate::providers`]), in that provider's header
+    /// whatever the API kind, renewed as the provider allows. Made with `Auth::from(sessions)`.
+    Provider(ProviderAuth),
+}
+
+/// A provider's [`Sessions`], whatever the provider.
+#[derive(Clone)]
+pub struct ProviderAuth(Arc<dyn TokenSource>);
+
+impl std::fmt::Debug for ProviderAuth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("ProviderAuth")
+            .field(&self.0.kind().name())
+            .finish()
+    }
+}
+
+/// What `Auth` needs of a provider's sessions, object-safe.
+trait TokenSource: Send + Sync {
+    fn kind(&self) -> ProviderKind;
+    fn header(&self) -> BoxFuture<'_, Result<AuthHeader>>;
+    fn renews(&self) -> bool;
+    fn renew(&self) -> BoxFuture<'_, Result<()>>;
+}
+
+impl<P: Provider> TokenSource for Sessions<P> {
+    fn kind(&self) -> ProviderKind {
+        P::KIND
+    }
+
+    fn header(&self) -> BoxFuture<'_, Result<AuthHeader>> {
+        async move { self.current().await?.header() }.boxed()
+    }
+
+    fn renews(&self) -> bool {
+        matches!(self.cached(), Ok(Some(token)) if self.renewer().0.can_renew(&token))
+    }
+
+    fn renew(&self) -> BoxFuture<'_, Result<()>> {
+        async move { self.renew_now().await.map(drop) }.boxed()
+    }
+}
+
+impl<P: Provider> From<Sessions<P>> for Auth {
+    fn from(sessions: Sessions<P>) -> Self {
+        Auth::Provider(ProviderAuth(Arc::new(sessions)))
+    }
 }
 
 /// One authentication header, ready for a request. Its value is marked sensitive, so it does
@@ -106,12 +158,17 @@ impl Auth {
             }
             Auth::Pat(pat) => AuthHeader::new("authorization", &format!("Bearer {}", pat.secret())),
             Auth::ApiKey(key) => AuthHeader::new("x-api-key", key.secret()),
+            Auth::Provider(source) => source.0.header().await,
         }
     }
 
     /// Whether [`Auth::renew`] can get a new credential after the service refused this one.
     pub fn renews(&self) -> bool {
-        matches!(self, Auth::Cognito(_))
+        match self {
+            Auth::Cognito(_) => true,
+            Auth::Provider(source) => source.0.renews(),
+            Auth::Pat(_) | Auth::ApiKey(_) => false,
+        }
     }
 
     /// Renews the credential now (after a 401). A no-op for static credentials.
@@ -121,6 +178,7 @@ impl Auth {
     pub async fn renew(&self) -> Result<()> {
         match self {
             Auth::Cognito(sessions) => sessions.renew_now().await.map(drop),
+            Auth::Provider(source) => source.0.renew().await,
             Auth::Pat(_) | Auth::ApiKey(_) => Ok(()),
         }
     }
@@ -131,6 +189,7 @@ impl Auth {
             Auth::Cognito(_) => "Cognito session",
             Auth::Pat(_) => "personal access token",
             Auth::ApiKey(_) => "API key",
+            Auth::Provider(source) => source.0.kind().token_name(),
         }
     }
 }

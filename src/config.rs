@@ -45,6 +45,10 @@ pub mod env {
     pub const PROFILE: &str = "UL_PROFILE";
     /// Config file path (default `$XDG_CONFIG_HOME/unleashlive-auth/config.toml`).
     pub const CONFIG_FILE: &str = "UL_CONFIG_FILE";
+    /// Which token system a profile uses (`unleash-live`, `unith`, `unleash`, `unleashx`).
+    pub const PROVIDER: &str = "UL_PROVIDER";
+    /// The API base of a provider other than Unleash Live.
+    pub const BASE_URL: &str = "UL_BASE_URL";
 }
 
 /// The validated settings every other part of the library works from.
@@ -227,7 +231,7 @@ fn validate_region(region: &str) -> Result<()> {
     }
 }
 
-fn validate_url(setting: &str, value: &str) -> Result<()> {
+pub(crate) fn validate_url(setting: &str, value: &str) -> Result<()> {
     let uri: http::Uri = value
         .parse()
         .map_err(|e| Error::config(setting, format!("{value:?} is not a URL: {e}")))?;
@@ -277,6 +281,10 @@ pub struct Settings {
     pub jwks_url: Option<String>,
     /// Directory of the session cache.
     pub cache_dir: Option<PathBuf>,
+    /// The token system of the profile ([`crate::providers::ProviderKind`] name).
+    pub provider: Option<String>,
+    /// The API base of a provider other than Unleash Live.
+    pub base_url: Option<String>,
 }
 
 impl Settings {
@@ -302,6 +310,8 @@ impl Settings {
             endpoint_url: get(env::ENDPOINT_URL),
             jwks_url: get(env::JWKS_URL),
             cache_dir: get(env::CACHE_DIR).map(PathBuf::from),
+            provider: get(env::PROVIDER),
+            base_url: get(env::BASE_URL),
         }
     }
 
@@ -321,6 +331,8 @@ impl Settings {
             endpoint_url: self.endpoint_url.or(lower.endpoint_url),
             jwks_url: self.jwks_url.or(lower.jwks_url),
             cache_dir: self.cache_dir.or(lower.cache_dir),
+            provider: self.provider.or(lower.provider),
+            base_url: self.base_url.or(lower.base_url),
         }
     }
 

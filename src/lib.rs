@@ -84,6 +84,7 @@ mod flight;
 pub mod identity;
 mod keychain;
 pub mod manager;
+pub mod providers;
 pub mod secret;
 pub mod session;
 pub mod store;
@@ -100,8 +101,10 @@ pub use manager::SessionManager;
 
 /// Valid Cognito sessions for one profile, refreshed before they expire.
 pub type CognitoSessions = SessionManager<CognitoRenewer>;
+pub use providers::{Provider, ProviderKind};
 pub use secret::{
-    AccessToken, ApiKey, ClientSecret, IdToken, Password, PersonalAccessToken, RefreshToken,
+    AccessToken, ApiKey, ClientSecret, IdToken, LoginToken, OneTimeCode, Password,
+    PersonalAccessToken, ProviderToken, RefreshToken, SecretKey,
 };
 pub use session::Session;
 pub use store::SessionStore;

@@ -79,6 +79,24 @@ secret_string!(
     ApiKey
 );
 
+secret_string!(
+    /// A token another token system handed out (a UNITH bearer, an Unleash API token, an
+    /// UnleashX API token): what goes in the provider's header.
+    ProviderToken
+);
+secret_string!(
+    /// A long-lived secret that mints tokens (the UNITH secret key). Stored only when asked.
+    SecretKey
+);
+secret_string!(
+    /// A short-lived login token (UnleashX), used once to mint an API token and then dropped.
+    LoginToken
+);
+secret_string!(
+    /// A one-time code sent by e-mail (UnleashX sign-in).
+    OneTimeCode
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

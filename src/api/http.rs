@@ -69,27 +69,79 @@ impl Retry {
     }
 }
 
-/// One request to send; cloned for every attempt.
-#[derive(Debug, Clone)]
+/// One request to send; cloned for every attempt. Its body and secret headers never show in
+/// `Debug` (a body may carry a secret, e.g. a key exchanged for a token).
+#[derive(Clone)]
 pub struct Request {
     method: Method,
     url: Url,
-    body: Option<Vec<u8>>,
+    body: Option<zeroize::Zeroizing<Vec<u8>>>,
+    headers: Vec<(&'static str, &'static str)>,
+    secret_headers: Vec<AuthHeader>,
     total_timeout: Option<Duration>,
 }
 
+impl std::fmt::Debug for Request {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Request")
+            .field("method", &self.method)
+            .field("endpoint", &self.endpoint())
+            .field(
+                "body",
+                &self.body.as_ref().map(|b| format!("[{} bytes]", b.len())),
+            )
+            .field("headers", &self.headers)
+            .field("secret_headers", &self.secret_headers)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Request {
+    /// A request of any method to `url`, without a body.
+    ///
+    /// # Errors
+    /// [`Error::Config`] when `url` is not a URL.
+    pub fn new(method: Method, url: &str) -> Result<Self> {
+        Ok(Self::to(method, parse_url(url)?))
+    }
+
+    fn to(method: Method, url: Url) -> Self {
+        Request {
+            method,
+            url,
+            body: None,
+            headers: Vec::new(),
+            secret_headers: Vec::new(),
+            total_timeout: Some(REQUEST_TIMEOUT),
+        }
+    }
+
     /// A GET of `url`.
     ///
     /// # Errors
     /// [`Error::Config`] when `url` is not a URL.
     pub fn get(url: &str) -> Result<Self> {
-        Ok(Request {
-            method: Method::GET,
-            url: parse_url(url)?,
-            body: None,
-            total_timeout: Some(REQUEST_TIMEOUT),
-        })
+        Self::new(Method::GET, url)
+    }
+
+    /// `body` as JSON (`content-type: application/json`). The body may hold a secret: it is
+    /// zeroized when the request is dropped and never shown.
+    pub fn json(mut self, body: &serde_json::Value) -> Self {
+        self.body = Some(zeroize::Zeroizing::new(body.to_string().into_bytes()));
+        self
+    }
+
+    /// A fixed, non-secret header (e.g. `accept: application/json`).
+    pub fn header(mut self, name: &'static str, value: &'static str) -> Self {
+        self.headers.push((name, value));
+        self
+    }
+
+    /// A secret header besides the credential of [`HttpClient::send`] (e.g. a short-lived
+    /// login token): sensitive, and blanked out of error excerpts.
+    pub fn secret_header(mut self, header: AuthHeader) -> Self {
+        self.secret_headers.push(header);
+        self
     }
 
     /// A GET of `path` under `base` (`<base>/<path>`), each `/`-separated part of `path`
@@ -110,12 +162,7 @@ impl Request {
             .map_err(|()| Error::config("URL", format!("{base:?} cannot have a path")))?
             .pop_if_empty()
             .extend(parts);
-        Ok(Request {
-            method: Method::GET,
-            url,
-            body: None,
-            total_timeout: Some(REQUEST_TIMEOUT),
-        })
+        Ok(Self::to(Method::GET, url))
     }
 
     /// A POST of `body` as JSON to `url`.
@@ -123,12 +170,7 @@ impl Request {
     /// # Errors
     /// [`Error::Config`] when `url` is not a URL.
     pub fn post_json(url: &str, body: &serde_json::Value) -> Result<Self> {
-        Ok(Request {
-            method: Method::POST,
-            url: parse_url(url)?,
-            body: Some(body.to_string().into_bytes()),
-            total_timeout: Some(REQUEST_TIMEOUT),
-        })
+        Ok(Self::new(Method::POST, url)?.json(body))
     }
 
     /// Adds a query parameter (encoded here, so any value is safe).
@@ -269,7 +311,8 @@ impl HttpClient {
                     header = Some(auth.header(kind).await?);
                     continue;
                 }
-                let excerpt = excerpt(response, header.as_ref()).await;
+                let secrets = header.iter().chain(&request.secret_headers);
+                let excerpt = excerpt(response, secrets).await;
                 if let (true, Some((auth, _))) = (refused, auth) {
                     let again = if renewed { " even after a refresh" } else { "" };
                     return Err(Error::NotAuthorized {
@@ -310,10 +353,16 @@ impl HttpClient {
             if let Some(header) = header {
                 builder = builder.header(header.name(), header.value().clone());
             }
+            for header in &request.secret_headers {
+                builder = builder.header(header.name(), header.value().clone());
+            }
+            for (name, value) in &request.headers {
+                builder = builder.header(*name, *value);
+            }
             if let Some(body) = &request.body {
                 builder = builder
                     .header(http::header::CONTENT_TYPE, "application/json")
-                    .body(body.clone());
+                    .body(body.to_vec());
             }
             let last = attempt >= self.retry.max_attempts;
             match builder.send().await {
@@ -372,7 +421,7 @@ fn retry_after(response: &Response) -> Option<Duration> {
 
 /// The first [`EXCERPT_CHARS`] characters of the body, on one line, with the credential (if
 /// a server ever echoes it) blanked out.
-async fn excerpt(mut response: Response, header: Option<&AuthHeader>) -> String {
+async fn excerpt(mut response: Response, secrets: impl Iterator<Item = &AuthHeader>) -> String {
     let mut body = Vec::new();
     while body.len() < 4 * EXCERPT_CHARS {
         match response.chunk().await {
@@ -381,7 +430,7 @@ async fn excerpt(mut response: Response, header: Option<&AuthHeader>) -> String 
         }
     }
     let mut text = String::from_utf8_lossy(&body).into_owned();
-    if let Some(secret) = header.map(AuthHeader::secret).filter(|s| !s.is_empty()) {
+    for secret in secrets.map(AuthHeader::secret).filter(|s| !s.is_empty()) {
         text = text.replace(secret, "[redacted]");
     }
     let text: String = text

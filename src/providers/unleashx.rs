@@ -1,0 +1,214 @@
+//! UnleashX: sign in with a one-time code sent by e-mail, which gives a login token; the login
+//! token mints an API token (`token: <API token>`), which never expires. Each mint makes a new
+//! API token; none can be shown again.
+//!
+//! `POST /api/login {"username"}` sends the code; `POST /api/login {"username", "otp"}` →
+//! `{"token": <login token>, "message": "LOGGEDIN"}`; `POST /api/v1/global/generate-token` with
+//! `token: <login token>` → `{"token": <API token>}`; `POST /api/v1/global/verify` checks one.
+
+use std::time::SystemTime;
+
+use http::Method;
+use serde_json::{Value, json};
+
+use super::{HeaderStyle, Provider, ProviderKind, Token, error_message};
+use crate::api::http::{HttpClient, Request, read_json};
+use crate::auth::AuthHeader;
+use crate::error::{Error, Result};
+use crate::secret::{LoginToken, OneTimeCode, ProviderToken};
+
+/// The UnleashX API.
+#[derive(Debug, Clone)]
+pub struct UnleashX {
+    http: HttpClient,
+    base: String,
+}
+
+impl Provider for UnleashX {
+    const KIND: ProviderKind = ProviderKind::UnleashX;
+    const HEADER: HeaderStyle = HeaderStyle::Raw("token");
+}
+
+impl UnleashX {
+    /// The API at `base` (e.g. `https://www.tryunleashx.com`).
+    ///
+    /// # Errors
+    /// [`Error::Config`] when `base` is not an http(s) URL.
+    pub fn new(http: HttpClient, base: &str) -> Result<Self> {
+        Ok(UnleashX {
+            http,
+            base: ProviderKind::UnleashX.base_url(Some(base))?,
+        })
+    }
+
+    /// Asks UnleashX to e-mail a one-time code to `username`.
+    ///
+    /// # Errors
+    /// The service's refusal ([`Error::NotAuthorized`] with its code), or
+    /// [`Error::Http`] and the network errors of [`HttpClient::send`].
+    pub async fn request_code(&self, username: &str) -> Result<()> {
+        self.post("/api/login", &json!({ "username": username }), None)
+            .await
+            .map(drop)
+    }
+
+    /// Signs in with the code; the login token only serves to [`UnleashX::mint`].
+    ///
+    /// # Errors
+    /// [`Error::NotAuthorized`] when the code is refused; [`Error::UnexpectedResponse`]
+    /// without a login token in the answer.
+    pub async fn login(&self, username: &str, code: &OneTimeCode) -> Result<LoginToken> {
+        let body = self
+            .post(
+                "/api/login",
+                &json!({ "username": username, "otp": code.secret().trim() }),
+                None,
+            )
+            .await?;
+        token_field(&body, "/api/login").map(LoginToken::new)
+    }
+
+    /// Mints a new API token with a login token (every call makes another one).
+    ///
+    /// # Errors
+    /// [`Error::SignInAgain`] for `SESSIONEXPIRED` / `INVALID_LOGIN_TOKEN`,
+    /// [`Error::NotAuthorized`] for `LOGIN_TOKEN_REQUIRED`; [`Error::UnexpectedResponse`]
+    /// without a token in the answer.
+    pub async fn mint(
+        &self,
+        login: &LoginToken,
+        username: &str,
+        now: SystemTime,
+    ) -> Result<Token<Self>> {
+        let header = AuthHeader::new("token", login.secret())?;
+        let path = "/api/v1/global/generate-token";
+        let body = self.post(path, &json!({}), Some(header)).await?;
+        let token = token_field(&body, path)?;
+        let token = Token::new(ProviderToken::new(token), now).for_account(username);
+        token.header()?;
+        Ok(token)
+    }
+
+    /// Checks an API token with `POST /api/v1/global/verify`.
+    ///
+    /// # Errors
+    /// As [`UnleashX::mint`] (a refused API token is [`Error::NotAuthorized`]).
+    pub async fn verify(&self, token: &Token<Self>) -> Result<()> {
+        self.post("/api/v1/global/verify", &json!({}), Some(token.header()?))
+            .await
+            .map(drop)
+    }
+
+    async fn post(&self, path: &str, body: &Value, header: Option<AuthHeader>) -> Result<Value> {
+        let mut request = Request::new(Method::POST, &format!("{}{path}", self.base))?
+            .header("accept", "application/json")
+            .json(body);
+        if let Some(header) = header {
+            request = request.secret_header(header);
+        }
+        let endpoint = request.endpoint();
+        let response = self.http.send(&request, None).await.map_err(explained)?;
+        let body: Value = read_json(response, &endpoint).await?;
+        // Some errors come back as 200 with {"error": true, "message": CODE}.
+        if body.get("error").and_then(Value::as_bool) == Some(true) {
+            let code = error_message(&body).unwrap_or("(no message)").to_owned();
+            return Err(by_code(&code, 200).unwrap_or(Error::Service {
+                code,
+                message: format!("{endpoint} reported an error"),
+            }));
+        }
+        Ok(body)
+    }
+}
+
+fn token_field(body: &Value, path: &str) -> Result<String> {
+    body.get("token")
+        .and_then(Value::as_str)
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+        .ok_or_else(|| Error::UnexpectedResponse(format!("{path} answered without a token")))
+}
+
+/// The documented error codes, each as the error a person can act on.
+fn by_code(code: &str, status: u16) -> Option<Error> {
+    Some(match code {
+        "SESSIONEXPIRED" => Error::SignInAgain {
+            reason: format!(
+                "the UnleashX login session has expired (SESSIONEXPIRED, HTTP {status}); log in \
+                 again for a new code"
+            ),
+        },
+        "INVALID_LOGIN_TOKEN" => Error::SignInAgain {
+            reason: format!(
+                "UnleashX does not accept the login token (INVALID_LOGIN_TOKEN, HTTP {status}); \
+                 log in again for a new code"
+            ),
+        },
+        "LOGIN_TOKEN_REQUIRED" => Error::NotAuthorized {
+            message: format!(
+                "UnleashX wants a login token and got none (LOGIN_TOKEN_REQUIRED, HTTP \
+                 {status}); log in again"
+            ),
+        },
+        _ => return None,
+    })
+}
+
+/// Maps an error status to the documented code in its body, or to a plain refusal.
+fn explained(e: Error) -> Error {
+    match e {
+        Error::Http {
+            status: status @ (400 | 401 | 403),
+            excerpt,
+            endpoint,
+            ..
+        } => {
+            let code = serde_json::from_str::<Value>(&excerpt)
+                .ok()
+                .and_then(|v| error_message(&v).map(str::to_owned));
+            if let Some(error) = code.as_deref().and_then(|c| by_code(c, status)) {
+                return error;
+            }
+            Error::NotAuthorized {
+                message: format!(
+                    "{endpoint} refused the request (HTTP {status}): {}",
+                    code.unwrap_or(excerpt)
+                ),
+            }
+        }
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn documented_codes_become_clear_authentication_errors() {
+        for (code, needle) in [
+            ("SESSIONEXPIRED", "expired"),
+            ("INVALID_LOGIN_TOKEN", "does not accept"),
+            ("LOGIN_TOKEN_REQUIRED", "got none"),
+        ] {
+            let e = explained(Error::Http {
+                endpoint: "https://x/api".into(),
+                status: 401,
+                attempts: 1,
+                excerpt: format!(r#"{{"error": true, "message": "{code}"}}"#),
+            });
+            assert_eq!(e.class(), crate::ErrorClass::Authentication);
+            assert!(
+                e.to_string().contains(needle) && e.to_string().contains(code),
+                "{e}"
+            );
+        }
+        let other = explained(Error::Http {
+            endpoint: "https://x/api/login".into(),
+            status: 400,
+            attempts: 1,
+            excerpt: r#"{"message":"INVALID_OTP"}"#.into(),
+        });
+        assert!(other.to_string().contains("INVALID_OTP"), "{other}");
+    }
+}
