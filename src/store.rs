@@ -155,9 +155,11 @@ impl SessionStore {
             return Err(Error::cache(
                 &path,
                 format!(
-                    "holds a {} credential, not {}; use another profile or `ul-auth logout`",
+                    "holds a credential of the {} provider, not {}; select that provider \
+                     (--provider {}), use another profile, or `ul-auth logout` it",
                     cached.provider,
-                    C::PROVIDER
+                    C::PROVIDER,
+                    cached.provider
                 ),
             ));
         }

@@ -20,12 +20,19 @@ Credentials:
   After `ul-auth login`, the other commands use the cached session of the profile
   ($XDG_CACHE_HOME/unleashlive-auth/<profile>.json, mode 0600; UL_CACHE_DIR moves it).
 
+Other token systems (--provider NAME, UL_PROVIDER, or provider = \"NAME\" in the profile):
+  unith     e-mail + secret key (Manage account -> Generate) -> 7-day bearer token
+  unleash   an API token from your instance (Configure -> API access); set --base-url
+  unleashx  an e-mailed one-time code -> a minted API token (never expires)
+  Each has login, status, token, header, check, exec and logout; see `ul-auth login --help`.
+
 Settings:
   The production Unleash Live pool is the default. Every setting can be changed, highest
   first: command-line flag > environment variable > the profile's table in the config file
   ($XDG_CONFIG_HOME/unleashlive-auth/config.toml, e.g. `[default]` / `[staging]` with keys
   region, user_pool_id, client_id, client_secret, identity_pool_id, api_url, graphql_url,
-  media_cdn_url, flights_cdn_url, upload_bucket, endpoint_url, jwks_url, cache_dir).";
+  media_cdn_url, flights_cdn_url, upload_bucket, endpoint_url, jwks_url, cache_dir, provider,
+  base_url).";
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -115,6 +122,13 @@ pub struct SettingArgs {
     /// JWKS URL for token verification.
     #[arg(long, global = true, env = env::JWKS_URL, value_name = "URL", hide_short_help = true)]
     pub jwks_url: Option<String>,
+    /// Token system of the profile: unleash-live (default), unith, unleash, unleashx.
+    #[arg(long, global = true, env = env::PROVIDER, value_name = "NAME")]
+    pub provider: Option<String>,
+    /// API base of the provider [defaults: unith https://platform-api.unith.ai,
+    /// unleashx https://www.tryunleashx.com; unleash: your instance's URL, required].
+    #[arg(long, global = true, env = env::BASE_URL, value_name = "URL")]
+    pub base_url: Option<String>,
 }
 
 impl SettingArgs {
@@ -133,6 +147,8 @@ impl SettingArgs {
         s.flights_cdn_url = self.flights_cdn_url.clone();
         s.upload_bucket = self.upload_bucket.clone();
         s.jwks_url = self.jwks_url.clone();
+        s.provider = self.provider.clone();
+        s.base_url = self.base_url.clone();
         s
     }
 }
@@ -171,10 +187,24 @@ pub enum CredentialsFormat {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Sign in with e-mail and password and cache the session.
+    /// Sign in and cache the credential of the profile's provider.
     ///
-    /// The password comes from UL_PASSWORD, standard input (--password-stdin) or a hidden
-    /// prompt, and is never stored. Prints who signed in and until when.
+    /// unleash-live: e-mail and password; the password comes from UL_PASSWORD, standard input
+    /// (--password-stdin) or a hidden prompt, and is never stored.
+    ///
+    /// unith: --email (UNITH_EMAIL) and the secret key (UNITH_SECRET_KEY, --secret-key-stdin
+    /// or a hidden prompt) are exchanged for a 7-day bearer token; it renews itself when the
+    /// key is at hand (UNITH_SECRET_KEY, or --remember).
+    ///
+    /// unleash: the API token (UNLEASH_API_TOKEN, --token-stdin or a hidden prompt) is stored
+    /// as it is.
+    ///
+    /// unleashx: --username (UNLEASHX_USERNAME). Without --otp a one-time code is e-mailed and
+    /// asked for on a terminal (elsewhere: run again with --otp CODE or UNLEASHX_OTP). With
+    /// the code, the login MINTS A NEW API TOKEN and stores it: every login makes another
+    /// token, and earlier ones stay valid until deleted in the UnleashX web app.
+    ///
+    /// Prints who signed in and until when.
     Login(LoginArgs),
     /// Show who is signed in on this profile and until when (exit 3 when nobody is).
     Status,
@@ -190,13 +220,26 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = TokenKind::Id)]
         kind: TokenKind,
     },
-    /// Print the one header an Unleash Live API needs, for `curl -H "$(ul-auth header rest)"`.
+    /// Print the one header an API needs, for `curl -H "$(ul-auth header rest)"` (Unleash
+    /// Live: name the API; other providers have one header and take no argument).
     Header {
-        /// Which API.
+        /// Which Unleash Live API (not used by the other providers).
         #[arg(value_enum)]
-        api: HeaderApi,
+        api: Option<HeaderApi>,
     },
-    /// Get new ID and access tokens with the cached refresh token.
+    /// Prove the credential works: Unleash Live verifies the ID token against the pool's keys;
+    /// UNITH exchanges the secret key again (or shows the cached bearer's expiry when no key
+    /// is at hand); Unleash calls one of its APIs; UnleashX calls its verify endpoint.
+    Check {
+        /// Unleash only: which API to call [default: client].
+        #[arg(long, value_enum)]
+        api: Option<UnleashApiArg>,
+    },
+    /// UNITH secret keys.
+    #[command(subcommand)]
+    SecretKey(SecretKeyCommand),
+    /// Renew the credential now: Unleash Live gets new ID and access tokens with the cached
+    /// refresh token; UNITH exchanges the secret key at hand again.
     Refresh,
     /// Print temporary AWS credentials from the identity pool, for the aws CLI's
     /// credential_process, a shell or a program (see --help for the ~/.aws/config recipe).
@@ -206,9 +249,13 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = CredentialsFormat::CredentialProcess)]
         format: CredentialsFormat,
     },
-    /// Run CMD with UL_ID_TOKEN and UL_ACCESS_TOKEN set (refreshed first if needed) and,
-    /// from the identity pool, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN and
-    /// AWS_REGION; exits with CMD's exit code. Nothing secret is printed.
+    /// Run CMD with the credential in its environment and exit with CMD's exit code. Nothing
+    /// secret is printed.
+    ///
+    /// unleash-live: UL_ID_TOKEN and UL_ACCESS_TOKEN (refreshed first if needed) and, from the
+    /// identity pool, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_REGION.
+    /// Other providers: UL_TOKEN (the token) and UL_AUTH_HEADER (the whole header line), plus
+    /// UNLEASH_API_TOKEN for unleash.
     Exec {
         /// The command and its arguments, after `--`.
         #[arg(
@@ -229,8 +276,8 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = TokenKind::Id)]
         kind: TokenKind,
     },
-    /// Remove the cached session of the profile, revoking its refresh token on the server
-    /// (other devices stay signed in); --global signs out on every device instead.
+    /// Remove the cached credential of the profile. Unleash Live also revokes its refresh
+    /// token on the server (other devices stay signed in); --global signs out everywhere.
     Logout {
         /// Revoke every refresh token of the user on every device (GlobalSignOut).
         #[arg(long)]
@@ -247,6 +294,24 @@ pub enum Command {
     Pat(super::pat::PatCommand),
     /// The analytics API (a PAT or a legacy API key): version, devices, sessions, pull.
     Analytics(super::analytics::AnalyticsArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum UnleashApiArg {
+    /// Client API (backend tokens): GET /api/client/features.
+    Client,
+    /// Frontend API (frontend tokens): GET /api/frontend.
+    Frontend,
+    /// Admin API (admin tokens, personal access tokens): GET /api/admin/projects.
+    Admin,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SecretKeyCommand {
+    /// Replace the account's UNITH secret key: delete it, generate a new one, print the new
+    /// one ONCE on stdout, and replace the remembered key. Every program using the old key
+    /// stops working.
+    Rotate,
 }
 
 #[derive(Debug, Subcommand)]
@@ -295,9 +360,33 @@ pub enum PasswordCommand {
 
 #[derive(Debug, Args)]
 pub struct LoginArgs {
-    /// Login name: the e-mail used on cloud.unleashlive.com.
-    #[arg(long, env = "UL_USERNAME")]
+    /// Login name: the e-mail used on cloud.unleashlive.com [env: UL_USERNAME]; for
+    /// unleashx, the UnleashX e-mail [env: UNLEASHX_USERNAME].
+    #[arg(long)]
     pub username: Option<String>,
+    /// unith: the account's e-mail.
+    #[arg(long, env = "UNITH_EMAIL", help_heading = "UNITH")]
+    pub email: Option<String>,
+    /// unith: read the secret key from the first line of standard input [default:
+    /// UNITH_SECRET_KEY, else a hidden prompt].
+    #[arg(long, help_heading = "UNITH")]
+    pub secret_key_stdin: bool,
+    /// unith: keep the secret key (0600 cache file, or the OS keychain) so the 7-day bearer
+    /// renews itself; without it the key is never written anywhere.
+    #[arg(long, help_heading = "UNITH")]
+    pub remember: bool,
+    /// unleash: read the API token from the first line of standard input [default:
+    /// UNLEASH_API_TOKEN, else a hidden prompt].
+    #[arg(long, help_heading = "Unleash")]
+    pub token_stdin: bool,
+    /// unleashx: the one-time code from the e-mail; without it a code is requested.
+    #[arg(
+        long,
+        env = "UNLEASHX_OTP",
+        hide_env_values = true,
+        help_heading = "UnleashX"
+    )]
+    pub otp: Option<String>,
     /// Read the password from the first line of standard input.
     #[arg(long)]
     pub password_stdin: bool,

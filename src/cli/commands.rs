@@ -11,7 +11,7 @@ use unleashlive_auth::clock::{self, Clock, SystemClock};
 use unleashlive_auth::config::{self, ConfigFile, Settings};
 use unleashlive_auth::token::unverified::decode_payload_unverified;
 use unleashlive_auth::{
-    ApiKind, CognitoRenewer, CognitoSessions, Config, Error, Session, SessionStore,
+    ApiKind, CognitoRenewer, CognitoSessions, Config, Error, ProviderKind, Session, SessionStore,
 };
 
 use super::args::{Cli, Command, HeaderApi, Output, TokenKind};
@@ -49,7 +49,7 @@ impl Ctx {
     }
 }
 
-fn with_login_hint(e: Error, profile: &str) -> Error {
+pub fn with_login_hint(e: Error, profile: &str) -> Error {
     match e {
         Error::SignInAgain { reason } => Error::SignInAgain {
             reason: format!("{reason}; run `ul-auth --profile {profile} login`"),
@@ -75,12 +75,37 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         output: cli.global.output,
     };
     let ok = |r: Result<()>| r.map(|()| ExitCode::SUCCESS);
+    let provider = ProviderKind::parse(ctx.settings.provider.as_deref().unwrap_or("unleash-live"))?;
+    if provider != ProviderKind::UnleashLive {
+        return super::provider::run(&ctx, provider, cli.command);
+    }
     match cli.command {
         Command::Login(args) => ok(super::login::login(&ctx, args)),
         Command::Status => status(&ctx),
         Command::Claims { kind } => ok(claims(&ctx, kind)),
         Command::Token { kind } => ok(token(&ctx, kind)),
-        Command::Header { api } => ok(header(&ctx, api)),
+        Command::Header { api: Some(api) } => ok(header(&ctx, api)),
+        Command::Header { api: None } => Err(Error::Config {
+            setting: "API".into(),
+            reason: "name the Unleash Live API: `ul-auth header graphql` or `ul-auth header rest`"
+                .into(),
+        }
+        .into()),
+        Command::Check { api: Some(_) } => Err(super::provider::usage(
+            "--api",
+            format!(
+                "selects an Unleash API; profile {} uses Unleash Live (pass --provider unleash)",
+                ctx.profile
+            ),
+        )),
+        Command::Check { api: None } => ok(super::verify::verify(&ctx, None, TokenKind::Id)),
+        Command::SecretKey(_) => Err(super::provider::usage(
+            "secret-key",
+            format!(
+                "manages UNITH secret keys; profile {} uses Unleash Live (pass --provider unith)",
+                ctx.profile
+            ),
+        )),
         Command::Refresh => ok(refresh(&ctx)),
         Command::Credentials { format } => ok(super::credentials::credentials(&ctx, format)),
         Command::Exec { command } => exec(&ctx, command),
@@ -221,20 +246,36 @@ fn refresh(ctx: &Ctx) -> Result<()> {
 /// Runs CMD with the tokens in its environment and returns its exit status as ours.
 fn exec(ctx: &Ctx, command: Vec<OsString>) -> Result<ExitCode> {
     let session = ctx.session()?;
-    let (program, args) = command
-        .split_first()
-        .context("no command given: ul-auth exec -- CMD [ARGS...]")?;
     // CMD may need only the tokens: a failing identity pool costs it the AWS variables, not
     // the run.
     let aws_env = super::credentials::aws_env(ctx).unwrap_or_else(|e| {
         eprintln!("ul-auth: warning: running without AWS credentials: {e:#}");
         Vec::new()
     });
+    let mut env = vec![
+        ("UL_ID_TOKEN", session.id_token().secret().to_owned()),
+        (
+            "UL_ACCESS_TOKEN",
+            session.access_token().secret().to_owned(),
+        ),
+    ];
+    env.extend(aws_env);
+    run_with_env(&command, env)
+}
+
+/// Runs CMD (program and arguments) with `env` added to ours; its exit status becomes ours
+/// (127 when it cannot be found, 126 when it cannot run, 128 + N when killed by signal N).
+pub fn run_with_env(command: &[OsString], env: Vec<(&'static str, String)>) -> Result<ExitCode> {
+    let env: Vec<(&str, zeroize::Zeroizing<String>)> = env
+        .into_iter()
+        .map(|(k, v)| (k, zeroize::Zeroizing::new(v)))
+        .collect();
+    let (program, args) = command
+        .split_first()
+        .context("no command given: ul-auth exec -- CMD [ARGS...]")?;
     let status = std::process::Command::new(program)
         .args(args)
-        .env("UL_ID_TOKEN", session.id_token().secret())
-        .env("UL_ACCESS_TOKEN", session.access_token().secret())
-        .envs(aws_env)
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
         .status();
     let status = match status {
         Ok(status) => status,
@@ -311,7 +352,7 @@ fn logout(ctx: &Ctx, global: bool) -> Result<()> {
 }
 
 /// One line on stdout. A closed pipe (`| head`) is not an error.
-fn write_stdout(line: &str) -> Result<()> {
+pub fn write_stdout(line: &str) -> Result<()> {
     let mut out = std::io::stdout().lock();
     match writeln!(out, "{line}").and_then(|()| out.flush()) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),

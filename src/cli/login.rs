@@ -19,7 +19,11 @@ pub fn login(ctx: &Ctx, args: LoginArgs) -> Result<()> {
     let config = ctx.config()?;
     let manager = ctx.manager()?;
     let mut stdin = Stdin;
-    let username = prompt::username(args.username.clone())?;
+    let username = prompt::username(
+        args.username
+            .clone()
+            .or_else(|| std::env::var("UL_USERNAME").ok()),
+    )?;
     let preferred = args.prefer.map(first_factor);
     // Choice-based sign-in may need no password at all (an e-mailed code).
     let mut password = match (args.flow, preferred) {

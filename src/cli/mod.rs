@@ -9,6 +9,10 @@ mod login;
 mod password;
 mod pat;
 mod prompt;
+mod provider;
+mod unith;
+mod unleash;
+mod unleashx;
 mod verify;
 
 pub use commands::run;

@@ -18,7 +18,7 @@ use crate::secret::ProviderToken;
 #[derive(Debug, Clone)]
 pub struct Unleash {
     http: HttpClient,
-    base: String,
+    base: Option<String>,
 }
 
 impl Provider for Unleash {
@@ -134,15 +134,18 @@ impl UnleashApi {
 }
 
 impl Unleash {
-    /// The instance at `base` (its URL, e.g. `https://unleash.example.com`).
+    /// The instance at `base` (its URL, e.g. `https://unleash.example.com`). Without one,
+    /// tokens can still be stored and handed out; [`Unleash::check`] then says which setting
+    /// is missing.
     ///
     /// # Errors
     /// [`Error::Config`] when `base` is not an http(s) URL.
-    pub fn new(http: HttpClient, base: &str) -> Result<Self> {
-        Ok(Unleash {
-            http,
-            base: ProviderKind::Unleash.base_url(Some(base))?,
-        })
+    pub fn new(http: HttpClient, base: Option<&str>) -> Result<Self> {
+        let base = match base.map(str::trim).filter(|b| !b.is_empty()) {
+            Some(base) => Some(ProviderKind::Unleash.base_url(Some(base))?),
+            None => None,
+        };
+        Ok(Unleash { http, base })
     }
 
     /// A token given by the user, checked to be sendable, ready to store.
@@ -162,10 +165,11 @@ impl Unleash {
     /// One cheap call to `api` with `token`. `Ok(())` when it answers 2xx.
     ///
     /// # Errors
-    /// [`Error::NotAuthorized`] explaining a 401 (unknown or expired token) or a 403 (the
+    /// [`Error::Config`] without a base URL; [`Error::NotAuthorized`] explaining a 401 (unknown or expired token) or a 403 (the
     /// token's kind or scope does not open that API); the errors of [`HttpClient::send`].
     pub async fn check(&self, token: &Token<Self>, api: UnleashApi) -> Result<()> {
-        let request = Request::new(Method::GET, &format!("{}{}", self.base, api.path()))?
+        let base = ProviderKind::Unleash.base_url(self.base.as_deref())?;
+        let request = Request::new(Method::GET, &format!("{base}{}", api.path()))?
             .header("accept", "application/json")
             .secret_header(token.header()?);
         match self.http.send(&request, None).await {

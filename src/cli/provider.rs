@@ -1,0 +1,359 @@
+//! The commands every provider other than Unleash Live shares: `status`, `token`, `header`,
+//! `refresh`, `exec`, `logout`, written once over [`CliProvider`]. What differs (how to log in,
+//! how to prove the token works) lives in one file per provider.
+
+use std::ffi::OsString;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use serde_json::json;
+use unleashlive_auth::clock::{self, Clock, SystemClock};
+use unleashlive_auth::providers::unith::Unith;
+use unleashlive_auth::providers::unleash::Unleash;
+use unleashlive_auth::providers::unleashx::UnleashX;
+use unleashlive_auth::providers::{self, Provider, ProviderKind, Sessions, Token};
+use unleashlive_auth::{Error, SessionStore};
+
+use super::args::{Command, LoginArgs, Output, SecretKeyCommand, TokenKind, UnleashApiArg};
+use super::commands::{Ctx, human_duration, run_with_env, runtime, with_login_hint, write_stdout};
+
+/// A provider as the CLI drives it.
+pub trait CliProvider: Provider {
+    /// The provider, from the profile's settings and the environment.
+    fn build(ctx: &Ctx) -> Result<Self>;
+
+    /// The variable `exec` sets besides `UL_TOKEN` and `UL_AUTH_HEADER`.
+    const EXEC_ENV: Option<&'static str> = None;
+
+    /// What stays valid on the server after `logout`.
+    const LOGOUT_NOTE: &'static str;
+
+    /// The token as `status` may show it (never enough to use it).
+    fn shown(token: &Token<Self>) -> String {
+        providers::masked(token.value().secret(), "")
+    }
+
+    /// Lines `status` adds (label, value).
+    fn details(sessions: &Sessions<Self>, token: &Token<Self>) -> Vec<(&'static str, String)>;
+
+    /// `ul-auth login`.
+    fn login(ctx: &Ctx, sessions: &Sessions<Self>, args: LoginArgs) -> Result<()>;
+
+    /// `ul-auth check`: proves the credential works.
+    fn check(ctx: &Ctx, sessions: &Sessions<Self>, api: Option<UnleashApiArg>) -> Result<()>;
+
+    /// `ul-auth secret-key ...` (UNITH only).
+    fn secret_key(ctx: &Ctx, sessions: &Sessions<Self>, action: SecretKeyCommand) -> Result<()> {
+        let SecretKeyCommand::Rotate = action;
+        let _ = sessions;
+        Err(usage(
+            "secret-key",
+            format!(
+                "manages UNITH secret keys; profile {} uses the {} provider",
+                ctx.profile,
+                Self::KIND
+            ),
+        ))
+    }
+}
+
+/// A usage error (exit 2) naming what was misused.
+pub fn usage(setting: &str, reason: String) -> anyhow::Error {
+    Error::Config {
+        setting: setting.into(),
+        reason,
+    }
+    .into()
+}
+
+/// Runs `command` for a profile whose provider is `kind` (not Unleash Live).
+pub fn run(ctx: &Ctx, kind: ProviderKind, command: Command) -> Result<ExitCode> {
+    match kind {
+        ProviderKind::Unith => dispatch::<Unith>(ctx, command),
+        ProviderKind::Unleash => dispatch::<Unleash>(ctx, command),
+        ProviderKind::UnleashX => dispatch::<UnleashX>(ctx, command),
+        other => Err(usage(
+            "--provider",
+            format!("{other} has no commands of its own"),
+        )),
+    }
+}
+
+fn dispatch<P: CliProvider>(ctx: &Ctx, command: Command) -> Result<ExitCode> {
+    let sessions = providers::sessions(ctx.store()?, ctx.profile.clone(), P::build(ctx)?);
+    let done = |r: Result<()>| r.map(|()| ExitCode::SUCCESS);
+    match command {
+        Command::Login(args) => done(P::login(ctx, &sessions, args)),
+        Command::Status => status(ctx, &sessions),
+        Command::Token {
+            kind: TokenKind::Id,
+        } => done(current(ctx, &sessions).and_then(|t| write_stdout(t.value().secret()))),
+        Command::Token {
+            kind: TokenKind::Access,
+        } => Err(usage(
+            "--kind",
+            format!(
+                "only Unleash Live has access tokens; {} has one token",
+                P::KIND.title()
+            ),
+        )),
+        Command::Header { api: None } => {
+            done(current(ctx, &sessions).and_then(|t| write_stdout(&header_line(&t)?)))
+        }
+        Command::Header { api: Some(_) } => Err(usage(
+            "API",
+            format!(
+                "{} has one header: run `ul-auth header` without naming an API",
+                P::KIND.title()
+            ),
+        )),
+        Command::Check { api } => done(P::check(ctx, &sessions, api)),
+        Command::Refresh => done(refresh(ctx, &sessions)),
+        Command::Exec { command } => exec(ctx, &sessions, &command),
+        Command::Logout { global } => done(logout::<P>(ctx, &ctx.store()?, global)),
+        Command::SecretKey(action) => done(P::secret_key(ctx, &sessions, action)),
+        other => Err(usage(
+            "--provider",
+            format!(
+                "`ul-auth {}` is for Unleash Live; profile {} uses the {} provider (set by \
+                 --provider, UL_PROVIDER or the profile's `provider`)",
+                name_of(&other),
+                ctx.profile,
+                P::KIND
+            ),
+        )),
+    }
+}
+
+fn name_of(command: &Command) -> &'static str {
+    match command {
+        Command::Claims { .. } => "claims",
+        Command::Credentials { .. } => "credentials",
+        Command::Verify { .. } => "verify",
+        Command::Password(_) => "password",
+        Command::Devices(_) => "devices",
+        Command::Pat(_) => "pat",
+        Command::Analytics(_) => "analytics",
+        _ => "this command",
+    }
+}
+
+/// A token valid for a while, renewed first when the provider can.
+pub fn current<P: Provider>(ctx: &Ctx, sessions: &Sessions<P>) -> Result<Token<P>> {
+    runtime()?
+        .block_on(sessions.current())
+        .map_err(|e| with_login_hint(e, &ctx.profile).into())
+}
+
+/// `name: value`, exactly as the provider's requests carry it.
+fn header_line<P: Provider>(token: &Token<P>) -> Result<String> {
+    let header = token.header()?;
+    Ok(format!(
+        "{}: {}",
+        header.name(),
+        header.value().to_str().unwrap_or_default()
+    ))
+}
+
+/// "2026-11-30T12:00:00Z (6 d 23 h left)", "never", or "expired at ...".
+pub fn expiry_text(at: Option<std::time::SystemTime>) -> String {
+    let Some(at) = at else {
+        return "never".into();
+    };
+    let now = SystemClock.now();
+    match at.duration_since(now) {
+        Ok(left) if left.as_secs() >= 48 * 3600 => format!(
+            "{} ({} d {} h left)",
+            clock::rfc3339(at),
+            left.as_secs() / 86_400,
+            left.as_secs() % 86_400 / 3600
+        ),
+        Ok(left) => format!("{} ({})", clock::rfc3339(at), human_duration(left)),
+        Err(_) => format!("expired at {}", clock::rfc3339(at)),
+    }
+}
+
+fn status<P: CliProvider>(ctx: &Ctx, sessions: &Sessions<P>) -> Result<ExitCode> {
+    let Some(token) = sessions.cached()? else {
+        match ctx.output {
+            Output::Json => println!(
+                "{}",
+                json!({ "profile": ctx.profile, "provider": P::KIND.name(), "signedIn": false })
+            ),
+            Output::Text => println!(
+                "Not signed in to {} (profile {}); run `ul-auth --profile {} login`",
+                P::KIND.title(),
+                ctx.profile,
+                ctx.profile
+            ),
+        }
+        return Ok(ExitCode::from(crate::exit::AUTH));
+    };
+    let now = SystemClock.now();
+    let expired = token.time_left(now).is_some_and(|left| left.is_zero());
+    let renewable = sessions.renewer().0.can_renew(&token);
+    let details = P::details(sessions, &token);
+    match ctx.output {
+        Output::Json => {
+            let mut out = json!({
+                "profile": ctx.profile,
+                "provider": P::KIND.name(),
+                "signedIn": true,
+                "account": token.account(),
+                "token": P::shown(&token),
+                "issuedAt": clock::rfc3339(token.issued_at()),
+                "expiresAt": token.expires_at().map(clock::rfc3339),
+                "secondsLeft": token.time_left(now).map(|d| d.as_secs()),
+                "renewable": renewable,
+            });
+            if let Some(obj) = out.as_object_mut() {
+                for (label, value) in details {
+                    obj.insert(camel(label), json!(value));
+                }
+            }
+            println!("{out}");
+        }
+        Output::Text => {
+            println!("Profile:   {} ({})", ctx.profile, P::KIND.title());
+            if let Some(account) = token.account() {
+                println!("Account:   {account}");
+            }
+            println!("Token:     {}", P::shown(&token));
+            for (label, value) in details {
+                println!("{:<10} {value}", format!("{label}:"));
+            }
+            println!("Obtained:  {}", clock::rfc3339(token.issued_at()));
+            println!("Expires:   {}", expiry_text(token.expires_at()));
+        }
+    }
+    Ok(if expired && !renewable {
+        ExitCode::from(crate::exit::AUTH)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn camel(label: &str) -> String {
+    let mut out = String::new();
+    for (i, word) in label.split_whitespace().enumerate() {
+        let word = word.to_ascii_lowercase();
+        if i == 0 {
+            out.push_str(&word);
+        } else {
+            let mut chars = word.chars();
+            if let Some(first) = chars.next() {
+                out.push(first.to_ascii_uppercase());
+                out.extend(chars);
+            }
+        }
+    }
+    out
+}
+
+fn refresh<P: Provider>(ctx: &Ctx, sessions: &Sessions<P>) -> Result<()> {
+    let renewed = runtime()?
+        .block_on(sessions.renew_now())
+        .map_err(|e| with_login_hint(e, &ctx.profile))?;
+    match ctx.output {
+        Output::Json => println!(
+            "{}",
+            json!({ "expiresAt": renewed.expires_at().map(clock::rfc3339) })
+        ),
+        Output::Text => eprintln!("Renewed: expires {}", expiry_text(renewed.expires_at())),
+    }
+    Ok(())
+}
+
+fn exec<P: CliProvider>(
+    ctx: &Ctx,
+    sessions: &Sessions<P>,
+    command: &[OsString],
+) -> Result<ExitCode> {
+    let token = current(ctx, sessions)?;
+    let mut env = vec![
+        ("UL_TOKEN", token.value().secret().to_owned()),
+        ("UL_AUTH_HEADER", header_line(&token)?),
+    ];
+    if let Some(name) = P::EXEC_ENV {
+        env.push((name, token.value().secret().to_owned()));
+    }
+    run_with_env(command, env)
+}
+
+fn logout<P: CliProvider>(ctx: &Ctx, store: &SessionStore, global: bool) -> Result<()> {
+    if global {
+        eprintln!(
+            "ul-auth: warning: --global only means something for Unleash Live; removing the \
+             local {} only",
+            P::KIND.token_name()
+        );
+    }
+    if store.remove(&ctx.profile)? {
+        eprintln!(
+            "Removed the cached {} of profile {}. {}",
+            P::KIND.token_name(),
+            ctx.profile,
+            P::LOGOUT_NOTE
+        );
+    } else {
+        eprintln!("No cached credential for profile {}", ctx.profile);
+    }
+    Ok(())
+}
+
+/// A secret from the first line of standard input (`--...-stdin`), a variable, or a hidden
+/// prompt on a terminal; an authentication error naming all three when none is available.
+pub fn secret_input(
+    from_stdin: bool,
+    variable: &str,
+    flag: &str,
+    prompt_text: &str,
+    what: &str,
+) -> Result<zeroize::Zeroizing<String>> {
+    if from_stdin {
+        let line = super::prompt::Stdin.secret_line(what)?;
+        return Ok(zeroize::Zeroizing::new(line.secret().trim().to_owned()));
+    }
+    if let Ok(value) = std::env::var(variable)
+        && !value.trim().is_empty()
+    {
+        return Ok(zeroize::Zeroizing::new(value.trim().to_owned()));
+    }
+    if super::prompt::interactive() {
+        let typed = zeroize::Zeroizing::new(rpassword::prompt_password(prompt_text)?);
+        if !typed.trim().is_empty() {
+            return Ok(zeroize::Zeroizing::new(typed.trim().to_owned()));
+        }
+    }
+    Err(Error::NotAuthorized {
+        message: format!("no {what}: set {variable}, or pass it on standard input with {flag}"),
+    }
+    .into())
+}
+
+/// A visible value from a flag or variable, else a prompt on a terminal.
+pub fn visible_input(given: Option<String>, hint: &str, prompt_text: &str) -> Result<String> {
+    if let Some(value) = given.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()) {
+        return Ok(value);
+    }
+    if super::prompt::interactive() {
+        let typed = super::prompt::visible(prompt_text)?;
+        if !typed.is_empty() {
+            return Ok(typed);
+        }
+    }
+    Err(Error::NotAuthorized {
+        message: format!("not given: {hint}"),
+    }
+    .into())
+}
+
+/// The shared HTTP client of the provider commands.
+pub fn http() -> Result<unleashlive_auth::api::http::HttpClient> {
+    Ok(unleashlive_auth::api::http::HttpClient::new()?)
+}
+
+/// The provider's API base from the settings (or its default).
+pub fn base_url(ctx: &Ctx, kind: ProviderKind) -> Result<String> {
+    Ok(kind.base_url(ctx.settings.base_url.as_deref())?)
+}

@@ -1,0 +1,155 @@
+//! UNITH in the CLI: `login` exchanges the e-mail and secret key for a 7-day bearer, `check`
+//! exchanges again when a key is at hand, `secret-key rotate` replaces the key.
+
+use anyhow::{Context, Result};
+use serde_json::json;
+use unleashlive_auth::SecretKey;
+use unleashlive_auth::providers::unith::Unith;
+use unleashlive_auth::providers::{Provider as _, ProviderKind, Sessions, Token};
+
+use super::args::{LoginArgs, Output, SecretKeyCommand, UnleashApiArg};
+use super::commands::{Ctx, runtime};
+use super::provider::{
+    CliProvider, base_url, current, expiry_text, http, secret_input, usage, visible_input,
+};
+
+/// Where the secret key is read from when it is not typed.
+const KEY_ENV: &str = "UNITH_SECRET_KEY";
+
+fn key_from_env() -> Option<SecretKey> {
+    std::env::var(KEY_ENV)
+        .ok()
+        .filter(|k| !k.trim().is_empty())
+        .map(|k| SecretKey::new(k.trim()))
+}
+
+impl CliProvider for Unith {
+    const LOGOUT_NOTE: &'static str = "The bearer stays valid on UNITH until it expires; the \
+                                       secret key is unchanged (replace it with `ul-auth \
+                                       secret-key rotate` if it leaked).";
+
+    fn build(ctx: &Ctx) -> Result<Self> {
+        let unith = Unith::new(http()?, &base_url(ctx, ProviderKind::Unith)?)?;
+        Ok(match key_from_env() {
+            Some(key) => unith.with_secret_key(key),
+            None => unith,
+        })
+    }
+
+    fn details(sessions: &Sessions<Self>, token: &Token<Self>) -> Vec<(&'static str, String)> {
+        let renewal = if token.remembered_secret().is_some() {
+            "automatic (secret key remembered)"
+        } else if sessions.renewer().0.has_secret_key() {
+            "automatic while UNITH_SECRET_KEY is set"
+        } else {
+            "none: run `ul-auth login` again when it expires"
+        };
+        vec![("Renewal", renewal.to_owned())]
+    }
+
+    fn login(ctx: &Ctx, sessions: &Sessions<Self>, args: LoginArgs) -> Result<()> {
+        let email = visible_input(
+            args.email,
+            "the UNITH account e-mail: pass --email or set UNITH_EMAIL",
+            "UNITH account e-mail: ",
+        )?;
+        let key = secret_input(
+            args.secret_key_stdin,
+            KEY_ENV,
+            "--secret-key-stdin",
+            "UNITH secret key: ",
+            "UNITH secret key",
+        )?;
+        let unith = sessions
+            .renewer()
+            .0
+            .clone()
+            .with_secret_key(SecretKey::new(key.as_str()));
+        let token = runtime()?.block_on(unith.exchange(&email, args.remember))?;
+        sessions.replace(token.clone())?;
+        match ctx.output {
+            Output::Json => println!(
+                "{}",
+                json!({
+                    "provider": "unith",
+                    "account": email,
+                    "expiresAt": token.expires_at().map(unleashlive_auth::clock::rfc3339),
+                    "secretKeyRemembered": args.remember,
+                })
+            ),
+            Output::Text => {
+                eprintln!("Signed in to UNITH as {email}");
+                eprintln!(
+                    "Bearer token valid until {}",
+                    expiry_text(token.expires_at())
+                );
+                if args.remember {
+                    eprintln!(
+                        "The secret key is remembered for profile {} (0600 cache file or the \
+                         OS keychain) and renews the bearer automatically",
+                        ctx.profile
+                    );
+                } else if key_from_env().is_none() {
+                    eprintln!(
+                        "The secret key was not stored: when the bearer expires, log in again \
+                         (or set {KEY_ENV}, or log in with --remember, to renew it \
+                         automatically)"
+                    );
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn check(ctx: &Ctx, sessions: &Sessions<Self>, api: Option<UnleashApiArg>) -> Result<()> {
+        if api.is_some() {
+            return Err(usage(
+                "--api",
+                "selects an Unleash API; UNITH has one".into(),
+            ));
+        }
+        let cached = sessions
+            .cached()?
+            .ok_or_else(|| unleashlive_auth::Error::NotSignedIn {
+                profile: ctx.profile.clone(),
+            })?;
+        if !sessions.renewer().0.can_renew(&cached) {
+            let token = current(ctx, sessions)?;
+            eprintln!(
+                "No secret key at hand (set {KEY_ENV}, or log in with --remember), so UNITH \
+                 was not asked; the cached bearer is valid until {}",
+                expiry_text(token.expires_at())
+            );
+            return Ok(());
+        }
+        let renewed = runtime()?.block_on(sessions.renew_now())?;
+        eprintln!(
+            "UNITH accepted the e-mail and secret key; new bearer valid until {}",
+            expiry_text(renewed.expires_at())
+        );
+        Ok(())
+    }
+
+    fn secret_key(ctx: &Ctx, sessions: &Sessions<Self>, action: SecretKeyCommand) -> Result<()> {
+        let SecretKeyCommand::Rotate = action;
+        let token = current(ctx, sessions)?;
+        let new_key = runtime()?
+            .block_on(sessions.renewer().0.rotate(&token))
+            .context("rotating the UNITH secret key")?;
+        // The one place the key is shown: stdout, once, as the command's output.
+        super::commands::write_stdout(new_key.secret())?;
+        eprintln!(
+            "ul-auth: warning: this new UNITH secret key is shown only this once; store it \
+             safely. The old key no longer works: update every program that used it."
+        );
+        if token.remembered_secret().is_some() {
+            // Store under the profile lock's protection like any other write of the entry.
+            sessions.replace(token.remembering(Some(new_key)))?;
+            eprintln!("The remembered key of profile {} was replaced", ctx.profile);
+        }
+        if key_from_env().is_some() {
+            eprintln!("ul-auth: warning: {KEY_ENV} still holds the old key; update it");
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,81 @@
+//! Unleash in the CLI: `login` stores an API token made in the instance's admin UI, `status`
+//! shows its kind from its shape, `check --api client|frontend|admin` calls that API once.
+
+use anyhow::Result;
+use serde_json::json;
+use unleashlive_auth::clock::{Clock, SystemClock};
+use unleashlive_auth::providers::unleash::{TokenShape, Unleash, UnleashApi};
+use unleashlive_auth::providers::{self, Sessions, Token};
+
+use super::args::{LoginArgs, Output, UnleashApiArg};
+use super::commands::{Ctx, runtime};
+use super::provider::{CliProvider, http, secret_input};
+
+/// The variable Unleash tools read the token from; `login` reads it too.
+const TOKEN_ENV: &str = "UNLEASH_API_TOKEN";
+
+impl CliProvider for Unleash {
+    const EXEC_ENV: Option<&'static str> = Some(TOKEN_ENV);
+    const LOGOUT_NOTE: &'static str = "The token stays valid on the instance until an admin \
+                                       deletes it (Configure → API access).";
+
+    fn build(ctx: &Ctx) -> Result<Self> {
+        Ok(Unleash::new(http()?, ctx.settings.base_url.as_deref())?)
+    }
+
+    fn shown(token: &Token<Self>) -> String {
+        let secret = token.value().secret();
+        providers::masked(secret, TokenShape::prefix(secret))
+    }
+
+    fn details(_: &Sessions<Self>, token: &Token<Self>) -> Vec<(&'static str, String)> {
+        vec![("Kind", TokenShape::of(token.value().secret()).describe())]
+    }
+
+    fn login(ctx: &Ctx, sessions: &Sessions<Self>, args: LoginArgs) -> Result<()> {
+        let value = secret_input(
+            args.token_stdin,
+            TOKEN_ENV,
+            "--token-stdin",
+            "Unleash API token: ",
+            "Unleash API token",
+        )?;
+        let token = Unleash::token(&value, SystemClock.now())?;
+        let kind = TokenShape::of(token.value().secret()).describe();
+        let shown = Self::shown(&token);
+        let path = ctx.store()?.path(&ctx.profile)?;
+        sessions.replace(token)?;
+        match ctx.output {
+            Output::Json => println!(
+                "{}",
+                json!({ "provider": "unleash", "token": shown, "kind": kind })
+            ),
+            Output::Text => {
+                eprintln!(
+                    "Stored the Unleash API token {shown} ({kind}) for profile {} ({})",
+                    ctx.profile,
+                    path.display()
+                );
+                if ctx.settings.base_url.is_none() {
+                    eprintln!(
+                        "Set the instance URL (--base-url, UL_BASE_URL or base_url in the \
+                         profile) to use `ul-auth check`"
+                    );
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn check(ctx: &Ctx, sessions: &Sessions<Self>, api: Option<UnleashApiArg>) -> Result<()> {
+        let api = match api.unwrap_or(UnleashApiArg::Client) {
+            UnleashApiArg::Client => UnleashApi::Client,
+            UnleashApiArg::Frontend => UnleashApi::Frontend,
+            UnleashApiArg::Admin => UnleashApi::Admin,
+        };
+        let token = super::provider::current(ctx, sessions)?;
+        runtime()?.block_on(sessions.renewer().0.check(&token, api))?;
+        eprintln!("The Unleash {} accepted the token", api.name());
+        Ok(())
+    }
+}
