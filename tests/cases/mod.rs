@@ -4,6 +4,7 @@ mod cli_login;
 mod devices;
 mod flows;
 mod identity;
+mod providers_cli;
 mod real_pools;
 mod samples;
 mod sessions;

@@ -1,0 +1,600 @@
+//! `ul-auth` with the other token systems (UNITH, Unleash, UnleashX), each service played by a
+//! local HTTP server that checks the documented method, path, headers and body.
+
+use serde_json::{Value, json};
+use wiremock::matchers::{body_json, header, method, path};
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+
+use crate::util::{Home, Run};
+
+const EMAIL: &str = "owner@example.com";
+const SECRET_KEY: &str = "unith-secret-key-0d9f8e7a6b5c";
+const BEARER: &str = "unith-bearer-7f6e5d4c3b2a1908";
+const NEW_KEY: &str = "unith-new-secret-key-1a2b3c4d";
+const UNLEASH_TOKEN: &str = "default:production.4e1b9c0d7a2f5e8b3c6dQRST";
+const OTP: &str = "482913";
+const LOGIN_TOKEN: &str = "unleashx-login-token-5c4b3a29";
+const API_TOKEN: &str = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+
+fn env(server: &MockServer, provider: &str, extra: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut all = vec![
+        ("UL_PROVIDER".to_owned(), provider.to_owned()),
+        ("UL_BASE_URL".to_owned(), server.uri()),
+    ];
+    all.extend(
+        extra
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+    );
+    all
+}
+
+async fn requests_to(server: &MockServer, wanted: &str) -> Vec<Request> {
+    server
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|r| r.url.path() == wanted)
+        .collect()
+}
+
+/// Sets the cached credential's expiry (unix seconds) to make time pass.
+fn set_expiry(home: &Home, profile: &str, unix: u64) {
+    let file = home.cache_file(profile);
+    let mut cached: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    cached["data"]["expiresAt"] = json!(unix);
+    std::fs::write(&file, serde_json::to_vec(&cached).unwrap()).unwrap();
+}
+
+fn assert_absent(what: &str, text: &str, secrets: &[&str]) {
+    for secret in secrets {
+        assert!(!text.contains(secret), "{what} shows {secret}:\n{text}");
+    }
+}
+
+// ---------------------------------------------------------------- UNITH
+
+async fn unith_server(expected_exchanges: u64) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/auth/token"))
+        .and(header("accept", "application/json"))
+        .and(header("content-type", "application/json"))
+        .and(body_json(
+            json!({ "email": EMAIL, "secretKey": SECRET_KEY }),
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "token": BEARER })))
+        .expect(expected_exchanges)
+        .mount(&server)
+        .await;
+    server
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unith_login_exchanges_once_and_token_and_header_use_the_cache() {
+    let server = unith_server(1).await;
+    let home = Home::new();
+    let e = env(&server, "unith", &[("UNITH_EMAIL", EMAIL)]);
+
+    let login = home.run(
+        &["login", "--secret-key-stdin"],
+        &e,
+        Some(&format!("{SECRET_KEY}\n")),
+    );
+    login.expect_code(0);
+    assert!(
+        login
+            .stderr()
+            .contains("Signed in to UNITH as owner@example.com")
+    );
+
+    let token = home.run(&["token"], &e, None);
+    token.expect_code(0);
+    assert_eq!(token.stdout(), format!("{BEARER}\n"));
+    let header = home.run(&["header"], &e, None);
+    assert_eq!(header.stdout(), format!("authorization: Bearer {BEARER}\n"));
+
+    // Without --remember the key is nowhere on disk; the bearer only in the cache entry.
+    assert_absent("the files", &home.all_files_text(), &[SECRET_KEY]);
+    let status = home.run(&["status", "--output", "json"], &e, None);
+    status.expect_code(0);
+    let status: Value = serde_json::from_str(&status.stdout()).unwrap();
+    assert_eq!(status["account"], EMAIL);
+    assert_eq!(status["renewable"], false);
+    let left = status["secondsLeft"].as_u64().unwrap();
+    assert!((7 * 86_400 - 120..=7 * 86_400).contains(&left), "{left}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_expired_unith_bearer_without_a_key_at_hand_says_sign_in_again() {
+    let server = unith_server(1).await;
+    let home = Home::new();
+    let e = env(&server, "unith", &[("UNITH_EMAIL", EMAIL)]);
+    home.run(&["login"], &with_key(&e), None).expect_code(0);
+    set_expiry(&home, "default", 1_000);
+
+    let token = home.run(&["token"], &e, None);
+    token.expect_code(3);
+    assert!(
+        token.stderr().contains("sign in again"),
+        "{}",
+        token.stderr()
+    );
+    assert!(
+        token.stderr().contains("UNITH_SECRET_KEY"),
+        "{}",
+        token.stderr()
+    );
+}
+
+fn with_key(e: &[(String, String)]) -> Vec<(String, String)> {
+    let mut all = e.to_vec();
+    all.push(("UNITH_SECRET_KEY".into(), SECRET_KEY.into()));
+    all
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_remembered_unith_key_renews_an_expired_bearer_exactly_once() {
+    let server = unith_server(2).await;
+    let home = Home::new();
+    let e = env(&server, "unith", &[("UNITH_EMAIL", EMAIL)]);
+    home.run(&["login", "--remember"], &with_key(&e), None)
+        .expect_code(0);
+    set_expiry(&home, "default", 1_000);
+
+    // No key in the environment now: the remembered one renews.
+    home.run(&["token"], &e, None).expect_code(0);
+    home.run(&["token"], &e, None).expect_code(0);
+    let status: Value =
+        serde_json::from_str(&home.run(&["status", "--output", "json"], &e, None).stdout())
+            .unwrap();
+    assert_eq!(status["renewable"], true);
+    assert!(status["secondsLeft"].as_u64().unwrap() > 6 * 86_400);
+    assert_eq!(requests_to(&server, "/auth/token").await.len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_unith_key_exits_3_and_a_failing_server_exits_4_after_retries() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/auth/token"))
+        .respond_with(ResponseTemplate::new(401).set_body_json(json!({"message": "Unauthorized"})))
+        .mount(&server)
+        .await;
+    let home = Home::new();
+    let e = with_key(&env(&server, "unith", &[("UNITH_EMAIL", EMAIL)]));
+    let refused = home.run(&["login"], &e, None);
+    refused.expect_code(3);
+    assert!(
+        refused.stderr().contains("e-mail or secret key invalid"),
+        "{}",
+        refused.stderr()
+    );
+    assert!(!home.cache_file("default").exists());
+
+    let failing = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/auth/token"))
+        .respond_with(ResponseTemplate::new(500).set_body_string("internal error"))
+        .expect(4)
+        .mount(&failing)
+        .await;
+    let e = with_key(&env(&failing, "unith", &[("UNITH_EMAIL", EMAIL)]));
+    let out = home.run(&["login"], &e, None);
+    out.expect_code(4);
+    assert!(
+        out.stderr().contains("HTTP 500 after 4 attempts"),
+        "{}",
+        out.stderr()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn secret_key_rotate_deletes_then_generates_prints_the_key_once_and_replaces_the_remembered_one()
+ {
+    let server = unith_server(1).await;
+    Mock::given(method("DELETE"))
+        .and(path("/user/delete-secret-key"))
+        .and(header("authorization", format!("Bearer {BEARER}").as_str()))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"message": "deleted"})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("PUT"))
+        .and(path("/user/generate-secret-key"))
+        .and(header("authorization", format!("Bearer {BEARER}").as_str()))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "secretKey": NEW_KEY })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let home = Home::new();
+    let e = env(&server, "unith", &[("UNITH_EMAIL", EMAIL)]);
+    home.run(&["login", "--remember"], &with_key(&e), None)
+        .expect_code(0);
+    assert!(home.all_files_text().contains(SECRET_KEY));
+
+    let out = home.run(&["secret-key", "rotate"], &e, None);
+    out.expect_code(0);
+    assert_eq!(out.stdout(), format!("{NEW_KEY}\n"));
+    assert!(
+        out.stderr().contains("shown only this once"),
+        "{}",
+        out.stderr()
+    );
+    assert_absent("stderr", &out.stderr(), &[NEW_KEY, SECRET_KEY, BEARER]);
+
+    let order: Vec<String> = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.method.to_string())
+        .collect();
+    assert_eq!(order, ["POST", "DELETE", "PUT"]);
+    let files = home.all_files_text();
+    assert!(files.contains(NEW_KEY) && !files.contains(SECRET_KEY));
+}
+
+// ---------------------------------------------------------------- Unleash
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unleash_tokens_go_raw_in_authorization_and_check_explains_401_and_403() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/client/features"))
+        .and(header("authorization", UNLEASH_TOKEN))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"version": 2, "features": []})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/admin/projects"))
+        .respond_with(ResponseTemplate::new(403).set_body_json(json!({"message": "forbidden"})))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/frontend"))
+        .respond_with(ResponseTemplate::new(401).set_body_json(json!({"message": "unauthorized"})))
+        .mount(&server)
+        .await;
+    let home = Home::new();
+    let e = env(&server, "unleash", &[]);
+    let login = home.run(
+        &["login"],
+        &env(&server, "unleash", &[("UNLEASH_API_TOKEN", UNLEASH_TOKEN)]),
+        None,
+    );
+    login.expect_code(0);
+
+    let header = home.run(&["header"], &e, None);
+    assert_eq!(header.stdout(), format!("authorization: {UNLEASH_TOKEN}\n"));
+    home.run(&["check"], &e, None).expect_code(0);
+
+    let forbidden = home.run(&["check", "--api", "admin"], &e, None);
+    forbidden.expect_code(3);
+    assert!(
+        forbidden.stderr().contains("HTTP 403"),
+        "{}",
+        forbidden.stderr()
+    );
+    assert!(
+        forbidden.stderr().contains("kind or scope"),
+        "{}",
+        forbidden.stderr()
+    );
+    let unknown = home.run(&["check", "--api", "frontend"], &e, None);
+    unknown.expect_code(3);
+    assert!(
+        unknown.stderr().contains("HTTP 401"),
+        "{}",
+        unknown.stderr()
+    );
+    assert!(
+        unknown.stderr().contains("does not know it"),
+        "{}",
+        unknown.stderr()
+    );
+    for out in [&forbidden, &unknown] {
+        assert_absent("stderr", &out.stderr(), &["4e1b9c0d7a2f5e8b3c6dQRST"]);
+    }
+
+    let status = home.run(&["status"], &e, None);
+    status.expect_code(0);
+    assert!(
+        status.stdout().contains("default:production.…QRST"),
+        "{}",
+        status.stdout()
+    );
+    assert!(
+        status
+            .stdout()
+            .contains("project default, environment production")
+    );
+    assert_absent("status", &status.stdout(), &["4e1b9c0d7a2f5e8b3c6d"]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unleash_without_a_base_url_names_the_setting_and_the_profile_can_choose_the_provider() {
+    let home = Home::new();
+    let token_env = vec![("UNLEASH_API_TOKEN".to_owned(), UNLEASH_TOKEN.to_owned())];
+    let config = home.dir.path().join("config/unleashlive-auth");
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::write(
+        config.join("config.toml"),
+        "[flags]\nprovider = \"unleash\"\n",
+    )
+    .unwrap();
+
+    home.run(&["--profile", "flags", "login"], &token_env, None)
+        .expect_code(0);
+    let check = home.run(&["--profile", "flags", "check"], &[], None);
+    check.expect_code(2);
+    assert!(check.stderr().contains("UL_BASE_URL"), "{}", check.stderr());
+    assert!(check.stderr().contains("--base-url"), "{}", check.stderr());
+
+    // The same profile's cache is not an Unleash Live session: a clear pointer, not a crash.
+    let wrong = home.run(
+        &["--profile", "flags", "--provider", "unleash-live", "token"],
+        &[],
+        None,
+    );
+    assert!(
+        wrong.stderr().contains("--provider unleash"),
+        "{}",
+        wrong.stderr()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn exec_gives_the_command_the_token_the_header_and_the_customary_variable() {
+    let server = MockServer::start().await;
+    let home = Home::new();
+    let e = env(&server, "unleash", &[("UNLEASH_API_TOKEN", UNLEASH_TOKEN)]);
+    home.run(&["login"], &e, None).expect_code(0);
+    let e = env(&server, "unleash", &[]);
+    let out = home.run(
+        &[
+            "exec",
+            "--",
+            "sh",
+            "-c",
+            r#"printf '%s|%s|%s' "$UL_TOKEN" "$UL_AUTH_HEADER" "$UNLEASH_API_TOKEN"; exit 7"#,
+        ],
+        &e,
+        None,
+    );
+    out.expect_code(7);
+    assert_eq!(
+        out.stdout(),
+        format!("{UNLEASH_TOKEN}|authorization: {UNLEASH_TOKEN}|{UNLEASH_TOKEN}")
+    );
+}
+
+// ---------------------------------------------------------------- UnleashX
+
+async fn unleashx_server(code_requests: u64) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/api/login"))
+        .and(body_json(json!({ "username": EMAIL })))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"message": "OTP sent"})))
+        .expect(code_requests)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/api/login"))
+        .and(body_json(json!({ "username": EMAIL, "otp": OTP })))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"auth": {"email": EMAIL}, "token": LOGIN_TOKEN, "message": "LOGGEDIN"}),
+        ))
+        .mount(&server)
+        .await;
+    server
+}
+
+async fn mint_answers(server: &MockServer, response: ResponseTemplate) {
+    Mock::given(method("POST"))
+        .and(path("/api/v1/global/generate-token"))
+        .and(header("token", LOGIN_TOKEN))
+        .and(header("content-type", "application/json"))
+        .and(body_json(json!({})))
+        .respond_with(response)
+        .mount(server)
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unleashx_without_a_terminal_sends_the_code_and_exits_3_naming_otp() {
+    let server = unleashx_server(1).await;
+    let home = Home::new();
+    let out = home.run(
+        &["login", "--username", EMAIL],
+        &env(&server, "unleashx", &[]),
+        None,
+    );
+    out.expect_code(3);
+    assert!(out.stderr().contains("--otp"), "{}", out.stderr());
+    assert!(out.stderr().contains("UNLEASHX_OTP"), "{}", out.stderr());
+    assert!(!home.cache_file("default").exists());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unleashx_with_the_code_logs_in_mints_with_the_login_token_and_keeps_only_the_api_token() {
+    let server = unleashx_server(0).await;
+    mint_answers(
+        &server,
+        ResponseTemplate::new(200).set_body_json(
+            json!({"message": "API token generated successfully", "token": API_TOKEN}),
+        ),
+    )
+    .await;
+    Mock::given(method("POST"))
+        .and(path("/api/v1/global/verify"))
+        .and(header("token", API_TOKEN))
+        .and(body_json(json!({})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"message": "VALID"})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let home = Home::new();
+    let e = env(&server, "unleashx", &[("UNLEASHX_USERNAME", EMAIL)]);
+
+    let login = home.run(
+        &["login"],
+        &env(
+            &server,
+            "unleashx",
+            &[("UNLEASHX_USERNAME", EMAIL), ("UNLEASHX_OTP", OTP)],
+        ),
+        None,
+    );
+    login.expect_code(0);
+    assert!(
+        login.stderr().contains("minted a new API token"),
+        "{}",
+        login.stderr()
+    );
+    assert_eq!(requests_to(&server, "/api/login").await.len(), 1);
+
+    let header = home.run(&["header"], &e, None);
+    assert_eq!(header.stdout(), format!("token: {API_TOKEN}\n"));
+    home.run(&["check"], &e, None).expect_code(0);
+    let files = home.all_files_text();
+    assert!(files.contains(API_TOKEN));
+    assert_absent("the files", &files, &[LOGIN_TOKEN, OTP]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn each_unleashx_error_code_is_a_clear_exit_3() {
+    for (status, code, says) in [
+        (401, "SESSIONEXPIRED", "expired"),
+        (
+            401,
+            "INVALID_LOGIN_TOKEN",
+            "does not accept the login token",
+        ),
+        (400, "LOGIN_TOKEN_REQUIRED", "got none"),
+    ] {
+        let server = unleashx_server(0).await;
+        mint_answers(
+            &server,
+            ResponseTemplate::new(status).set_body_json(json!({"error": true, "message": code})),
+        )
+        .await;
+        let home = Home::new();
+        let out = home.run(
+            &["login", "--username", EMAIL, "--otp", OTP],
+            &env(&server, "unleashx", &[]),
+            None,
+        );
+        out.expect_code(3);
+        assert!(
+            out.stderr().contains(code) && out.stderr().contains(says),
+            "{}",
+            out.stderr()
+        );
+        assert_absent("stderr", &out.stderr(), &[LOGIN_TOKEN]);
+        assert!(!home.cache_file("default").exists());
+    }
+}
+
+// ---------------------------------------------------------------- secrets
+
+/// Every command of every provider at trace level: no secret in any output but the one the
+/// command exists to print, and in no file but the cache entry meant to hold it.
+#[tokio::test(flavor = "multi_thread")]
+async fn trace_logs_of_every_provider_command_hold_no_secret() {
+    let trace = [("RUST_LOG", "trace")];
+    let all_secrets = [
+        SECRET_KEY,
+        BEARER,
+        UNLEASH_TOKEN,
+        OTP,
+        LOGIN_TOKEN,
+        API_TOKEN,
+        NEW_KEY,
+    ];
+    let check = |run: &Run, printed: &[&str]| {
+        let others: Vec<&str> = all_secrets
+            .iter()
+            .copied()
+            .filter(|s| !printed.contains(s))
+            .collect();
+        assert_absent("stderr", &run.stderr(), &all_secrets);
+        assert_absent("stdout", &run.stdout(), &others);
+    };
+
+    // UNITH, key not remembered: login, check and refresh each exchange it.
+    let server = unith_server(3).await;
+    let home = Home::new();
+    let mut e = env(&server, "unith", &[("UNITH_EMAIL", EMAIL)]);
+    e.extend(
+        trace
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+    );
+    for args in [
+        &["-vv", "login"][..],
+        &["-vv", "status"],
+        &["-vv", "check"],
+        &["-vv", "refresh"],
+    ] {
+        let run = home.run(args, &with_key(&e), None);
+        run.expect_code(0);
+        check(&run, &[]);
+    }
+    for args in [&["-vv", "token"][..], &["-vv", "header"]] {
+        let run = home.run(args, &e, None);
+        run.expect_code(0);
+        check(&run, &[BEARER]);
+    }
+    assert_absent("the files", &home.all_files_text(), &[SECRET_KEY]);
+
+    // Unleash.
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(403))
+        .mount(&server)
+        .await;
+    let home = Home::new();
+    let mut e = env(&server, "unleash", &[]);
+    e.extend(
+        trace
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+    );
+    let run = home.run(
+        &["-vv", "login", "--token-stdin"],
+        &e,
+        Some(&format!("{UNLEASH_TOKEN}\n")),
+    );
+    run.expect_code(0);
+    check(&run, &[]);
+    for args in [&["-vv", "status"][..], &["-vv", "check", "--api", "admin"]] {
+        check(&home.run(args, &e, None), &[]);
+    }
+
+    // UnleashX.
+    let server = unleashx_server(1).await;
+    mint_answers(
+        &server,
+        ResponseTemplate::new(200).set_body_json(json!({"token": API_TOKEN})),
+    )
+    .await;
+    let home = Home::new();
+    let mut e = env(&server, "unleashx", &[("UNLEASHX_USERNAME", EMAIL)]);
+    e.extend(
+        trace
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+    );
+    check(&home.run(&["-vv", "login"], &e, None), &[]);
+    let run = home.run(&["-vv", "login", "--otp", OTP], &e, None);
+    run.expect_code(0);
+    check(&run, &[]);
+    check(&home.run(&["-vv", "status"], &e, None), &[]);
+    assert_absent("the files", &home.all_files_text(), &[LOGIN_TOKEN, OTP]);
+}
