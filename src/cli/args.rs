@@ -252,8 +252,9 @@ pub enum Command {
     /// Run CMD with the credential in its environment and exit with CMD's exit code. Nothing
     /// secret is printed.
     ///
-    /// unleash-live: UL_ID_TOKEN and UL_ACCESS_TOKEN (refreshed first if needed) and, from the
-    /// identity pool, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_REGION.
+    /// unleash-live: UL_ID_TOKEN and UL_ACCESS_TOKEN (refreshed first if needed), UL_TOKEN
+    /// (the ID token) and UL_AUTH_HEADER (the REST header line) and, from the identity pool,
+    /// AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_REGION.
     /// Other providers: UL_TOKEN (the token) and UL_AUTH_HEADER (the whole header line), plus
     /// UNLEASH_API_TOKEN for unleash.
     Exec {

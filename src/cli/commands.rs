@@ -252,12 +252,16 @@ fn exec(ctx: &Ctx, command: Vec<OsString>) -> Result<ExitCode> {
         eprintln!("ul-auth: warning: running without AWS credentials: {e:#}");
         Vec::new()
     });
+    let (name, value) = ApiKind::Rest.header_for(&session);
     let mut env = vec![
         ("UL_ID_TOKEN", session.id_token().secret().to_owned()),
         (
             "UL_ACCESS_TOKEN",
             session.access_token().secret().to_owned(),
         ),
+        // The names every provider's `exec` sets: the token and the REST API's header line.
+        ("UL_TOKEN", session.id_token().secret().to_owned()),
+        ("UL_AUTH_HEADER", format!("{name}: {value}")),
     ];
     env.extend(aws_env);
     run_with_env(&command, env)

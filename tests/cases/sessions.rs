@@ -236,8 +236,9 @@ async fn exec_passes_tokens_in_the_environment_and_the_exit_code_through() {
     home.run(&["login", "--username", PILOT], &env, None)
         .expect_code(0);
     let token = home.run(&["token"], &env, None).stdout().trim().to_owned();
-    let script =
-        format!("test \"$UL_ID_TOKEN\" = '{token}' && test -n \"$UL_ACCESS_TOKEN\" && exit 7");
+    let script = format!(
+        "test \"$UL_ID_TOKEN\" = '{token}' && test -n \"$UL_ACCESS_TOKEN\" && test \"$UL_TOKEN\" = '{token}' && test \"$UL_AUTH_HEADER\" = 'x-amz-cognito-security-token: {token}' && exit 7"
+    );
     let run = home.run(&["exec", "--", "sh", "-c", &script], &env, None);
     run.expect_code(7);
     assert!(!run.stdout().contains(&token) && !run.stderr().contains(&token));
