@@ -78,6 +78,8 @@ pub struct Request {
     body: Option<zeroize::Zeroizing<Vec<u8>>>,
     headers: Vec<(&'static str, &'static str)>,
     secret_headers: Vec<AuthHeader>,
+    redactions: Vec<zeroize::Zeroizing<String>>,
+    retry_server_errors: bool,
     total_timeout: Option<Duration>,
 }
 
@@ -112,6 +114,8 @@ impl Request {
             body: None,
             headers: Vec::new(),
             secret_headers: Vec::new(),
+            redactions: Vec::new(),
+            retry_server_errors: true,
             total_timeout: Some(REQUEST_TIMEOUT),
         }
     }
@@ -134,6 +138,24 @@ impl Request {
     /// A fixed, non-secret header (e.g. `accept: application/json`).
     pub fn header(mut self, name: &'static str, value: &'static str) -> Self {
         self.headers.push((name, value));
+        self
+    }
+
+    /// A secret sent in the body (e.g. a key exchanged for a token): blanked out of error
+    /// excerpts, in case the server echoes the request.
+    pub fn redact(mut self, secret: &str) -> Self {
+        if !secret.is_empty() {
+            self.redactions
+                .push(zeroize::Zeroizing::new(secret.to_owned()));
+        }
+        self
+    }
+
+    /// A request that must not be repeated once the server may have acted on it (it mints a
+    /// token, sends an e-mail): a 5xx answer is returned, not retried. Connection failures
+    /// (nothing was sent) and 429 (nothing was done) are still retried.
+    pub fn not_repeatable(mut self) -> Self {
+        self.retry_server_errors = false;
         self
     }
 
@@ -311,7 +333,11 @@ impl HttpClient {
                     header = Some(auth.header(kind).await?);
                     continue;
                 }
-                let secrets = header.iter().chain(&request.secret_headers);
+                let secrets = header
+                    .iter()
+                    .chain(&request.secret_headers)
+                    .map(AuthHeader::secret)
+                    .chain(request.redactions.iter().map(|s| s.as_str()));
                 let excerpt = excerpt(response, secrets).await;
                 if let (true, Some((auth, _))) = (refused, auth) {
                     let again = if renewed { " even after a refresh" } else { "" };
@@ -369,8 +395,8 @@ impl HttpClient {
                 Ok(response) => {
                     let status = response.status();
                     tracing::debug!(attempt, status = status.as_u16(), "answer");
-                    let retryable =
-                        status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error();
+                    let retryable = status == StatusCode::TOO_MANY_REQUESTS
+                        || (status.is_server_error() && request.retry_server_errors);
                     if !retryable || last {
                         return Ok((response, attempt));
                     }
@@ -421,7 +447,7 @@ fn retry_after(response: &Response) -> Option<Duration> {
 
 /// The first [`EXCERPT_CHARS`] characters of the body, on one line, with the credential (if
 /// a server ever echoes it) blanked out.
-async fn excerpt(mut response: Response, secrets: impl Iterator<Item = &AuthHeader>) -> String {
+async fn excerpt<'a>(mut response: Response, secrets: impl Iterator<Item = &'a str>) -> String {
     let mut body = Vec::new();
     while body.len() < 4 * EXCERPT_CHARS {
         match response.chunk().await {
@@ -430,7 +456,7 @@ async fn excerpt(mut response: Response, secrets: impl Iterator<Item = &AuthHead
         }
     }
     let mut text = String::from_utf8_lossy(&body).into_owned();
-    for secret in secrets.map(AuthHeader::secret).filter(|s| !s.is_empty()) {
+    for secret in secrets.filter(|s| !s.is_empty()) {
         text = text.replace(secret, "[redacted]");
     }
     let text: String = text

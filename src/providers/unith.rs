@@ -48,7 +48,10 @@ impl Provider for Unith {
                     .into(),
             })?;
         let token = self.exchange_with(email, key).await?;
-        Ok(token.remembering(current.remembered_secret().cloned()))
+        // A remembered key stays remembered; if a key at hand just worked, it is the one to
+        // remember (the stored one may be stale after a rotation elsewhere).
+        let remembered = current.remembered_secret().map(|_| key.clone());
+        Ok(token.remembering(remembered))
     }
 
     fn can_renew(&self, current: &Token<Self>) -> bool {
@@ -113,7 +116,8 @@ impl Unith {
     async fn exchange_with(&self, email: &str, key: &SecretKey) -> Result<Token<Self>> {
         let request = Request::new(Method::POST, &format!("{}/auth/token", self.base))?
             .header("accept", "application/json")
-            .json(&json!({ "email": email, "secretKey": key.secret() }));
+            .json(&json!({ "email": email, "secretKey": key.secret() }))
+            .redact(key.secret());
         let endpoint = request.endpoint();
         let response = self.http.send(&request, None).await.map_err(refused)?;
         let body: Value = read_json(response, &endpoint).await?;
@@ -159,7 +163,9 @@ impl Unith {
             &format!("{}/user/generate-secret-key", self.base),
         )?
         .header("accept", "application/json")
-        .secret_header(header);
+        .secret_header(header)
+        // A retried PUT could replace the key it just made, unseen.
+        .not_repeatable();
         let endpoint = generate.endpoint();
         let generated = async {
             let response = self.http.send(&generate, None).await?;

@@ -12,7 +12,7 @@ use http::Method;
 use serde_json::{Value, json};
 
 use super::{HeaderStyle, Provider, ProviderKind, Token, error_message};
-use crate::api::http::{HttpClient, Request, read_json};
+use crate::api::http::{HttpClient, Request};
 use crate::auth::AuthHeader;
 use crate::error::{Error, Result};
 use crate::secret::{LoginToken, OneTimeCode, ProviderToken};
@@ -47,9 +47,15 @@ impl UnleashX {
     /// The service's refusal ([`Error::NotAuthorized`] with its code), or
     /// [`Error::Http`] and the network errors of [`HttpClient::send`].
     pub async fn request_code(&self, username: &str) -> Result<()> {
-        self.post("/api/login", &json!({ "username": username }), None)
-            .await
-            .map(drop)
+        // Not repeated after a 5xx: each attempt may e-mail another code. The answer's body
+        // is not documented: anything but an explicit error means the code is on its way.
+        self.send(
+            "/api/login",
+            &json!({ "username": username }),
+            Call::not_repeatable(),
+        )
+        .await
+        .map(drop)
     }
 
     /// Signs in with the code; the login token only serves to [`UnleashX::mint`].
@@ -59,10 +65,10 @@ impl UnleashX {
     /// without a login token in the answer.
     pub async fn login(&self, username: &str, code: &OneTimeCode) -> Result<LoginToken> {
         let body = self
-            .post(
+            .send(
                 "/api/login",
                 &json!({ "username": username, "otp": code.secret().trim() }),
-                None,
+                Call::json().redacting(code.secret().trim()),
             )
             .await?;
         token_field(&body, "/api/login").map(LoginToken::new)
@@ -82,7 +88,10 @@ impl UnleashX {
     ) -> Result<Token<Self>> {
         let header = AuthHeader::new("token", login.secret())?;
         let path = "/api/v1/global/generate-token";
-        let body = self.post(path, &json!({}), Some(header)).await?;
+        // Not repeated after a 5xx: each attempt may mint another never-expiring token.
+        let body = self
+            .send(path, &json!({}), Call::not_repeatable().with(header))
+            .await?;
         let token = token_field(&body, path)?;
         let token = Token::new(ProviderToken::new(token), now).for_account(username);
         token.header()?;
@@ -94,21 +103,43 @@ impl UnleashX {
     /// # Errors
     /// As [`UnleashX::mint`] (a refused API token is [`Error::NotAuthorized`]).
     pub async fn verify(&self, token: &Token<Self>) -> Result<()> {
-        self.post("/api/v1/global/verify", &json!({}), Some(token.header()?))
-            .await
-            .map(drop)
+        self.send(
+            "/api/v1/global/verify",
+            &json!({}),
+            Call::json().with(token.header()?),
+        )
+        .await
+        .map(drop)
     }
 
-    async fn post(&self, path: &str, body: &Value, header: Option<AuthHeader>) -> Result<Value> {
+    async fn send(&self, path: &str, body: &Value, call: Call) -> Result<Value> {
         let mut request = Request::new(Method::POST, &format!("{}{path}", self.base))?
             .header("accept", "application/json")
             .json(body);
-        if let Some(header) = header {
+        if let Some(header) = call.header {
             request = request.secret_header(header);
+        }
+        if let Some(secret) = &call.redact {
+            request = request.redact(secret);
+        }
+        if !call.repeatable {
+            request = request.not_repeatable();
         }
         let endpoint = request.endpoint();
         let response = self.http.send(&request, None).await.map_err(explained)?;
-        let body: Value = read_json(response, &endpoint).await?;
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| crate::api::http::transport_error(&endpoint, &e))?;
+        let body: Value = match serde_json::from_slice(&bytes) {
+            Ok(body) => body,
+            Err(_) if !call.needs_json => Value::Null,
+            Err(e) => {
+                return Err(Error::UnexpectedResponse(format!(
+                    "{endpoint} answered with invalid JSON: {e}"
+                )));
+            }
+        };
         // Some errors come back as 200 with {"error": true, "message": CODE}.
         if body.get("error").and_then(Value::as_bool) == Some(true) {
             let code = error_message(&body).unwrap_or("(no message)").to_owned();
@@ -118,6 +149,46 @@ impl UnleashX {
             }));
         }
         Ok(body)
+    }
+}
+
+/// How one call is made.
+struct Call {
+    header: Option<AuthHeader>,
+    redact: Option<zeroize::Zeroizing<String>>,
+    repeatable: bool,
+    needs_json: bool,
+}
+
+impl Call {
+    /// An idempotent call whose answer must be JSON.
+    fn json() -> Self {
+        Call {
+            header: None,
+            redact: None,
+            repeatable: true,
+            needs_json: true,
+        }
+    }
+
+    /// A call with an effect each time (an e-mail, a token): never repeated after a 5xx. Its
+    /// answer need not be JSON unless it is read (minting reads it).
+    fn not_repeatable() -> Self {
+        Call {
+            repeatable: false,
+            needs_json: false,
+            ..Call::json()
+        }
+    }
+
+    fn with(mut self, header: AuthHeader) -> Self {
+        self.header = Some(header);
+        self
+    }
+
+    fn redacting(mut self, secret: &str) -> Self {
+        self.redact = Some(zeroize::Zeroizing::new(secret.to_owned()));
+        self
     }
 }
 

@@ -5,6 +5,7 @@ mod devices;
 mod flows;
 mod identity;
 mod providers_cli;
+mod providers_lib;
 mod real_pools;
 mod samples;
 mod sessions;

@@ -598,3 +598,39 @@ async fn trace_logs_of_every_provider_command_hold_no_secret() {
     check(&home.run(&["-vv", "status"], &e, None), &[]);
     assert_absent("the files", &home.all_files_text(), &[LOGIN_TOKEN, OTP]);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failing_mint_or_code_request_is_not_repeated_and_an_empty_code_answer_is_fine() {
+    let server = unleashx_server(0).await;
+    mint_answers(
+        &server,
+        ResponseTemplate::new(502).set_body_string("bad gateway"),
+    )
+    .await;
+    let home = Home::new();
+    let e = env(&server, "unleashx", &[("UNLEASHX_USERNAME", EMAIL)]);
+    let out = home.run(&["login", "--otp", OTP], &e, None);
+    out.expect_code(4);
+    // Each attempt could mint another never-expiring token: one attempt only.
+    assert_eq!(
+        requests_to(&server, "/api/v1/global/generate-token")
+            .await
+            .len(),
+        1
+    );
+
+    let quiet = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/api/login"))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(1)
+        .mount(&quiet)
+        .await;
+    let out = home.run(
+        &["login"],
+        &env(&quiet, "unleashx", &[("UNLEASHX_USERNAME", EMAIL)]),
+        None,
+    );
+    out.expect_code(3);
+    assert!(out.stderr().contains("--otp"), "{}", out.stderr());
+}
