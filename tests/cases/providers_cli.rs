@@ -47,6 +47,25 @@ fn set_expiry(home: &Home, profile: &str, unix: u64) {
     std::fs::write(&file, serde_json::to_vec(&cached).unwrap()).unwrap();
 }
 
+/// Every file under the home that holds `secret`.
+fn files_holding(home: &Home, secret: &str) -> Vec<std::path::PathBuf> {
+    fn walk(dir: &std::path::Path, secret: &str, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, secret, out);
+            } else if std::fs::read(&path)
+                .is_ok_and(|bytes| String::from_utf8_lossy(&bytes).contains(secret))
+            {
+                out.push(path);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(home.dir.path(), secret, &mut out);
+    out
+}
+
 fn assert_absent(what: &str, text: &str, secrets: &[&str]) {
     for secret in secrets {
         assert!(!text.contains(secret), "{what} shows {secret}:\n{text}");
@@ -212,7 +231,10 @@ async fn secret_key_rotate_deletes_then_generates_prints_the_key_once_and_replac
     let e = env(&server, "unith", &[("UNITH_EMAIL", EMAIL)]);
     home.run(&["login", "--remember"], &with_key(&e), None)
         .expect_code(0);
-    assert!(home.all_files_text().contains(SECRET_KEY));
+    assert_eq!(
+        files_holding(&home, SECRET_KEY),
+        [home.cache_file("default")]
+    );
 
     let out = home.run(&["secret-key", "rotate"], &e, None);
     out.expect_code(0);
@@ -552,6 +574,7 @@ async fn trace_logs_of_every_provider_command_hold_no_secret() {
         check(&run, &[BEARER]);
     }
     assert_absent("the files", &home.all_files_text(), &[SECRET_KEY]);
+    assert_eq!(files_holding(&home, BEARER), [home.cache_file("default")]);
 
     // Unleash.
     let server = MockServer::start().await;
@@ -576,6 +599,10 @@ async fn trace_logs_of_every_provider_command_hold_no_secret() {
     for args in [&["-vv", "status"][..], &["-vv", "check", "--api", "admin"]] {
         check(&home.run(args, &e, None), &[]);
     }
+    assert_eq!(
+        files_holding(&home, UNLEASH_TOKEN),
+        [home.cache_file("default")]
+    );
 
     // UnleashX.
     let server = unleashx_server(1).await;
@@ -597,6 +624,10 @@ async fn trace_logs_of_every_provider_command_hold_no_secret() {
     check(&run, &[]);
     check(&home.run(&["-vv", "status"], &e, None), &[]);
     assert_absent("the files", &home.all_files_text(), &[LOGIN_TOKEN, OTP]);
+    assert_eq!(
+        files_holding(&home, API_TOKEN),
+        [home.cache_file("default")]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -869,6 +869,10 @@ async fn cli_verify_prints_the_claims_of_the_cached_session_and_refuses_a_forger
     assert_eq!(claims["token_use"], "id");
     assert_eq!(claims["aud"], pool.client_id.as_str());
     assert_eq!(claims["custom:teamId"], "team-7");
+    // `check`, every provider's proof that the credential works, is this verification here.
+    let check = home.run(&["check"], &pool.env(), None);
+    check.expect_code(0);
+    assert_eq!(check.stdout(), id.stdout());
     let access = home.run(&["verify", "--kind", "access"], &pool.env(), None);
     access.expect_code(0);
     let claims: Value = serde_json::from_str(&access.stdout()).unwrap();
