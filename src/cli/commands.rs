@@ -229,17 +229,7 @@ fn refresh(ctx: &Ctx) -> Result<()> {
     let renewed = runtime()?
         .block_on(manager.renew_now())
         .map_err(|e| with_login_hint(e, &ctx.profile))?;
-    match ctx.output {
-        Output::Json => println!(
-            "{}",
-            json!({ "expiresAt": clock::rfc3339(renewed.expires_at()) })
-        ),
-        Output::Text => eprintln!(
-            "Refreshed: valid until {} ({})",
-            clock::rfc3339(renewed.expires_at()),
-            human_duration(renewed.time_left(SystemClock.now()))
-        ),
-    }
+    super::provider::report_renewal(ctx, Some(renewed.expires_at()));
     Ok(())
 }
 

@@ -254,14 +254,16 @@ fn refresh<P: Provider>(ctx: &Ctx, sessions: &Sessions<P>) -> Result<()> {
     let renewed = runtime()?
         .block_on(sessions.renew_now())
         .map_err(|e| with_login_hint(e, &ctx.profile))?;
-    match ctx.output {
-        Output::Json => println!(
-            "{}",
-            json!({ "expiresAt": renewed.expires_at().map(clock::rfc3339) })
-        ),
-        Output::Text => eprintln!("Renewed: expires {}", expiry_text(renewed.expires_at())),
-    }
+    report_renewal(ctx, renewed.expires_at());
     Ok(())
+}
+
+/// What `refresh` says of a renewed credential (stderr, or JSON on stdout).
+pub fn report_renewal(ctx: &Ctx, expires_at: Option<std::time::SystemTime>) {
+    match ctx.output {
+        Output::Json => println!("{}", json!({ "expiresAt": expires_at.map(clock::rfc3339) })),
+        Output::Text => eprintln!("Renewed: valid until {}", expiry_text(expires_at)),
+    }
 }
 
 fn exec<P: CliProvider>(

@@ -143,6 +143,22 @@ fn stored_unith(setup: &Setup) -> Token<Unith> {
 
 // ---------------------------------------------------------------- UNITH
 
+/// The first exchange answers BEARER, exactly one more answers RENEWED.
+async fn first_then_renewed(s: &Setup) {
+    exchange(KEY)
+        .respond_with(bearer_answer(BEARER))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&s.server)
+        .await;
+    exchange(KEY)
+        .respond_with(bearer_answer(RENEWED))
+        .expect(1)
+        .with_priority(2)
+        .mount(&s.server)
+        .await;
+}
+
 #[tokio::test]
 async fn unith_exchange_posts_email_and_key_as_documented_and_an_opaque_bearer_lives_7_days() {
     let s = Setup::new().await;
@@ -226,19 +242,7 @@ async fn a_second_current_is_served_from_the_cache_with_one_exchange_in_all() {
 #[tokio::test]
 async fn seven_days_later_100_concurrent_callers_share_exactly_one_renewal() {
     let s = Setup::new().await;
-    exchange(KEY)
-        .respond_with(bearer_answer(BEARER))
-        .up_to_n_times(1)
-        .expect(1)
-        .with_priority(1)
-        .mount(&s.server)
-        .await;
-    exchange(KEY)
-        .respond_with(bearer_answer(RENEWED))
-        .expect(1)
-        .with_priority(2)
-        .mount(&s.server)
-        .await;
+    first_then_renewed(&s).await;
     let unith = s.unith(Some(KEY));
     let sessions = s.sessions(unith.clone());
     sessions
@@ -298,18 +302,7 @@ async fn renewal_without_a_key_at_hand_or_remembered_says_sign_in_again_and_send
 #[tokio::test]
 async fn a_remembered_key_renews_without_one_at_hand_and_stays_remembered() {
     let s = Setup::new().await;
-    exchange(KEY)
-        .respond_with(bearer_answer(BEARER))
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&s.server)
-        .await;
-    exchange(KEY)
-        .respond_with(bearer_answer(RENEWED))
-        .expect(1)
-        .with_priority(2)
-        .mount(&s.server)
-        .await;
+    first_then_renewed(&s).await;
     let token = s.unith(Some(KEY)).exchange(EMAIL, true).await.unwrap();
     assert_eq!(token.remembered_secret().map(SecretKey::secret), Some(KEY));
     let sessions = s.sessions(s.unith(None));
