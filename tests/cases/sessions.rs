@@ -87,6 +87,9 @@ async fn a_failed_refresh_reaches_every_waiter_and_the_next_call_tries_again() {
     store.save("default", &session).unwrap();
     tokio::time::sleep(Duration::from_millis(1100)).await; // now really expired
     running.revoke_all();
+    // The failing refresh stays in flight long enough for all 50 callers to join it (else a
+    // caller arriving after the failure rightly tries again, and there are two calls).
+    running.set_delay(Duration::from_millis(300));
     let sessions = manager(&running, &store);
     let tasks: Vec<_> = (0..50)
         .map(|_| {

@@ -158,6 +158,8 @@ struct State {
     /// Device tracking on: sign-ins without a known device get NewDeviceMetadata.
     track_devices: bool,
     devices: HashMap<String, DeviceRecord>,
+    /// Every answer waits this long (to hold a call in flight while others join it).
+    delay: std::time::Duration,
 }
 
 /// One stand-in server.
@@ -237,6 +239,11 @@ impl Running {
     /// The stand-in's clock runs this many seconds ahead of the real one (negative: behind).
     pub fn set_clock_offset(&self, secs: i64) {
         self.standin.state.lock().unwrap().clock_offset = secs;
+    }
+
+    /// Every answer from now on waits `delay` before it is sent.
+    pub fn set_delay(&self, delay: std::time::Duration) {
+        self.standin.state.lock().unwrap().delay = delay;
     }
 
     /// Revokes every refresh token (as an administrator's global sign-out does).
@@ -926,7 +933,8 @@ impl Respond for CognitoStandIn {
             return error("UnknownOperationException", "no x-amz-target");
         };
         let body: Value = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
-        self.handle(op, &body)
+        let delay = self.state.lock().unwrap().delay;
+        self.handle(op, &body).set_delay(delay)
     }
 }
 
