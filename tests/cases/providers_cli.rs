@@ -665,3 +665,32 @@ async fn a_failing_mint_or_code_request_is_not_repeated_and_an_empty_code_answer
     out.expect_code(3);
     assert!(out.stderr().contains("--otp"), "{}", out.stderr());
 }
+
+/// With the keyring feature, the bearer and a remembered UNITH key live in the OS keychain
+/// (a named kernel session keyring here), and renewal reads the key back from it.
+#[cfg(all(feature = "keyring", target_os = "linux", target_arch = "x86_64"))]
+#[tokio::test(flavor = "multi_thread")]
+async fn with_the_keyring_feature_a_remembered_unith_key_lives_in_the_keychain() {
+    use super::sessions::run_in_keyring;
+    let server = unith_server(2).await;
+    let home = Home::new();
+    let e = env(&server, "unith", &[("UNITH_EMAIL", EMAIL)]);
+    let keyring = format!("ul-auth-provider-test-{}", std::process::id());
+    run_in_keyring(&home, &keyring, &["login", "--remember"], &with_key(&e)).expect_code(0);
+
+    let cached: Value =
+        serde_json::from_slice(&std::fs::read(home.cache_file("default")).unwrap()).unwrap();
+    assert_eq!(cached["keychain"], json!(["token", "secretKey"]));
+    assert_absent("the files", &home.all_files_text(), &[SECRET_KEY, BEARER]);
+
+    set_expiry(&home, "default", 1_000);
+    let token = run_in_keyring(&home, &keyring, &["token"], &e);
+    token.expect_code(0);
+    assert_eq!(token.stdout(), format!("{BEARER}\n"));
+    assert_eq!(
+        requests_to(&server, "/auth/token").await.len(),
+        2,
+        "renewed with the keychain's key"
+    );
+    run_in_keyring(&home, &keyring, &["logout"], &e).expect_code(0);
+}

@@ -418,7 +418,7 @@ async fn trace_logs_of_the_whole_cli_matrix_hold_no_secret() {
 /// Runs `ul-auth` inside a named kernel session keyring (joined by a tiny python wrapper),
 /// so successive processes share a keychain as a desktop login session would.
 #[cfg(all(feature = "keyring", target_os = "linux", target_arch = "x86_64"))]
-fn run_in_keyring(
+pub(crate) fn run_in_keyring(
     home: &Home,
     keyring: &str,
     args: &[&str],
