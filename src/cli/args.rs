@@ -362,10 +362,10 @@ pub enum PasswordCommand {
 #[derive(Debug, Args)]
 pub struct LoginArgs {
     /// Login name: the e-mail used on cloud.unleashlive.com [env: UL_USERNAME]; for
-    /// unleashx, the UnleashX e-mail [env: UNLEASHX_USERNAME].
+    /// unleashx, the UnleashX e-mail [env: UNLEASHX_USERNAME; default: the stored token's].
     #[arg(long)]
     pub username: Option<String>,
-    /// unith: the account's e-mail.
+    /// unith: the account's e-mail [default: the one of the cached token].
     #[arg(long, env = "UNITH_EMAIL", help_heading = "UNITH")]
     pub email: Option<String>,
     /// unith: read the secret key from the first line of standard input [default:

@@ -48,8 +48,14 @@ impl CliProvider for Unith {
     }
 
     fn login(ctx: &Ctx, sessions: &Sessions<Self>, args: LoginArgs) -> Result<()> {
+        // Signing in again: the cached bearer says whose it was.
+        let cached_account = sessions
+            .cached()
+            .ok()
+            .flatten()
+            .and_then(|t| t.account().map(str::to_owned));
         let email = visible_input(
-            args.email,
+            args.email.or(cached_account),
             "the UNITH account e-mail: pass --email or set UNITH_EMAIL",
             "UNITH account e-mail: ",
         )?;

@@ -31,7 +31,12 @@ impl CliProvider for UnleashX {
     fn login(ctx: &Ctx, sessions: &Sessions<Self>, args: LoginArgs) -> Result<()> {
         let username = visible_input(
             args.username
-                .or_else(|| std::env::var("UNLEASHX_USERNAME").ok()),
+                .or_else(|| std::env::var("UNLEASHX_USERNAME").ok())
+                .or_else(|| {
+                    // Signing in again: the stored token says whose it was.
+                    let cached = sessions.cached().ok().flatten()?;
+                    cached.account().map(str::to_owned)
+                }),
             "the UnleashX e-mail: pass --username or set UNLEASHX_USERNAME",
             "UnleashX e-mail: ",
         )?;
