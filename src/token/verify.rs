@@ -26,6 +26,7 @@ use std::time::Duration;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::Algorithm;
+use jsonwebtoken::crypto::JwtVerifier;
 use serde::Deserialize;
 use serde::de::{DeserializeOwned, IgnoredAny};
 
@@ -557,8 +558,9 @@ impl Verifier {
     }
 }
 
-/// RS256 over `header.payload` with the pool's key, through jsonwebtoken's aws-lc-rs backend
-/// named explicitly, so a process-wide provider chosen elsewhere cannot change the algorithm.
+/// RS256 over `header.payload` with the pool's key: the key's own [`JwtVerifier`], pinned to
+/// RS256 whatever the token's header says, so no process-wide jsonwebtoken provider chosen
+/// elsewhere can change the algorithm.
 fn signature_matches(key: &RsaKey, parts: &Parts<'_>) -> Result<(), Rejection> {
     let bad = || Rejection::BadSignature {
         kid: excerpt(&key.kid),
@@ -566,8 +568,10 @@ fn signature_matches(key: &RsaKey, parts: &Parts<'_>) -> Result<(), Rejection> {
     if parts.signature.len() != key.modulus_len {
         return Err(bad());
     }
-    let provider = &jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER;
-    let verifier = (provider.verifier_factory)(&Algorithm::RS256, &key.key).map_err(|_| bad())?;
+    let verifier: &dyn JwtVerifier = &key.verifier;
+    if verifier.algorithm() != Algorithm::RS256 {
+        return Err(bad());
+    }
     verifier
         .verify(parts.signing_input.as_bytes(), &parts.signature)
         .map_err(|_| bad())
