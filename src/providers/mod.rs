@@ -29,21 +29,21 @@
 //! ```
 
 use std::future::Future;
-use std::marker::PhantomData;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::auth::AuthHeader;
 use crate::config::env;
 use crate::error::{Error, Result};
-use crate::manager::{Credential, Renew, SessionManager};
-use crate::secret::{ProviderToken, SecretKey};
-use crate::store::{Persist, SessionStore};
+use crate::secret::ProviderToken;
 
+mod token;
 pub mod unith;
 pub mod unleash;
 pub mod unleashx;
+
+pub use token::{Renewal, Sessions, Token, sessions};
 
 /// The token systems this toolkit speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -234,206 +234,6 @@ pub trait Provider: Sized + Send + Sync + 'static {
     }
 }
 
-/// A provider's token as stored: the token, when it was issued and expires, whose it is, and
-/// the secret that renews it when the user asked to remember one.
-pub struct Token<P> {
-    value: ProviderToken,
-    issued_at: SystemTime,
-    expires_at: Option<SystemTime>,
-    account: Option<String>,
-    secret_key: Option<SecretKey>,
-    provider: PhantomData<fn() -> P>,
-}
-
-impl<P> Clone for Token<P> {
-    fn clone(&self) -> Self {
-        Token {
-            value: self.value.clone(),
-            issued_at: self.issued_at,
-            expires_at: self.expires_at,
-            account: self.account.clone(),
-            secret_key: self.secret_key.clone(),
-            provider: PhantomData,
-        }
-    }
-}
-
-impl<P: Provider> std::fmt::Debug for Token<P> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Token")
-            .field("provider", &P::KIND.name())
-            .field("value", &self.value)
-            .field("issued_at", &self.issued_at)
-            .field("expires_at", &self.expires_at)
-            .field("account", &self.account)
-            .field("secret_key", &self.secret_key)
-            .finish()
-    }
-}
-
-impl<P> Token<P> {
-    /// A token issued at `issued_at`, never expiring until [`Token::expiring`] says otherwise.
-    pub fn new(value: ProviderToken, issued_at: SystemTime) -> Self {
-        Token {
-            value,
-            issued_at,
-            expires_at: None,
-            account: None,
-            secret_key: None,
-            provider: PhantomData,
-        }
-    }
-
-    /// The same token with an expiry (`None` = never).
-    #[must_use]
-    pub fn expiring(mut self, at: Option<SystemTime>) -> Self {
-        self.expires_at = at;
-        self
-    }
-
-    /// The same token, noting the account it belongs to (an e-mail or username).
-    #[must_use]
-    pub fn for_account(mut self, account: impl Into<String>) -> Self {
-        self.account = Some(account.into());
-        self
-    }
-
-    /// The same token, remembering (or forgetting, with `None`) the secret that renews it.
-    #[must_use]
-    pub fn remembering(mut self, secret_key: Option<SecretKey>) -> Self {
-        self.secret_key = secret_key;
-        self
-    }
-
-    /// The token itself.
-    pub fn value(&self) -> &ProviderToken {
-        &self.value
-    }
-
-    /// When it was obtained.
-    pub fn issued_at(&self) -> SystemTime {
-        self.issued_at
-    }
-
-    /// When it stops working; `None` = never (or unknown).
-    pub fn expires_at(&self) -> Option<SystemTime> {
-        self.expires_at
-    }
-
-    /// The account it belongs to, when known.
-    pub fn account(&self) -> Option<&str> {
-        self.account.as_deref()
-    }
-
-    /// The remembered secret that renews it (only after `login --remember`).
-    pub fn remembered_secret(&self) -> Option<&SecretKey> {
-        self.secret_key.as_ref()
-    }
-
-    /// Time left before expiry at `now` (`None` = never expires; zero once expired).
-    pub fn time_left(&self, now: SystemTime) -> Option<Duration> {
-        self.expires_at
-            .map(|at| at.duration_since(now).unwrap_or(Duration::ZERO))
-    }
-}
-
-impl<P: Provider> Token<P> {
-    /// The header this token goes in.
-    ///
-    /// # Errors
-    /// [`Error::InvalidToken`] for a token that cannot be a header value.
-    pub fn header(&self) -> Result<AuthHeader> {
-        P::HEADER.header(&self.value)
-    }
-}
-
-fn unix(t: SystemTime) -> u64 {
-    t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
-}
-
-impl<P: Provider> Persist for Token<P> {
-    const PROVIDER: &'static str = P::KIND.name();
-    const KEYCHAIN_FIELDS: &'static [&'static str] = &["token", "secretKey"];
-
-    fn to_record(&self) -> Value {
-        let mut record = json!({
-            "token": self.value.secret(),
-            "issuedAt": unix(self.issued_at),
-            "expiresAt": self.expires_at.map(unix),
-            "account": self.account,
-        });
-        if let (Some(key), Some(obj)) = (&self.secret_key, record.as_object_mut()) {
-            obj.insert("secretKey".into(), Value::String(key.secret().to_owned()));
-        }
-        record
-    }
-
-    fn from_record(record: Value) -> Result<Self> {
-        let token = record
-            .get("token")
-            .and_then(Value::as_str)
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| {
-                Error::invalid_token(format!(
-                    "no {} in the stored entry (its keychain entry may be gone); sign in again",
-                    P::KIND.token_name()
-                ))
-            })?;
-        let time = |field: &str| {
-            record
-                .get(field)
-                .and_then(Value::as_u64)
-                .map(|s| UNIX_EPOCH + Duration::from_secs(s))
-        };
-        let issued_at = time("issuedAt")
-            .ok_or_else(|| Error::invalid_token("no issue time in the stored entry"))?;
-        let mut stored = Token::new(ProviderToken::new(token), issued_at)
-            .expiring(time("expiresAt"))
-            .remembering(
-                record
-                    .get("secretKey")
-                    .and_then(Value::as_str)
-                    .filter(|k| !k.is_empty())
-                    .map(SecretKey::new),
-            );
-        stored.account = record
-            .get("account")
-            .and_then(Value::as_str)
-            .map(str::to_owned);
-        Ok(stored)
-    }
-}
-
-impl<P: Provider> Credential for Token<P> {
-    fn expires_at(&self) -> Option<SystemTime> {
-        self.expires_at
-    }
-}
-
-/// Adapts a [`Provider`] to the [`SessionManager`]'s [`Renew`].
-#[derive(Debug)]
-pub struct Renewal<P>(pub P);
-
-impl<P: Provider> Renew for Renewal<P> {
-    type Credential = Token<P>;
-
-    fn renew(&self, current: &Token<P>) -> impl Future<Output = Result<Token<P>>> + Send {
-        self.0.renew(current)
-    }
-}
-
-/// A provider's tokens for one profile, renewed (when the provider can) before they expire.
-pub type Sessions<P> = SessionManager<Renewal<P>>;
-
-/// The session manager of `provider` for `profile` in `store`.
-pub fn sessions<P: Provider>(
-    store: SessionStore,
-    profile: impl Into<String>,
-    provider: P,
-) -> Sessions<P> {
-    SessionManager::new(store, profile, Renewal(provider))
-}
-
 /// `prefix…last4`: enough to tell tokens apart, never enough to use one. A token with fewer
 /// than 12 characters after `prefix` shows nothing of itself.
 pub fn masked(token: &str, prefix: &str) -> String {
@@ -471,12 +271,6 @@ pub(crate) fn error_message(body: &Value) -> Option<&str> {
 mod tests {
     use super::*;
 
-    struct Fake;
-    impl Provider for Fake {
-        const KIND: ProviderKind = ProviderKind::Unith;
-        const HEADER: HeaderStyle = HeaderStyle::Bearer;
-    }
-
     #[test]
     fn names_parse_back_and_unknown_names_list_the_known_ones() {
         for p in ProviderKind::ALL {
@@ -510,22 +304,6 @@ mod tests {
             "https://flags.example"
         );
         assert!(ProviderKind::Unith.base_url(Some("not a url")).is_err());
-    }
-
-    #[test]
-    fn a_record_round_trips_and_debug_hides_every_secret() {
-        let t: Token<Fake> = Token::new(ProviderToken::new("bearer-S3CRET"), UNIX_EPOCH)
-            .expiring(Some(UNIX_EPOCH + Duration::from_secs(7 * 86_400)))
-            .for_account("owner@example.com")
-            .remembering(Some(SecretKey::new("key-S3CRET")));
-        let back = Token::<Fake>::from_record(t.to_record()).unwrap();
-        assert_eq!(back.value().secret(), "bearer-S3CRET");
-        assert_eq!(back.remembered_secret().unwrap().secret(), "key-S3CRET");
-        assert_eq!(back.account(), Some("owner@example.com"));
-        assert_eq!(back.expires_at(), t.expires_at());
-        assert!(!format!("{back:?}").contains("S3CRET"));
-        let forgetful = back.remembering(None).to_record();
-        assert!(forgetful.get("secretKey").is_none());
     }
 
     #[test]

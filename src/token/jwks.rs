@@ -10,9 +10,9 @@ use std::fmt;
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, SystemTime};
 
+use aws_lc_rs::signature::{RSA_PKCS1_2048_8192_SHA256, RsaPublicKeyComponents};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use aws_lc_rs::signature::{RSA_PKCS1_2048_8192_SHA256, RsaPublicKeyComponents};
 use jsonwebtoken::Algorithm;
 use jsonwebtoken::crypto::JwtVerifier;
 use serde::Deserialize;
@@ -464,11 +464,14 @@ fn parse_key_set(bytes: &[u8]) -> Result<Arc<[Arc<RsaKey>]>, JwksFailure> {
                 excerpt(&kid)
             )));
         }
-        let parsed = RsaPublicKeyComponents { n: &n[..], e: &e[..] }
-            .to_parsed_public_key(&RSA_PKCS1_2048_8192_SHA256)
-            .map_err(|_| {
-                JwksFailure::Malformed(format!("key {:?} is not a valid RSA key", excerpt(&kid)))
-            })?;
+        let parsed = RsaPublicKeyComponents {
+            n: &n[..],
+            e: &e[..],
+        }
+        .to_parsed_public_key(&RSA_PKCS1_2048_8192_SHA256)
+        .map_err(|_| {
+            JwksFailure::Malformed(format!("key {:?} is not a valid RSA key", excerpt(&kid)))
+        })?;
         keys.push(Arc::new(RsaKey {
             verifier: Rs256Verifier(parsed),
             modulus_len: n.len(),
