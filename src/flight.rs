@@ -6,7 +6,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use futures_util::FutureExt as _;
 use futures_util::future::{BoxFuture, Shared};
 
-use crate::error::{ErrorClass, Result};
+use crate::error::{Error, ErrorClass, Result};
 
 type Flight<T> = Shared<BoxFuture<'static, Result<T>>>;
 
@@ -97,8 +97,14 @@ impl<T: Clone + Send + Sync + 'static> SingleFlight<T> {
             }
         }
         match outcome {
-            Err(e) if e.class() == ErrorClass::Service && seen.as_ref().is_some_and(&usable) => {
-                tracing::warn!(error = %e, "renewal failed; the current credential is still valid");
+            // A credential inside the renewal margin still works: a failing service, or a
+            // renewal that needs the user (no key at hand, a revoked refresh token), does not
+            // take its last minutes away.
+            Err(e)
+                if (e.class() == ErrorClass::Service || matches!(e, Error::SignInAgain { .. }))
+                    && seen.as_ref().is_some_and(&usable) =>
+            {
+                tracing::warn!(error = %e, "could not renew; the current credential is still valid");
                 seen.ok_or(e)
             }
             other => other,

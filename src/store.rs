@@ -156,9 +156,11 @@ impl SessionStore {
                 &path,
                 format!(
                     "holds a credential of the {} provider, not {}; select that provider \
-                     (--provider {}), use another profile, or `ul-auth logout` it",
+                     (--provider {}), use another profile, or remove it with `ul-auth \
+                     --provider {} logout`",
                     cached.provider,
                     C::PROVIDER,
+                    cached.provider,
                     cached.provider
                 ),
             ));
@@ -179,6 +181,19 @@ impl SessionStore {
             .map_err(|e| Error::cache(&path, format!("holds an unusable session: {e}")))
     }
 
+    /// The provider whose credential a profile's entry holds, `None` without an entry or
+    /// for a file that is not a cache file of this program.
+    ///
+    /// # Errors
+    /// [`Error::Config`] for a profile name that cannot name a file.
+    pub fn stored_provider(&self, profile: &str) -> Result<Option<String>> {
+        let path = self.path(profile)?;
+        Ok(fs::read(&path)
+            .ok()
+            .and_then(|bytes| serde_json::from_slice::<CacheFile>(&bytes).ok())
+            .map(|cached| cached.provider))
+    }
+
     /// Saves a profile's credential atomically (temp file + fsync + rename).
     ///
     /// # Errors
@@ -191,11 +206,16 @@ impl SessionStore {
             && let Some(obj) = data.as_object_mut()
         {
             for field in C::KEYCHAIN_FIELDS {
+                let account = self.keychain_account(profile, field);
                 if let Some(Value::String(secret)) = obj.get(*field)
-                    && crate::keychain::put(&self.keychain_account(profile, field), secret)
+                    && crate::keychain::put(&account, secret)
                 {
                     obj.remove(*field);
                     keychain.push((*field).to_owned());
+                } else {
+                    // Not kept there now (e.g. a key no longer remembered): nothing of an
+                    // earlier save may linger in the keychain.
+                    crate::keychain::delete(&account);
                 }
             }
         }

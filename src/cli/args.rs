@@ -132,25 +132,31 @@ pub struct SettingArgs {
 }
 
 impl SettingArgs {
+    /// The flags (and their variables) as a settings layer; an empty value counts as not
+    /// given, as in `Settings::from_env`, so `UL_PROVIDER=` does not hide the config file.
     pub fn to_settings(&self) -> Settings {
         let mut s = Settings::default();
-        s.region = self.region.clone();
-        s.user_pool_id = self.user_pool_id.clone();
-        s.client_id = self.client_id.clone();
-        s.client_secret = self.client_secret.clone().map(ClientSecret::new);
-        s.identity_pool_id = self.identity_pool_id.clone();
-        s.endpoint_url = self.endpoint_url.clone();
-        s.cache_dir = self.cache_dir.clone();
-        s.api_url = self.api_url.clone();
-        s.graphql_url = self.graphql_url.clone();
-        s.media_cdn_url = self.media_cdn_url.clone();
-        s.flights_cdn_url = self.flights_cdn_url.clone();
-        s.upload_bucket = self.upload_bucket.clone();
-        s.jwks_url = self.jwks_url.clone();
-        s.provider = self.provider.clone();
-        s.base_url = self.base_url.clone();
+        s.region = given(&self.region);
+        s.user_pool_id = given(&self.user_pool_id);
+        s.client_id = given(&self.client_id);
+        s.client_secret = given(&self.client_secret).map(ClientSecret::new);
+        s.identity_pool_id = given(&self.identity_pool_id);
+        s.endpoint_url = given(&self.endpoint_url);
+        s.cache_dir = self.cache_dir.clone().filter(|d| !d.as_os_str().is_empty());
+        s.api_url = given(&self.api_url);
+        s.graphql_url = given(&self.graphql_url);
+        s.media_cdn_url = given(&self.media_cdn_url);
+        s.flights_cdn_url = given(&self.flights_cdn_url);
+        s.upload_bucket = given(&self.upload_bucket);
+        s.jwks_url = given(&self.jwks_url);
+        s.provider = given(&self.provider);
+        s.base_url = given(&self.base_url);
         s
     }
+}
+
+fn given(value: &Option<String>) -> Option<String> {
+    value.clone().filter(|v| !v.trim().is_empty())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

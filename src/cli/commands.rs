@@ -66,11 +66,10 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         None => ConfigFile::default(),
     };
     let ctx = Ctx {
-        settings: cli
-            .global
-            .settings
-            .to_settings()
-            .over(file.profile(&cli.global.profile)),
+        settings: layered(
+            cli.global.settings.to_settings(),
+            file.profile(&cli.global.profile),
+        ),
         profile: cli.global.profile,
         output: cli.global.output,
     };
@@ -78,6 +77,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     let provider = ProviderKind::parse(ctx.settings.provider.as_deref().unwrap_or("unleash-live"))?;
     if provider != ProviderKind::UnleashLive {
         return super::provider::run(&ctx, provider, cli.command);
+    }
+    if matches!(cli.command, Command::Login(_) | Command::Logout { .. }) {
+        super::provider::ensure_profile_holds(&ctx, provider)?;
     }
     match cli.command {
         Command::Login(args) => ok(super::login::login(&ctx, args)),
@@ -116,6 +118,19 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Pat(action) => super::pat::run(&ctx, action),
         Command::Analytics(args) => super::analytics::run(&ctx, args),
     }
+}
+
+/// Flags and variables over the profile's table. The table's `base_url` belongs to the
+/// table's provider: when another provider is chosen for this run it is dropped, so one
+/// service's credentials are never sent to another's URL.
+fn layered(given: Settings, mut profile: Settings) -> Settings {
+    if let Some(chosen) = &given.provider {
+        let configured = profile.provider.as_deref().unwrap_or("unleash-live");
+        if !chosen.trim().eq_ignore_ascii_case(configured.trim()) {
+            profile.base_url = None;
+        }
+    }
+    given.over(profile)
 }
 
 pub fn runtime() -> Result<tokio::runtime::Runtime> {
@@ -351,5 +366,30 @@ pub fn write_stdout(line: &str) -> Result<()> {
     match writeln!(out, "{line}").and_then(|()| out.flush()) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => Ok(other?),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(provider: Option<&str>, base_url: Option<&str>) -> Settings {
+        let mut s = Settings::default();
+        s.provider = provider.map(str::to_owned);
+        s.base_url = base_url.map(str::to_owned);
+        s
+    }
+
+    #[test]
+    fn a_profiles_base_url_serves_only_the_profiles_own_provider() {
+        let table = || settings(Some("unleash"), Some("https://flags.example"));
+        let other = layered(settings(Some("unith"), None), table());
+        assert_eq!(other.base_url, None);
+        let same = layered(settings(Some("Unleash"), None), table());
+        assert_eq!(same.base_url.as_deref(), Some("https://flags.example"));
+        let unchosen = layered(settings(None, None), table());
+        assert_eq!(unchosen.base_url.as_deref(), Some("https://flags.example"));
+        let flag = layered(settings(Some("unith"), Some("http://127.0.0.1:1")), table());
+        assert_eq!(flag.base_url.as_deref(), Some("http://127.0.0.1:1"));
     }
 }

@@ -66,6 +66,24 @@ pub fn usage(setting: &str, reason: String) -> anyhow::Error {
     .into()
 }
 
+/// Refuses to sign in or out with `kind` on a profile whose cached credential belongs to
+/// another provider: that would overwrite or delete it (and, for Unleash Live, skip revoking
+/// its refresh token).
+pub fn ensure_profile_holds(ctx: &Ctx, kind: ProviderKind) -> Result<()> {
+    match ctx.store()?.stored_provider(&ctx.profile)? {
+        Some(stored) if stored != kind.name() => Err(usage(
+            "--provider",
+            format!(
+                "profile {profile} holds a credential of the {stored} provider, not {kind}; \
+                 remove it first with `ul-auth --profile {profile} --provider {stored} logout`, \
+                 or use another profile",
+                profile = ctx.profile
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// Runs `command` for a profile whose provider is `kind` (not Unleash Live).
 pub fn run(ctx: &Ctx, kind: ProviderKind, command: Command) -> Result<ExitCode> {
     match kind {
@@ -82,6 +100,9 @@ pub fn run(ctx: &Ctx, kind: ProviderKind, command: Command) -> Result<ExitCode> 
 fn dispatch<P: CliProvider>(ctx: &Ctx, command: Command) -> Result<ExitCode> {
     let sessions = providers::sessions(ctx.store()?, ctx.profile.clone(), P::build(ctx)?);
     let done = |r: Result<()>| r.map(|()| ExitCode::SUCCESS);
+    if matches!(command, Command::Login(_) | Command::Logout { .. }) {
+        ensure_profile_holds(ctx, P::KIND)?;
+    }
     match command {
         Command::Login(args) => done(P::login(ctx, &sessions, args)),
         Command::Status => status(ctx, &sessions),
@@ -251,6 +272,18 @@ fn camel(label: &str) -> String {
 }
 
 fn refresh<P: Provider>(ctx: &Ctx, sessions: &Sessions<P>) -> Result<()> {
+    if let Some(token) = sessions.cached()?
+        && token.expires_at().is_none()
+        && !sessions.renewer().0.can_renew(&token)
+    {
+        // Logging in again would not "refresh" it: for UnleashX it mints another token.
+        eprintln!(
+            "Nothing to renew: the {} of profile {} does not expire",
+            P::KIND.token_name(),
+            ctx.profile
+        );
+        return Ok(());
+    }
     let renewed = runtime()?
         .block_on(sessions.renew_now())
         .map_err(|e| with_login_hint(e, &ctx.profile))?;

@@ -142,15 +142,40 @@ impl CliProvider for Unith {
         let new_key = runtime()?
             .block_on(sessions.renewer().0.rotate(&token))
             .context("rotating the UNITH secret key")?;
-        // The one place the key is shown: stdout, once, as the command's output.
-        super::commands::write_stdout(new_key.secret())?;
+        // Remember the new key before showing it: if showing fails, it is not lost too.
+        let remembered = token.remembered_secret().is_some();
+        if remembered {
+            sessions.replace(token.remembering(Some(new_key.clone())))?;
+        }
+        // The one place the key is shown: stdout, once, as the command's output. Unlike
+        // other output, a closed pipe here is a failure: the old key is already gone.
+        let shown = {
+            use std::io::Write as _;
+            let mut out = std::io::stdout().lock();
+            writeln!(out, "{}", new_key.secret()).and_then(|()| out.flush())
+        };
+        if let Err(e) = shown {
+            let fate = if remembered {
+                format!(
+                    "it is remembered for profile {} and renews the bearer, but cannot be \
+                     shown again",
+                    ctx.profile
+                )
+            } else {
+                "it was not stored anywhere: run `ul-auth secret-key rotate` again for a key \
+                 you can keep"
+                    .to_owned()
+            };
+            return Err(anyhow::anyhow!(
+                "the old UNITH secret key was deleted and a new one generated, but writing it \
+                 to standard output failed ({e}); {fate}"
+            ));
+        }
         eprintln!(
             "ul-auth: warning: this new UNITH secret key is shown only this once; store it \
              safely. The old key no longer works: update every program that used it."
         );
-        if token.remembered_secret().is_some() {
-            // Store under the profile lock's protection like any other write of the entry.
-            sessions.replace(token.remembering(Some(new_key)))?;
+        if remembered {
             eprintln!("The remembered key of profile {} was replaced", ctx.profile);
         }
         if key_from_env().is_some() {

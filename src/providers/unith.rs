@@ -43,8 +43,9 @@ impl Provider for Unith {
             .as_ref()
             .or(current.remembered_secret())
             .ok_or_else(|| Error::SignInAgain {
-                reason: "the UNITH bearer token has expired and no secret key is at hand to \
-                         renew it (set UNITH_SECRET_KEY, or log in with --remember)"
+                reason: "the UNITH bearer token is expiring or has expired, and no secret key \
+                         is at hand to renew it (set UNITH_SECRET_KEY, or log in with \
+                         --remember)"
                     .into(),
             })?;
         let token = self.exchange_with(email, key).await?;

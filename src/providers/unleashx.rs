@@ -106,7 +106,7 @@ impl UnleashX {
         self.send(
             "/api/v1/global/verify",
             &json!({}),
-            Call::json().with(token.header()?),
+            Call::api_token_check().with(token.header()?),
         )
         .await
         .map(drop)
@@ -116,8 +116,8 @@ impl UnleashX {
         let mut request = Request::new(Method::POST, &format!("{}{path}", self.base))?
             .header("accept", "application/json")
             .json(body);
-        if let Some(header) = call.header {
-            request = request.secret_header(header);
+        if let Some(header) = &call.header {
+            request = request.secret_header(header.clone());
         }
         if let Some(secret) = &call.redact {
             request = request.redact(secret);
@@ -126,7 +126,11 @@ impl UnleashX {
             request = request.not_repeatable();
         }
         let endpoint = request.endpoint();
-        let response = self.http.send(&request, None).await.map_err(explained)?;
+        let response = self
+            .http
+            .send(&request, None)
+            .await
+            .map_err(|e| explained(e, call.api_token))?;
         let bytes = response
             .bytes()
             .await
@@ -142,11 +146,18 @@ impl UnleashX {
         };
         // Some errors come back as 200 with {"error": true, "message": CODE}.
         if body.get("error").and_then(Value::as_bool) == Some(true) {
-            let code = error_message(&body).unwrap_or("(no message)").to_owned();
-            return Err(by_code(&code, 200).unwrap_or(Error::Service {
-                code,
-                message: format!("{endpoint} reported an error"),
-            }));
+            let mut message = error_message(&body).unwrap_or("(no message)").to_owned();
+            let secrets = call.header.iter().map(AuthHeader::secret);
+            for secret in secrets.chain(call.redact.as_deref().map(String::as_str)) {
+                if !secret.is_empty() {
+                    message = message.replace(secret, "[redacted]");
+                }
+            }
+            return Err(
+                by_code(&message, 200, call.api_token).unwrap_or(Error::NotAuthorized {
+                    message: format!("{endpoint} refused the request: {message}"),
+                }),
+            );
         }
         Ok(body)
     }
@@ -158,6 +169,8 @@ struct Call {
     redact: Option<zeroize::Zeroizing<String>>,
     repeatable: bool,
     needs_json: bool,
+    /// The header carries the API token (not a login token): errors speak of it.
+    api_token: bool,
 }
 
 impl Call {
@@ -168,6 +181,7 @@ impl Call {
             redact: None,
             repeatable: true,
             needs_json: true,
+            api_token: false,
         }
     }
 
@@ -177,6 +191,15 @@ impl Call {
         Call {
             repeatable: false,
             needs_json: false,
+            ..Call::json()
+        }
+    }
+
+    /// A check of the API token: any 2xx answer will do, and refusals speak of that token.
+    fn api_token_check() -> Self {
+        Call {
+            needs_json: false,
+            api_token: true,
             ..Call::json()
         }
     }
@@ -201,7 +224,20 @@ fn token_field(body: &Value, path: &str) -> Result<String> {
 }
 
 /// The documented error codes, each as the error a person can act on.
-fn by_code(code: &str, status: u16) -> Option<Error> {
+fn by_code(code: &str, status: u16, api_token: bool) -> Option<Error> {
+    if api_token
+        && matches!(
+            code,
+            "SESSIONEXPIRED" | "INVALID_LOGIN_TOKEN" | "LOGIN_TOKEN_REQUIRED"
+        )
+    {
+        return Some(Error::NotAuthorized {
+            message: format!(
+                "UnleashX refused the stored API token ({code}, HTTP {status}): it may have \
+                 been deleted in the web app; `ul-auth login` mints a new one"
+            ),
+        });
+    }
     Some(match code {
         "SESSIONEXPIRED" => Error::SignInAgain {
             reason: format!(
@@ -226,7 +262,7 @@ fn by_code(code: &str, status: u16) -> Option<Error> {
 }
 
 /// Maps an error status to the documented code in its body, or to a plain refusal.
-fn explained(e: Error) -> Error {
+fn explained(e: Error, api_token: bool) -> Error {
     match e {
         Error::Http {
             status: status @ (400 | 401 | 403),
@@ -237,7 +273,7 @@ fn explained(e: Error) -> Error {
             let code = serde_json::from_str::<Value>(&excerpt)
                 .ok()
                 .and_then(|v| error_message(&v).map(str::to_owned));
-            if let Some(error) = code.as_deref().and_then(|c| by_code(c, status)) {
+            if let Some(error) = code.as_deref().and_then(|c| by_code(c, status, api_token)) {
                 return error;
             }
             Error::NotAuthorized {
@@ -262,24 +298,41 @@ mod tests {
             ("INVALID_LOGIN_TOKEN", "does not accept"),
             ("LOGIN_TOKEN_REQUIRED", "got none"),
         ] {
-            let e = explained(Error::Http {
-                endpoint: "https://x/api".into(),
-                status: 401,
-                attempts: 1,
-                excerpt: format!(r#"{{"error": true, "message": "{code}"}}"#),
-            });
+            let e = explained(
+                Error::Http {
+                    endpoint: "https://x/api".into(),
+                    status: 401,
+                    attempts: 1,
+                    excerpt: format!(r#"{{"error": true, "message": "{code}"}}"#),
+                },
+                false,
+            );
             assert_eq!(e.class(), crate::ErrorClass::Authentication);
             assert!(
                 e.to_string().contains(needle) && e.to_string().contains(code),
                 "{e}"
             );
         }
-        let other = explained(Error::Http {
-            endpoint: "https://x/api/login".into(),
-            status: 400,
-            attempts: 1,
-            excerpt: r#"{"message":"INVALID_OTP"}"#.into(),
-        });
+        let other = explained(
+            Error::Http {
+                endpoint: "https://x/api/login".into(),
+                status: 400,
+                attempts: 1,
+                excerpt: r#"{"message":"INVALID_OTP"}"#.into(),
+            },
+            false,
+        );
         assert!(other.to_string().contains("INVALID_OTP"), "{other}");
+        // The same codes from a check of the API token speak of that token, not a login.
+        let api = explained(
+            Error::Http {
+                endpoint: "https://x/api/v1/global/verify".into(),
+                status: 401,
+                attempts: 1,
+                excerpt: r#"{"error": true, "message": "INVALID_LOGIN_TOKEN"}"#.into(),
+            },
+            true,
+        );
+        assert!(api.to_string().contains("stored API token"), "{api}");
     }
 }

@@ -131,8 +131,24 @@ async fn an_expired_unith_bearer_without_a_key_at_hand_says_sign_in_again() {
     let home = Home::new();
     let e = env(&server, "unith", &[("UNITH_EMAIL", EMAIL)]);
     home.run(&["login"], &with_key(&e), None).expect_code(0);
-    set_expiry(&home, "default", 1_000);
 
+    // Four minutes left: inside the renewal margin but still valid, so it is handed out
+    // (with a warning), not refused.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    set_expiry(&home, "default", now + 240);
+    let last_minutes = home.run(&["token"], &e, None);
+    last_minutes.expect_code(0);
+    assert_eq!(last_minutes.stdout(), format!("{BEARER}\n"));
+    assert!(
+        last_minutes.stderr().contains("UNITH_SECRET_KEY"),
+        "{}",
+        last_minutes.stderr()
+    );
+
+    set_expiry(&home, "default", 1_000);
     let token = home.run(&["token"], &e, None);
     token.expect_code(3);
     assert!(
@@ -374,6 +390,47 @@ async fn unleash_without_a_base_url_names_the_setting_and_the_profile_can_choose
         "{}",
         wrong.stderr()
     );
+
+    // An empty variable is not a choice: the profile's provider still applies.
+    home.run(
+        &["--profile", "flags", "status"],
+        &[("UL_PROVIDER".into(), String::new())],
+        None,
+    )
+    .expect_code(0);
+    // A never-expiring token has nothing to renew: no "sign in again".
+    let refresh = home.run(&["--profile", "flags", "refresh"], &[], None);
+    refresh.expect_code(0);
+    assert!(
+        refresh.stderr().contains("Nothing to renew"),
+        "{}",
+        refresh.stderr()
+    );
+
+    // Signing in or out with another provider would destroy this token: refused, with the
+    // command that does remove it.
+    for args in [
+        &["--profile", "flags", "--provider", "unith", "logout"][..],
+        &["--profile", "flags", "--provider", "unleash-live", "logout"],
+        &[
+            "--profile",
+            "flags",
+            "--provider",
+            "unleashx",
+            "login",
+            "--otp",
+            "1",
+        ],
+    ] {
+        let refused = home.run(args, &[], None);
+        refused.expect_code(2);
+        assert!(
+            refused.stderr().contains("--provider unleash logout"),
+            "{}",
+            refused.stderr()
+        );
+    }
+    assert!(home.all_files_text().contains(UNLEASH_TOKEN));
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -496,6 +553,45 @@ async fn unleashx_with_the_code_logs_in_mints_with_the_login_token_and_keeps_onl
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn an_unleashx_error_in_a_200_is_exit_3_without_the_code_and_any_verify_answer_will_do() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/api/login"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"error": true, "message": format!("wrong code {OTP} for {EMAIL}")}),
+        ))
+        .mount(&server)
+        .await;
+    let home = Home::new();
+    let e = env(&server, "unleashx", &[("UNLEASHX_USERNAME", EMAIL)]);
+    let out = home.run(&["login", "--otp", OTP], &e, None);
+    out.expect_code(3);
+    assert!(
+        out.stderr().contains("wrong code [redacted]"),
+        "{}",
+        out.stderr()
+    );
+    assert_absent("stderr", &out.stderr(), &[OTP]);
+
+    // `check` takes any 2xx answer of verify (its body is not documented).
+    let server = unleashx_server(0).await;
+    mint_answers(
+        &server,
+        ResponseTemplate::new(200).set_body_json(json!({"token": API_TOKEN})),
+    )
+    .await;
+    Mock::given(method("POST"))
+        .and(path("/api/v1/global/verify"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("OK"))
+        .mount(&server)
+        .await;
+    let home = Home::new();
+    let e = env(&server, "unleashx", &[("UNLEASHX_USERNAME", EMAIL)]);
+    home.run(&["login", "--otp", OTP], &e, None).expect_code(0);
+    home.run(&["check"], &e, None).expect_code(0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn each_unleashx_error_code_is_a_clear_exit_3() {
     for (status, code, says) in [
         (401, "SESSIONEXPIRED", "expired"),
@@ -582,6 +678,44 @@ async fn trace_logs_of_every_provider_command_hold_no_secret() {
     assert_absent("the files", &home.all_files_text(), &[SECRET_KEY]);
     assert_eq!(files_holding(&home, BEARER), [home.cache_file("default")]);
 
+    // UNITH, key remembered, then rotated: the new key is printed once, on stdout only.
+    let server = unith_server(1).await;
+    Mock::given(method("DELETE"))
+        .and(path("/user/delete-secret-key"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&server)
+        .await;
+    Mock::given(method("PUT"))
+        .and(path("/user/generate-secret-key"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!(NEW_KEY)))
+        .mount(&server)
+        .await;
+    let home = Home::new();
+    let mut e = env(&server, "unith", &[("UNITH_EMAIL", EMAIL)]);
+    e.extend(
+        trace
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+    );
+    let run = home.run(&["-vv", "login", "--remember"], &with_key(&e), None);
+    run.expect_code(0);
+    check(&run, &[]);
+    let run = home.run(&["-vv", "secret-key", "rotate"], &e, None);
+    run.expect_code(0);
+    check(&run, &[NEW_KEY]);
+    let run = home.run(&["-vv", "exec", "--", "true"], &e, None);
+    run.expect_code(0);
+    check(&run, &[]);
+    assert_eq!(files_holding(&home, NEW_KEY), [home.cache_file("default")]);
+    let run = home.run(&["-vv", "logout"], &e, None);
+    run.expect_code(0);
+    check(&run, &[]);
+    assert_absent(
+        "the files",
+        &home.all_files_text(),
+        &[NEW_KEY, BEARER, SECRET_KEY],
+    );
+
     // Unleash.
     let server = MockServer::start().await;
     Mock::given(method("GET"))
@@ -602,8 +736,15 @@ async fn trace_logs_of_every_provider_command_hold_no_secret() {
     );
     run.expect_code(0);
     check(&run, &[]);
-    for args in [&["-vv", "status"][..], &["-vv", "check", "--api", "admin"]] {
+    for args in [
+        &["-vv", "status"][..],
+        &["-vv", "check", "--api", "admin"],
+        &["-vv", "exec", "--", "true"],
+    ] {
         check(&home.run(args, &e, None), &[]);
+    }
+    for args in [&["-vv", "token"][..], &["-vv", "header"]] {
+        check(&home.run(args, &e, None), &[UNLEASH_TOKEN]);
     }
     assert_eq!(
         files_holding(&home, UNLEASH_TOKEN),
@@ -617,6 +758,15 @@ async fn trace_logs_of_every_provider_command_hold_no_secret() {
         ResponseTemplate::new(200).set_body_json(json!({"token": API_TOKEN})),
     )
     .await;
+    Mock::given(method("POST"))
+        .and(path("/api/v1/global/verify"))
+        .respond_with(
+            ResponseTemplate::new(401).set_body_json(
+                json!({"error": true, "message": format!("INVALID token {API_TOKEN}")}),
+            ),
+        )
+        .mount(&server)
+        .await;
     let home = Home::new();
     let mut e = env(&server, "unleashx", &[("UNLEASHX_USERNAME", EMAIL)]);
     e.extend(
@@ -629,6 +779,11 @@ async fn trace_logs_of_every_provider_command_hold_no_secret() {
     run.expect_code(0);
     check(&run, &[]);
     check(&home.run(&["-vv", "status"], &e, None), &[]);
+    // A refused API token: the error names the code, never the token.
+    check(&home.run(&["-vv", "check"], &e, None), &[]);
+    for args in [&["-vv", "token"][..], &["-vv", "header"]] {
+        check(&home.run(args, &e, None), &[API_TOKEN]);
+    }
     assert_absent("the files", &home.all_files_text(), &[LOGIN_TOKEN, OTP]);
     assert_eq!(
         files_holding(&home, API_TOKEN),
@@ -678,7 +833,7 @@ async fn a_failing_mint_or_code_request_is_not_repeated_and_an_empty_code_answer
 #[tokio::test(flavor = "multi_thread")]
 async fn with_the_keyring_feature_a_remembered_unith_key_lives_in_the_keychain() {
     use super::sessions::run_in_keyring;
-    let server = unith_server(2).await;
+    let server = unith_server(3).await;
     let home = Home::new();
     let e = env(&server, "unith", &[("UNITH_EMAIL", EMAIL)]);
     let keyring = format!("ul-auth-provider-test-{}", std::process::id());
@@ -698,5 +853,15 @@ async fn with_the_keyring_feature_a_remembered_unith_key_lives_in_the_keychain()
         2,
         "renewed with the keychain's key"
     );
+    // Logging in again without --remember forgets the key in the keychain too: even a file
+    // that names it again finds nothing there.
+    run_in_keyring(&home, &keyring, &["login"], &with_key(&e)).expect_code(0);
+    let mut cached: Value =
+        serde_json::from_slice(&std::fs::read(home.cache_file("default")).unwrap()).unwrap();
+    assert_eq!(cached["keychain"], json!(["token"]));
+    cached["keychain"] = json!(["token", "secretKey"]);
+    cached["data"]["expiresAt"] = json!(1_000);
+    std::fs::write(home.cache_file("default"), cached.to_string()).unwrap();
+    run_in_keyring(&home, &keyring, &["token"], &e).expect_code(3);
     run_in_keyring(&home, &keyring, &["logout"], &e).expect_code(0);
 }
