@@ -111,6 +111,12 @@ async fn unith_login_exchanges_once_and_token_and_header_use_the_cache() {
     let token = home.run(&["token"], &e, None);
     token.expect_code(0);
     assert_eq!(token.stdout(), format!("{BEARER}\n"));
+    let again = home.run(&["token"], &e, None);
+    assert_eq!(
+        again.stdout(),
+        token.stdout(),
+        "the second token comes from the cache"
+    );
     let header = home.run(&["header"], &e, None);
     assert_eq!(header.stdout(), format!("authorization: Bearer {BEARER}\n"));
 
