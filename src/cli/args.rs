@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 use unleashlive_auth::config::{Settings, env};
-use unleashlive_auth::secret::ClientSecret;
+use unleashlive_auth::secret::{ApiKey, ClientSecret, OneTimeCode};
 
 const ABOUT: &str = "Sign in to Unleash Live and hand its tokens to other programs.";
 
@@ -93,8 +93,8 @@ pub struct SettingArgs {
     #[arg(long, global = true, env = env::CLIENT_ID)]
     pub client_id: Option<String>,
     /// App client secret, only for app clients created with one.
-    #[arg(long, global = true, env = env::CLIENT_SECRET, hide_env_values = true)]
-    pub client_secret: Option<String>,
+    #[arg(long, global = true, env = env::CLIENT_SECRET, hide_env_values = true, value_parser = client_secret)]
+    pub client_secret: Option<ClientSecret>,
     /// Cognito identity pool id.
     #[arg(long, global = true, env = env::IDENTITY_POOL_ID)]
     pub identity_pool_id: Option<String>,
@@ -139,7 +139,10 @@ impl SettingArgs {
         s.region = given(&self.region);
         s.user_pool_id = given(&self.user_pool_id);
         s.client_id = given(&self.client_id);
-        s.client_secret = given(&self.client_secret).map(ClientSecret::new);
+        s.client_secret = self
+            .client_secret
+            .clone()
+            .filter(|c| !c.secret().trim().is_empty());
         s.identity_pool_id = given(&self.identity_pool_id);
         s.endpoint_url = given(&self.endpoint_url);
         s.cache_dir = self.cache_dir.clone().filter(|d| !d.as_os_str().is_empty());
@@ -153,6 +156,20 @@ impl SettingArgs {
         s.base_url = given(&self.base_url);
         s
     }
+}
+
+// Secret arguments are parsed straight into their redacting types, so the derived `Debug`
+// of the parsed command line can never show one.
+fn client_secret(value: &str) -> Result<ClientSecret, std::convert::Infallible> {
+    Ok(ClientSecret::new(value))
+}
+
+fn one_time_code(value: &str) -> Result<OneTimeCode, std::convert::Infallible> {
+    Ok(OneTimeCode::new(value.trim()))
+}
+
+pub(crate) fn api_key(value: &str) -> Result<ApiKey, std::convert::Infallible> {
+    Ok(ApiKey::new(value.trim()))
 }
 
 fn given(value: &Option<String>) -> Option<String> {
@@ -346,8 +363,8 @@ pub enum PasswordCommand {
         #[arg(long, env = "UL_USERNAME")]
         username: Option<String>,
         /// The code that was sent.
-        #[arg(long, env = "UL_RESET_CODE")]
-        code: String,
+        #[arg(long, env = "UL_RESET_CODE", hide_env_values = true, value_parser = one_time_code)]
+        code: OneTimeCode,
         /// Read the new password from standard input instead of prompting twice.
         #[arg(long)]
         new_password_stdin: bool,
@@ -391,9 +408,10 @@ pub struct LoginArgs {
         long,
         env = "UNLEASHX_OTP",
         hide_env_values = true,
-        help_heading = "UnleashX"
+        help_heading = "UnleashX",
+        value_parser = one_time_code
     )]
-    pub otp: Option<String>,
+    pub otp: Option<OneTimeCode>,
     /// Read the password from the first line of standard input.
     #[arg(long)]
     pub password_stdin: bool,
@@ -409,8 +427,8 @@ pub struct LoginArgs {
     #[arg(long = "attribute", value_name = "NAME=VALUE")]
     pub attributes: Vec<String>,
     /// MFA code (authenticator app, SMS or e-mail) for accounts with MFA.
-    #[arg(long, env = "UL_MFA_CODE", hide_env_values = true)]
-    pub mfa_code: Option<String>,
+    #[arg(long, env = "UL_MFA_CODE", hide_env_values = true, value_parser = one_time_code)]
+    pub mfa_code: Option<OneTimeCode>,
     /// MFA method to use when the account has several.
     #[arg(long, value_enum, env = "UL_MFA_METHOD")]
     pub mfa_method: Option<MfaChoice>,
@@ -423,8 +441,8 @@ pub struct LoginArgs {
     pub no_remember_device: bool,
     /// One-time code sent by e-mail or SMS (choice-based sign-in); `-` reads it from
     /// standard input after Cognito has sent it.
-    #[arg(long, env = "UL_OTP_CODE", hide_env_values = true)]
-    pub code: Option<String>,
+    #[arg(long, env = "UL_OTP_CODE", hide_env_values = true, value_parser = one_time_code)]
+    pub code: Option<OneTimeCode>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -457,4 +475,38 @@ pub enum MfaChoice {
     Sms,
     /// Code by e-mail.
     Email,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser as _;
+
+    use super::Cli;
+
+    #[test]
+    fn debug_of_a_parsed_command_line_shows_no_secret_argument() {
+        let secrets = ["cs-S3CRET", "111222", "333444", "555666", "ak-S3CRET"];
+        let login = Cli::try_parse_from([
+            "ul-auth",
+            "--client-secret",
+            secrets[0],
+            "login",
+            "--mfa-code",
+            secrets[1],
+            "--code",
+            secrets[2],
+            "--otp",
+            secrets[3],
+        ])
+        .unwrap();
+        let pull =
+            Cli::try_parse_from(["ul-auth", "analytics", "--api-key", secrets[4], "version"])
+                .unwrap();
+        let reset =
+            Cli::try_parse_from(["ul-auth", "password", "confirm", "--code", secrets[1]]).unwrap();
+        let shown = format!("{login:?} {pull:?} {reset:?}");
+        for secret in secrets {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+    }
 }

@@ -308,12 +308,12 @@ fn code(
         && !*code_used
     {
         *code_used = true;
-        if code == "-" {
+        if code.secret() == "-" {
             // The code is only known once Cognito has sent it: read it from stdin now.
             eprintln!("Waiting for the code from {source} on standard input");
             return prompt::visible("");
         }
-        return Ok(code.clone());
+        return Ok(code.secret().to_owned());
     }
     if prompt::interactive() {
         return prompt::visible(&format!("Code from {source}: "));

@@ -35,7 +35,7 @@ pub fn run(ctx: &Ctx, action: PasswordCommand) -> Result<()> {
             let username = prompt::username(username)?;
             let new_password = new_password(new_password_stdin, &mut Stdin)?;
             let cognito = rt.block_on(CognitoClient::new(ctx.config()?));
-            rt.block_on(cognito.confirm_forgot_password(&username, &code, &new_password))?;
+            rt.block_on(cognito.confirm_forgot_password(&username, code.secret(), &new_password))?;
             eprintln!("Password changed. Sign in with `ul-auth login --username {username}`.");
         }
         PasswordCommand::Change {

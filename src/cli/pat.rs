@@ -49,8 +49,8 @@ pub struct CredArgs {
     pub token_stdin: bool,
     /// A legacy API key, sent as x-api-key (used when no PAT is given on stdin or in
     /// UL_API_TOKEN).
-    #[arg(long, global = true, env = "UL_API_KEY", hide_env_values = true)]
-    pub api_key: Option<String>,
+    #[arg(long, global = true, env = "UL_API_KEY", hide_env_values = true, value_parser = super::args::api_key)]
+    pub api_key: Option<ApiKey>,
 }
 
 /// The stored form of a PAT: its own record, provider and keychain field.
@@ -166,14 +166,9 @@ pub fn analytics_auth(ctx: &Ctx, cred: &CredArgs) -> Result<Auth> {
     {
         return Ok(Auth::Pat(checked(PersonalAccessToken::new(token.trim()))?));
     }
-    if let Some(key) = cred
-        .api_key
-        .as_deref()
-        .map(str::trim)
-        .filter(|k| !k.is_empty())
-    {
-        AuthHeader::new("x-api-key", key)?;
-        return Ok(Auth::ApiKey(ApiKey::new(key)));
+    if let Some(key) = cred.api_key.as_ref().filter(|k| !k.secret().is_empty()) {
+        AuthHeader::new("x-api-key", key.secret())?;
+        return Ok(Auth::ApiKey(key.clone()));
     }
     match ctx.store()?.load::<StoredPat>(&key(&ctx.profile))? {
         Some(StoredPat(token)) => Ok(Auth::Pat(token)),

@@ -42,8 +42,8 @@ impl CliProvider for UnleashX {
         )?;
         let unleashx = &sessions.renewer().0;
         let rt = runtime()?;
-        let code = match args.otp.filter(|c| !c.trim().is_empty()) {
-            Some(code) => OneTimeCode::new(code.trim()),
+        let code = match args.otp.filter(|c| !c.secret().is_empty()) {
+            Some(code) => code,
             None => {
                 rt.block_on(unleashx.request_code(&username))?;
                 eprintln!("UnleashX e-mailed a one-time code to {username}");

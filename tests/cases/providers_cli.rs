@@ -148,25 +148,13 @@ async fn an_expired_unith_bearer_without_a_key_at_hand_says_sign_in_again() {
     let last_minutes = home.run(&["token"], &e, None);
     last_minutes.expect_code(0);
     assert_eq!(last_minutes.stdout(), format!("{BEARER}\n"));
-    assert!(
-        last_minutes.stderr().contains("UNITH_SECRET_KEY"),
-        "{}",
-        last_minutes.stderr()
-    );
+    last_minutes.expect_stderr("UNITH_SECRET_KEY");
 
     set_expiry(&home, "default", 1_000);
     let token = home.run(&["token"], &e, None);
     token.expect_code(3);
-    assert!(
-        token.stderr().contains("sign in again"),
-        "{}",
-        token.stderr()
-    );
-    assert!(
-        token.stderr().contains("UNITH_SECRET_KEY"),
-        "{}",
-        token.stderr()
-    );
+    token.expect_stderr("sign in again");
+    token.expect_stderr("UNITH_SECRET_KEY");
 
     // Signing in again needs only the key: the e-mail comes from the cached token.
     let no_email = env(&server, "unith", &[]);
@@ -213,11 +201,7 @@ async fn a_refused_unith_key_exits_3_and_a_failing_server_exits_4_after_retries(
     let e = with_key(&env(&server, "unith", &[("UNITH_EMAIL", EMAIL)]));
     let refused = home.run(&["login"], &e, None);
     refused.expect_code(3);
-    assert!(
-        refused.stderr().contains("e-mail or secret key invalid"),
-        "{}",
-        refused.stderr()
-    );
+    refused.expect_stderr("e-mail or secret key invalid");
     assert!(!home.cache_file("default").exists());
 
     let failing = MockServer::start().await;
@@ -230,11 +214,7 @@ async fn a_refused_unith_key_exits_3_and_a_failing_server_exits_4_after_retries(
     let e = with_key(&env(&failing, "unith", &[("UNITH_EMAIL", EMAIL)]));
     let out = home.run(&["login"], &e, None);
     out.expect_code(4);
-    assert!(
-        out.stderr().contains("HTTP 500 after 4 attempts"),
-        "{}",
-        out.stderr()
-    );
+    out.expect_stderr("HTTP 500 after 4 attempts");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -267,11 +247,7 @@ async fn secret_key_rotate_deletes_then_generates_prints_the_key_once_and_replac
     let out = home.run(&["secret-key", "rotate"], &e, None);
     out.expect_code(0);
     assert_eq!(out.stdout(), format!("{NEW_KEY}\n"));
-    assert!(
-        out.stderr().contains("shown only this once"),
-        "{}",
-        out.stderr()
-    );
+    out.expect_stderr("shown only this once");
     assert_absent("stderr", &out.stderr(), &[NEW_KEY, SECRET_KEY, BEARER]);
 
     let order: Vec<String> = server
@@ -325,28 +301,12 @@ async fn unleash_tokens_go_raw_in_authorization_and_check_explains_401_and_403()
 
     let forbidden = home.run(&["check", "--api", "admin"], &e, None);
     forbidden.expect_code(3);
-    assert!(
-        forbidden.stderr().contains("HTTP 403"),
-        "{}",
-        forbidden.stderr()
-    );
-    assert!(
-        forbidden.stderr().contains("kind or scope"),
-        "{}",
-        forbidden.stderr()
-    );
+    forbidden.expect_stderr("HTTP 403");
+    forbidden.expect_stderr("kind or scope");
     let unknown = home.run(&["check", "--api", "frontend"], &e, None);
     unknown.expect_code(3);
-    assert!(
-        unknown.stderr().contains("HTTP 401"),
-        "{}",
-        unknown.stderr()
-    );
-    assert!(
-        unknown.stderr().contains("does not know it"),
-        "{}",
-        unknown.stderr()
-    );
+    unknown.expect_stderr("HTTP 401");
+    unknown.expect_stderr("does not know it");
     for out in [&forbidden, &unknown] {
         assert_absent("stderr", &out.stderr(), &["4e1b9c0d7a2f5e8b3c6dQRST"]);
     }
@@ -382,8 +342,8 @@ async fn unleash_without_a_base_url_names_the_setting_and_the_profile_can_choose
         .expect_code(0);
     let check = home.run(&["--profile", "flags", "check"], &[], None);
     check.expect_code(2);
-    assert!(check.stderr().contains("UL_BASE_URL"), "{}", check.stderr());
-    assert!(check.stderr().contains("--base-url"), "{}", check.stderr());
+    check.expect_stderr("UL_BASE_URL");
+    check.expect_stderr("--base-url");
 
     // The same profile's cache is not an Unleash Live session: a clear pointer, not a crash.
     let wrong = home.run(
@@ -391,11 +351,7 @@ async fn unleash_without_a_base_url_names_the_setting_and_the_profile_can_choose
         &[],
         None,
     );
-    assert!(
-        wrong.stderr().contains("--provider unleash"),
-        "{}",
-        wrong.stderr()
-    );
+    wrong.expect_stderr("--provider unleash");
 
     // An empty variable is not a choice: the profile's provider still applies.
     home.run(
@@ -407,11 +363,7 @@ async fn unleash_without_a_base_url_names_the_setting_and_the_profile_can_choose
     // A never-expiring token has nothing to renew: no "sign in again".
     let refresh = home.run(&["--profile", "flags", "refresh"], &[], None);
     refresh.expect_code(0);
-    assert!(
-        refresh.stderr().contains("Nothing to renew"),
-        "{}",
-        refresh.stderr()
-    );
+    refresh.expect_stderr("Nothing to renew");
 
     // Signing in or out with another provider would destroy this token: refused, with the
     // command that does remove it.
@@ -430,11 +382,7 @@ async fn unleash_without_a_base_url_names_the_setting_and_the_profile_can_choose
     ] {
         let refused = home.run(args, &[], None);
         refused.expect_code(2);
-        assert!(
-            refused.stderr().contains("--provider unleash logout"),
-            "{}",
-            refused.stderr()
-        );
+        refused.expect_stderr("--provider unleash logout");
     }
     assert!(home.all_files_text().contains(UNLEASH_TOKEN));
 }
@@ -507,8 +455,8 @@ async fn unleashx_without_a_terminal_sends_the_code_and_exits_3_naming_otp() {
         None,
     );
     out.expect_code(3);
-    assert!(out.stderr().contains("--otp"), "{}", out.stderr());
-    assert!(out.stderr().contains("UNLEASHX_OTP"), "{}", out.stderr());
+    out.expect_stderr("--otp");
+    out.expect_stderr("UNLEASHX_OTP");
     assert!(!home.cache_file("default").exists());
 }
 
@@ -543,11 +491,7 @@ async fn unleashx_with_the_code_logs_in_mints_with_the_login_token_and_keeps_onl
         None,
     );
     login.expect_code(0);
-    assert!(
-        login.stderr().contains("minted a new API token"),
-        "{}",
-        login.stderr()
-    );
+    login.expect_stderr("minted a new API token");
     assert_eq!(requests_to(&server, "/api/login").await.len(), 1);
 
     let header = home.run(&["header"], &e, None);
@@ -572,11 +516,7 @@ async fn an_unleashx_error_in_a_200_is_exit_3_without_the_code_and_any_verify_an
     let e = env(&server, "unleashx", &[("UNLEASHX_USERNAME", EMAIL)]);
     let out = home.run(&["login", "--otp", OTP], &e, None);
     out.expect_code(3);
-    assert!(
-        out.stderr().contains("wrong code [redacted]"),
-        "{}",
-        out.stderr()
-    );
+    out.expect_stderr("wrong code [redacted]");
     assert_absent("stderr", &out.stderr(), &[OTP]);
 
     // `check` takes any 2xx answer of verify (its body is not documented).
@@ -830,7 +770,7 @@ async fn a_failing_mint_or_code_request_is_not_repeated_and_an_empty_code_answer
         None,
     );
     out.expect_code(3);
-    assert!(out.stderr().contains("--otp"), "{}", out.stderr());
+    out.expect_stderr("--otp");
 }
 
 /// With the keyring feature, the bearer and a remembered UNITH key live in the OS keychain

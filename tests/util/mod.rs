@@ -270,6 +270,16 @@ impl Run {
     pub fn stderr(&self) -> String {
         String::from_utf8_lossy(&self.0.stderr).into_owned()
     }
+    /// Panics with stderr when it does not say `needle`.
+    pub fn expect_stderr(&self, needle: &str) -> &Self {
+        let stderr = self.stderr();
+        assert!(
+            stderr.contains(needle),
+            "stderr lacks {needle:?}:\n{stderr}"
+        );
+        self
+    }
+
     /// Panics with both streams when the exit code is not `want`.
     pub fn expect_code(&self, want: i32) -> &Self {
         assert_eq!(
