@@ -9,13 +9,13 @@ use std::sync::Arc;
 
 use futures_util::FutureExt as _;
 use futures_util::future::BoxFuture;
-use http::HeaderValue;
 
 use crate::CognitoSessions;
 use crate::error::{Error, Result};
 use crate::providers::{Provider, ProviderKind, Sessions};
 use crate::secret::{ApiKey, PersonalAccessToken};
 use crate::session::Session;
+pub use crate::transport::AuthHeader;
 
 /// The kinds of Unleash Live API, each authenticated its own way.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,43 +102,6 @@ impl<P: Provider> TokenSource for Sessions<P> {
 impl<P: Provider> From<Sessions<P>> for Auth {
     fn from(sessions: Sessions<P>) -> Self {
         Auth::Provider(ProviderAuth(Arc::new(sessions)))
-    }
-}
-
-/// One authentication header, ready for a request. Its value is marked sensitive, so it does
-/// not show in `Debug` output (of this type or of the request that carries it).
-#[derive(Debug, Clone)]
-pub struct AuthHeader {
-    name: &'static str,
-    value: HeaderValue,
-}
-
-impl AuthHeader {
-    /// A header from a name and a secret value.
-    ///
-    /// # Errors
-    /// [`Error::InvalidToken`] when the value cannot be a header value (control characters).
-    pub fn new(name: &'static str, value: &str) -> Result<Self> {
-        let mut value = HeaderValue::from_str(value)
-            .map_err(|_| Error::invalid_token("the credential holds characters a header cannot"))?;
-        value.set_sensitive(true);
-        Ok(AuthHeader { name, value })
-    }
-
-    /// The header name.
-    pub fn name(&self) -> &'static str {
-        self.name
-    }
-
-    /// The header value (sensitive).
-    pub fn value(&self) -> &HeaderValue {
-        &self.value
-    }
-
-    /// The secret part of the value, to scrub it from anything shown.
-    pub(crate) fn secret(&self) -> &str {
-        let raw = self.value.to_str().unwrap_or_default();
-        raw.strip_prefix("Bearer ").unwrap_or(raw)
     }
 }
 

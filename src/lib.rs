@@ -89,6 +89,7 @@ pub mod secret;
 pub mod session;
 pub mod store;
 pub mod token;
+pub mod transport;
 #[cfg(feature = "upload")]
 pub mod upload;
 

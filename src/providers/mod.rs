@@ -4,9 +4,9 @@
 //! which header carries it. Everything else is shared and written once: a provider's token is
 //! a [`Token`], which the [`SessionStore`](crate::SessionStore) keeps (0600, atomic, locked,
 //! secrets in the OS keychain with the `keyring` feature); a [`Sessions`] (the same
-//! [`SessionManager`] as for Cognito) hands it out and renews it single-flight; and
+//! [`SessionManager`](crate::SessionManager) as for Cognito) hands it out and renews it single-flight; and
 //! [`Auth::from`](crate::Auth) turns it into the provider's header on every request of the
-//! [`HttpClient`](crate::api::http::HttpClient).
+//! [`HttpClient`](crate::transport::HttpClient).
 //!
 //! Adding a provider is one file: a type implementing [`Provider`] (its [`ProviderKind`], its
 //! [`HeaderStyle`] and, if its tokens can be renewed, [`Provider::renew`]), plus the calls
@@ -14,7 +14,7 @@
 //!
 //! ```no_run
 //! use unleashlive_auth::providers::{self, unith::Unith};
-//! use unleashlive_auth::{api::http::HttpClient, Auth, SecretKey, SessionStore};
+//! use unleashlive_auth::{transport::HttpClient, Auth, SecretKey, SessionStore};
 //!
 //! # async fn run() -> Result<(), unleashlive_auth::Error> {
 //! let unith = Unith::new(HttpClient::new()?, "https://platform-api.unith.ai")?
@@ -33,10 +33,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
 
-use crate::auth::AuthHeader;
 use crate::config::env;
 use crate::error::{Error, Result};
 use crate::secret::ProviderToken;
+use crate::transport::AuthHeader;
 
 mod token;
 pub mod unith;

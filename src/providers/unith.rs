@@ -11,10 +11,10 @@ use http::Method;
 use serde_json::{Value, json};
 
 use super::{HeaderStyle, Provider, ProviderKind, Token, jwt_expiry};
-use crate::api::http::{HttpClient, Request, read_json};
 use crate::clock::SharedClock;
 use crate::error::{Error, Result};
 use crate::secret::{ProviderToken, SecretKey};
+use crate::transport::{HttpClient, Request, read_json};
 
 /// How long a bearer lives when it does not say so itself (it is not a JWT).
 pub const BEARER_LIFETIME: Duration = Duration::from_secs(7 * 24 * 60 * 60);
@@ -120,7 +120,7 @@ impl Unith {
             .json(&json!({ "email": email, "secretKey": key.secret() }))
             .redact(key.secret());
         let endpoint = request.endpoint();
-        let response = self.http.send(&request, None).await.map_err(refused)?;
+        let response = self.http.fetch(&request).await.map_err(refused)?;
         let body: Value = read_json(response, &endpoint).await?;
         let token = body
             .get("token")
@@ -151,7 +151,7 @@ impl Unith {
         )?
         .header("accept", "application/json")
         .secret_header(header.clone());
-        match self.http.send(&delete, None).await {
+        match self.http.fetch(&delete).await {
             Ok(_) => {}
             // Nothing to delete (an earlier rotation stopped half-way): go on and generate.
             Err(Error::Http { status: 404, .. }) => {
@@ -169,11 +169,11 @@ impl Unith {
         .not_repeatable();
         let endpoint = generate.endpoint();
         let generated = async {
-            let response = self.http.send(&generate, None).await?;
+            let response = self.http.fetch(&generate).await?;
             let bytes = response
                 .bytes()
                 .await
-                .map_err(|e| crate::api::http::transport_error(&endpoint, &e))?;
+                .map_err(|e| crate::transport::transport_error(&endpoint, &e))?;
             new_key(&bytes).ok_or_else(|| {
                 Error::UnexpectedResponse(format!(
                     "{endpoint} answered in an unknown shape (not a JSON string or an object \

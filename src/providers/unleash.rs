@@ -10,9 +10,9 @@ use std::time::SystemTime;
 use http::Method;
 
 use super::{HeaderStyle, Provider, ProviderKind, Token};
-use crate::api::http::{HttpClient, Request};
 use crate::error::{Error, Result};
 use crate::secret::ProviderToken;
+use crate::transport::{HttpClient, Request};
 
 /// An Unleash instance.
 #[derive(Debug, Clone)]
@@ -172,7 +172,7 @@ impl Unleash {
         let request = Request::new(Method::GET, &format!("{base}{}", api.path()))?
             .header("accept", "application/json")
             .secret_header(token.header()?);
-        match self.http.send(&request, None).await {
+        match self.http.fetch(&request).await {
             Ok(_) => Ok(()),
             Err(Error::Http { status: 401, .. }) => Err(Error::NotAuthorized {
                 message: format!(

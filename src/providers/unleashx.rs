@@ -12,10 +12,10 @@ use http::Method;
 use serde_json::{Value, json};
 
 use super::{HeaderStyle, Provider, ProviderKind, Token, error_message};
-use crate::api::http::{HttpClient, Request};
-use crate::auth::AuthHeader;
 use crate::error::{Error, Result};
 use crate::secret::{LoginToken, OneTimeCode, ProviderToken};
+use crate::transport::AuthHeader;
+use crate::transport::{HttpClient, Request};
 
 /// The UnleashX API.
 #[derive(Debug, Clone)]
@@ -128,13 +128,13 @@ impl UnleashX {
         let endpoint = request.endpoint();
         let response = self
             .http
-            .send(&request, None)
+            .fetch(&request)
             .await
             .map_err(|e| explained(e, call.api_token))?;
         let bytes = response
             .bytes()
             .await
-            .map_err(|e| crate::api::http::transport_error(&endpoint, &e))?;
+            .map_err(|e| crate::transport::transport_error(&endpoint, &e))?;
         let body: Value = match serde_json::from_slice(&bytes) {
             Ok(body) => body,
             Err(_) if !call.needs_json => Value::Null,

@@ -1,0 +1,355 @@
+//! HTTP transport shared by every client (Unleash Live's APIs, the other providers): rustls,
+//! connect and read time limits, bounded retries with exponential backoff and jitter, errors
+//! that carry the status and a short body excerpt (never a header or a token), and a tracing
+//! span per request. It knows headers ([`AuthHeader`]), not credentials: stamping a request
+//! with an [`Auth`](crate::auth::Auth) and renewing after a 401 is
+//! [`HttpClient::send`](crate::api::http), one layer up.
+//!
+//! Retried: connection failures, 429 and 5xx (after `Retry-After` when the server sends one;
+//! 5xx not for requests marked [`Request::not_repeatable`]). Never retried: any other status —
+//! a 4xx will not get better by asking again.
+
+use std::time::Duration;
+
+use reqwest::{Response, StatusCode};
+use tracing::Instrument as _;
+
+use crate::error::{Error, Result};
+
+mod request;
+
+pub use request::{AuthHeader, Request};
+
+/// Limit on establishing a connection.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Limit on waiting for the next bytes of a response (a stalled download fails after this).
+pub const READ_TIMEOUT: Duration = Duration::from_secs(30);
+/// Limit on one whole API call, body included (downloads have none; see [`Request::streamed`]).
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+/// Attempts per request, the first included.
+pub const MAX_ATTEMPTS: u32 = 4;
+/// The delay before the first retry; it doubles on each retry.
+pub const BASE_DELAY: Duration = Duration::from_millis(300);
+/// No single delay (backoff or `Retry-After`) is longer than this.
+pub const MAX_DELAY: Duration = Duration::from_secs(10);
+/// Characters of a failed response's body kept in the error.
+pub const EXCERPT_CHARS: usize = 200;
+
+/// How often and how patiently failed requests are retried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retry {
+    /// Attempts per request, the first included (at least 1).
+    pub max_attempts: u32,
+    /// The delay before the first retry, doubled on each further retry, with jitter.
+    pub base_delay: Duration,
+    /// The longest single delay.
+    pub max_delay: Duration,
+}
+
+impl Default for Retry {
+    fn default() -> Self {
+        Retry {
+            max_attempts: MAX_ATTEMPTS,
+            base_delay: BASE_DELAY,
+            max_delay: MAX_DELAY,
+        }
+    }
+}
+
+impl Retry {
+    /// The delay before retry number `retry` (1 = the first): `base · 2^(retry-1)`, capped,
+    /// then a random point in its upper half so that many clients do not retry in step.
+    fn backoff(&self, retry: u32) -> Duration {
+        let exp = self
+            .base_delay
+            .saturating_mul(1u32 << retry.saturating_sub(1).min(16));
+        let full = exp.min(self.max_delay);
+        let mut b = [0u8; 4];
+        let fraction = match getrandom::fill(&mut b) {
+            Ok(()) => f64::from(u32::from_le_bytes(b)) / f64::from(u32::MAX),
+            Err(_) => 1.0,
+        };
+        full.mul_f64(0.5 + fraction / 2.0)
+    }
+}
+
+/// The shared HTTP client. Cheap to clone; clones share connections.
+#[derive(Debug, Clone)]
+pub struct HttpClient {
+    client: reqwest::Client,
+    retry: Retry,
+}
+
+/// Options of an [`HttpClient`]; see [`HttpClient::builder`].
+#[derive(Debug, Clone)]
+pub struct HttpClientBuilder {
+    connect_timeout: Duration,
+    read_timeout: Duration,
+    retry: Retry,
+}
+
+impl HttpClientBuilder {
+    /// The connect limit (default [`CONNECT_TIMEOUT`]).
+    pub fn connect_timeout(mut self, limit: Duration) -> Self {
+        self.connect_timeout = limit;
+        self
+    }
+
+    /// The limit on waiting for more bytes (default [`READ_TIMEOUT`]).
+    pub fn read_timeout(mut self, limit: Duration) -> Self {
+        self.read_timeout = limit;
+        self
+    }
+
+    /// The retry policy (tests use millisecond delays).
+    pub fn retry(mut self, retry: Retry) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// The client.
+    ///
+    /// # Errors
+    /// [`Error::Config`] when the TLS stack cannot be set up.
+    pub fn build(self) -> Result<HttpClient> {
+        let client = reqwest::Client::builder()
+            .connect_timeout(self.connect_timeout)
+            .read_timeout(self.read_timeout)
+            .user_agent(concat!("unleashlive-auth/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| Error::config("HTTP client", error_chain(&e)))?;
+        Ok(HttpClient {
+            client,
+            retry: Retry {
+                max_attempts: self.retry.max_attempts.max(1),
+                ..self.retry
+            },
+        })
+    }
+}
+
+impl HttpClient {
+    /// A client with the default limits and retries.
+    ///
+    /// # Errors
+    /// As [`HttpClientBuilder::build`].
+    pub fn new() -> Result<Self> {
+        Self::builder().build()
+    }
+
+    /// Options for a client.
+    pub fn builder() -> HttpClientBuilder {
+        HttpClientBuilder {
+            connect_timeout: CONNECT_TIMEOUT,
+            read_timeout: READ_TIMEOUT,
+            retry: Retry::default(),
+        }
+    }
+
+    /// Sends `request` with no credential but its own secret headers, retrying as the
+    /// module explains, and returns a 2xx response whose body is not read yet.
+    ///
+    /// # Errors
+    /// [`Error::Http`] for a non-2xx answer (after retries for 429/5xx), its excerpt blanked
+    /// of the request's secrets; [`Error::Unreachable`] / [`Error::Timeout`] for the network.
+    pub async fn fetch(&self, request: &Request) -> Result<Response> {
+        let endpoint = request.endpoint();
+        let span = tracing::info_span!("http", method = %request.method, url = %endpoint);
+        async {
+            let (response, attempts) = self.attempts(request, None, &endpoint).await?;
+            if response.status().is_success() {
+                return Ok(response);
+            }
+            Err(failure(response, request, None, endpoint, attempts).await)
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// Sends until an answer that is not to be retried, or the attempts run out.
+    pub(crate) async fn attempts(
+        &self,
+        request: &Request,
+        header: Option<&AuthHeader>,
+        endpoint: &str,
+    ) -> Result<(Response, u32)> {
+        let mut attempt = 1;
+        loop {
+            let mut builder = self
+                .client
+                .request(request.method.clone(), request.url.clone());
+            if let Some(limit) = request.total_timeout {
+                builder = builder.timeout(limit);
+            }
+            if let Some(header) = header {
+                builder = builder.header(header.name(), header.value().clone());
+            }
+            for header in &request.secret_headers {
+                builder = builder.header(header.name(), header.value().clone());
+            }
+            for (name, value) in &request.headers {
+                builder = builder.header(*name, *value);
+            }
+            if let Some(body) = &request.body {
+                builder = builder
+                    .header(http::header::CONTENT_TYPE, "application/json")
+                    .body(body.to_vec());
+            }
+            let last = attempt >= self.retry.max_attempts;
+            match builder.send().await {
+                Ok(response) => {
+                    let status = response.status();
+                    tracing::debug!(attempt, status = status.as_u16(), "answer");
+                    let retryable = status == StatusCode::TOO_MANY_REQUESTS
+                        || (status.is_server_error() && request.retry_server_errors);
+                    if !retryable || last {
+                        return Ok((response, attempt));
+                    }
+                    let delay = retry_after(&response).map_or_else(
+                        || self.retry.backoff(attempt),
+                        |d| d.min(self.retry.max_delay),
+                    );
+                    tracing::warn!(attempt, status = status.as_u16(), ?delay, "retrying");
+                    tokio::time::sleep(delay).await;
+                }
+                Err(e) if e.is_connect() && !last => {
+                    let delay = self.retry.backoff(attempt);
+                    tracing::warn!(attempt, error = %error_chain(&e), ?delay, "cannot connect; retrying");
+                    tokio::time::sleep(delay).await;
+                }
+                Err(e) => return Err(transport_error(endpoint, &e)),
+            }
+            attempt += 1;
+        }
+    }
+}
+
+/// Maps a failure to send or to read a body.
+pub(crate) fn transport_error(endpoint: &str, e: &reqwest::Error) -> Error {
+    if e.is_timeout() {
+        Error::Timeout {
+            endpoint: endpoint.to_owned(),
+            reason: "no answer within the time limit".into(),
+        }
+    } else {
+        Error::Unreachable {
+            endpoint: endpoint.to_owned(),
+            reason: error_chain(e),
+        }
+    }
+}
+
+fn retry_after(response: &Response) -> Option<Duration> {
+    let value = response.headers().get(http::header::RETRY_AFTER)?;
+    value
+        .to_str()
+        .ok()?
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .map(Duration::from_secs)
+}
+
+/// The error for a non-2xx answer: its status and an excerpt blanked of every secret the
+/// request carried (`credential`, its secret headers, secrets in its body).
+pub(crate) async fn failure(
+    response: Response,
+    request: &Request,
+    credential: Option<&AuthHeader>,
+    endpoint: String,
+    attempts: u32,
+) -> Error {
+    let status = response.status().as_u16();
+    let secrets = credential
+        .into_iter()
+        .chain(&request.secret_headers)
+        .map(AuthHeader::secret)
+        .chain(request.redactions.iter().map(|s| s.as_str()));
+    Error::Http {
+        endpoint,
+        status,
+        attempts,
+        excerpt: excerpt(response, secrets).await,
+    }
+}
+
+/// The first [`EXCERPT_CHARS`] characters of the body, on one line, with the credential (if
+/// a server ever echoes it) blanked out.
+async fn excerpt<'a>(mut response: Response, secrets: impl Iterator<Item = &'a str>) -> String {
+    let mut body = Vec::new();
+    while body.len() < 4 * EXCERPT_CHARS {
+        match response.chunk().await {
+            Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+            _ => break,
+        }
+    }
+    let mut text = String::from_utf8_lossy(&body).into_owned();
+    for secret in secrets.filter(|s| !s.is_empty()) {
+        text = text.replace(secret, "[redacted]");
+    }
+    let text: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let mut out: String = words.join(" ").chars().take(EXCERPT_CHARS).collect();
+    if out.is_empty() {
+        out.push_str("(empty body)");
+    }
+    out
+}
+
+/// Reads a whole (API-sized) body and parses it as JSON.
+pub(crate) async fn read_json<T: serde::de::DeserializeOwned>(
+    response: Response,
+    endpoint: &str,
+) -> Result<T> {
+    let body = response
+        .bytes()
+        .await
+        .map_err(|e| transport_error(endpoint, &e))?;
+    serde_json::from_slice(&body).map_err(|e| {
+        Error::UnexpectedResponse(format!("{endpoint} answered with invalid JSON: {e}"))
+    })
+}
+
+pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_stays_in_the_upper_half_and_is_capped() {
+        let retry = Retry {
+            max_attempts: 5,
+            base_delay: Duration::from_millis(100),
+            max_delay: Duration::from_millis(350),
+        };
+        for _ in 0..50 {
+            let first = retry.backoff(1);
+            assert!(first >= Duration::from_millis(50) && first <= Duration::from_millis(100));
+            let second = retry.backoff(2);
+            assert!(second >= Duration::from_millis(100) && second <= Duration::from_millis(200));
+            assert!(retry.backoff(9) <= Duration::from_millis(350));
+        }
+    }
+
+    #[test]
+    fn query_values_are_encoded_and_hidden_from_the_endpoint() {
+        let r = Request::get("https://api.example/v1/x")
+            .unwrap()
+            .query("a", "b&c=d");
+        assert_eq!(r.url.query(), Some("a=b%26c%3Dd"));
+        assert_eq!(r.endpoint(), "https://api.example/v1/x");
+    }
+}
