@@ -125,3 +125,50 @@ pub fn choose(title: &str, options: &[&str]) -> Result<usize> {
     }
     bail!(not_given("no choice made"))
 }
+
+/// A secret from the first line of standard input (`--...-stdin`), a variable, or a hidden
+/// prompt on a terminal; an authentication error naming all three when none is available.
+pub fn secret_input(
+    from_stdin: bool,
+    variable: &str,
+    flag: &str,
+    prompt_text: &str,
+    what: &str,
+) -> Result<zeroize::Zeroizing<String>> {
+    if from_stdin {
+        let line = Stdin.secret_line(what)?;
+        return Ok(zeroize::Zeroizing::new(line.secret().trim().to_owned()));
+    }
+    if let Ok(value) = std::env::var(variable)
+        && !value.trim().is_empty()
+    {
+        return Ok(zeroize::Zeroizing::new(value.trim().to_owned()));
+    }
+    if interactive() {
+        let typed = zeroize::Zeroizing::new(rpassword::prompt_password(prompt_text)?);
+        if !typed.trim().is_empty() {
+            return Ok(zeroize::Zeroizing::new(typed.trim().to_owned()));
+        }
+    }
+    Err(Error::NotAuthorized {
+        message: format!("no {what}: set {variable}, or pass it on standard input with {flag}"),
+    }
+    .into())
+}
+
+/// A visible value from a flag or variable, else a prompt on a terminal.
+pub fn visible_input(given: Option<String>, hint: &str, prompt_text: &str) -> Result<String> {
+    if let Some(value) = given.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()) {
+        return Ok(value);
+    }
+    if interactive() {
+        let typed = visible(prompt_text)?;
+        if !typed.is_empty() {
+            return Ok(typed);
+        }
+    }
+    Err(Error::NotAuthorized {
+        message: format!("not given: {hint}"),
+    }
+    .into())
+}

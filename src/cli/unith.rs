@@ -9,9 +9,8 @@ use unleashlive_auth::providers::{Provider as _, ProviderKind, Sessions, Token};
 
 use super::args::{LoginArgs, Output, SecretKeyCommand, UnleashApiArg};
 use super::commands::{Ctx, runtime};
-use super::provider::{
-    CliProvider, base_url, current, expiry_text, http, secret_input, usage, visible_input,
-};
+use super::prompt::{secret_input, visible_input};
+use super::provider::{CliProvider, base_url, current, expiry_text, http, usage};
 
 /// Where the secret key is read from when it is not typed.
 const KEY_ENV: &str = "UNITH_SECRET_KEY";

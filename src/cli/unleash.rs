@@ -9,7 +9,8 @@ use unleashlive_auth::providers::{self, Sessions, Token};
 
 use super::args::{LoginArgs, Output, UnleashApiArg};
 use super::commands::{Ctx, runtime};
-use super::provider::{CliProvider, http, secret_input};
+use super::prompt::secret_input;
+use super::provider::{CliProvider, http};
 
 /// The variable Unleash tools read the token from; `login` reads it too.
 const TOKEN_ENV: &str = "UNLEASH_API_TOKEN";

@@ -11,7 +11,8 @@ use unleashlive_auth::{Error, OneTimeCode};
 
 use super::args::{LoginArgs, Output, UnleashApiArg};
 use super::commands::{Ctx, runtime};
-use super::provider::{CliProvider, base_url, http, usage, visible_input};
+use super::prompt::visible_input;
+use super::provider::{CliProvider, base_url, http, usage};
 
 impl CliProvider for UnleashX {
     const LOGOUT_NOTE: &'static str = "UnleashX API tokens never expire: if this one leaked, \
