@@ -417,6 +417,11 @@ impl ConfigFile {
         self.profiles.get(name).cloned().unwrap_or_default()
     }
 
+    /// The profiles the file defines, in name order.
+    pub fn profile_names(&self) -> impl Iterator<Item = &str> {
+        self.profiles.keys().map(String::as_str)
+    }
+
     /// Whether the file defines this profile.
     pub fn has_profile(&self, name: &str) -> bool {
         self.profiles.contains_key(name)

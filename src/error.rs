@@ -214,6 +214,22 @@ pub enum Error {
         messages: Vec<String>,
     },
 
+    /// A call that changes something (a mutation, a token minted, an e-mail sent) went out,
+    /// and then its answer was a server error, or was lost with the connection: it may or may
+    /// not have been carried out. Such calls are never repeated by themselves.
+    #[error(
+        "{endpoint}: the outcome is unknown, the change may or may not have been made \
+         ({reason}); {check} before trying again"
+    )]
+    OutcomeUnknown {
+        /// The URL called, without its query.
+        endpoint: String,
+        /// What happened after the request was sent.
+        reason: String,
+        /// How to find out (e.g. the command that shows the item).
+        check: String,
+    },
+
     /// A local file cannot be used as asked (missing, unreadable, or a name that cannot be
     /// used).
     #[error("{path}: {reason}")]
@@ -270,12 +286,29 @@ impl Error {
             | Error::Timeout { .. }
             | Error::Service { .. }
             | Error::UnexpectedResponse(_)
-            | Error::Jwks(_) => ErrorClass::Service,
+            | Error::Jwks(_)
+            | Error::OutcomeUnknown { .. } => ErrorClass::Service,
             Error::Cache { .. } => ErrorClass::Other,
             Error::Http {
                 status: 401 | 403, ..
             } => ErrorClass::Authentication,
             Error::Http { .. } | Error::Graphql { .. } => ErrorClass::Service,
+        }
+    }
+
+    /// For [`Error::OutcomeUnknown`], says how to find out what happened (`check`, e.g.
+    /// "look the item up with `media-drive get ID`"); other errors are returned unchanged.
+    #[must_use]
+    pub fn with_check(self, check: impl Into<String>) -> Self {
+        match self {
+            Error::OutcomeUnknown {
+                endpoint, reason, ..
+            } => Error::OutcomeUnknown {
+                endpoint,
+                reason,
+                check: check.into(),
+            },
+            other => other,
         }
     }
 
@@ -299,6 +332,9 @@ impl Error {
         }
     }
 }
+
+/// The advice of an [`Error::OutcomeUnknown`] when the caller gives none.
+pub(crate) const DEFAULT_CHECK: &str = "check whether it took effect";
 
 fn attempts_note(attempts: u32) -> String {
     if attempts > 1 {

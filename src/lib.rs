@@ -79,6 +79,7 @@ mod aws;
 pub mod clock;
 pub mod cognito;
 pub mod config;
+pub mod doctor;
 pub mod error;
 mod flight;
 pub mod identity;

@@ -318,6 +318,17 @@ pub enum Command {
     Pat(super::pat::PatCommand),
     /// The analytics API (a PAT or a legacy API key): version, devices, sessions, pull.
     Analytics(super::analytics::AnalyticsArgs),
+    /// Probe every flow against the configured endpoints (production by default), read-only,
+    /// one row each: settings; the user pool, app client and the sign-in flows it allows
+    /// (asked with a made-up user, no real account touched); the pool's keys; the cached
+    /// session's tokens; the identity pool; Media Drive GraphQL and how its schema differs
+    /// from what this tool sends; the flights API; analytics with a PAT; each other
+    /// provider profile's `check`.
+    ///
+    /// Exit 0 when nothing fails, else the worst failure's code (4 service, 3 authentication,
+    /// 2 usage). `--output json` prints {"checks":[{"name","status","detail","ms"}]}. No
+    /// token, key or password is ever shown.
+    Doctor(super::doctor::DoctorArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -74,14 +74,18 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         output: cli.global.output,
     };
     let ok = |r: Result<()>| r.map(|()| ExitCode::SUCCESS);
+    let command = match cli.command {
+        Command::Doctor(args) => return super::doctor::run(&ctx, &file, args),
+        other => other,
+    };
     let provider = ProviderKind::parse(ctx.settings.provider.as_deref().unwrap_or("unleash-live"))?;
     if provider != ProviderKind::UnleashLive {
-        return super::provider::run(&ctx, provider, cli.command);
+        return super::provider::run(&ctx, provider, command);
     }
-    if matches!(cli.command, Command::Login(_) | Command::Logout { .. }) {
+    if matches!(command, Command::Login(_) | Command::Logout { .. }) {
         super::provider::ensure_profile_holds(&ctx, provider)?;
     }
-    match cli.command {
+    match command {
         Command::Login(args) => ok(super::login::login(&ctx, args)),
         Command::Status => status(&ctx),
         Command::Claims { kind } => ok(claims(&ctx, kind)),
@@ -117,13 +121,14 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Verify { token, kind } => ok(super::verify::verify(&ctx, token.as_deref(), kind)),
         Command::Pat(action) => super::pat::run(&ctx, action),
         Command::Analytics(args) => super::analytics::run(&ctx, args),
+        Command::Doctor(args) => super::doctor::run(&ctx, &file, args),
     }
 }
 
 /// Flags and variables over the profile's table. The table's `base_url` belongs to the
 /// table's provider: when another provider is chosen for this run it is dropped, so one
 /// service's credentials are never sent to another's URL.
-fn layered(given: Settings, mut profile: Settings) -> Settings {
+pub fn layered(given: Settings, mut profile: Settings) -> Settings {
     if let Some(chosen) = &given.provider {
         let configured = profile.provider.as_deref().unwrap_or("unleash-live");
         if !chosen.trim().eq_ignore_ascii_case(configured.trim()) {

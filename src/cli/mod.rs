@@ -5,6 +5,7 @@ pub mod args;
 mod commands;
 mod credentials;
 mod devices;
+mod doctor;
 mod login;
 mod password;
 mod pat;

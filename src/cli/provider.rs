@@ -40,7 +40,7 @@ pub trait CliProvider: Provider {
     fn login(ctx: &Ctx, sessions: &Sessions<Self>, args: LoginArgs) -> Result<()>;
 
     /// `ul-auth check`: proves the credential works.
-    fn check(ctx: &Ctx, sessions: &Sessions<Self>, api: Option<UnleashApiArg>) -> Result<()>;
+    fn check(ctx: &Ctx, sessions: &Sessions<Self>, api: Option<UnleashApiArg>) -> Result<String>;
 
     /// `ul-auth secret-key ...` (UNITH only).
     fn secret_key(ctx: &Ctx, sessions: &Sessions<Self>, action: SecretKeyCommand) -> Result<()> {
@@ -97,6 +97,23 @@ pub fn run(ctx: &Ctx, kind: ProviderKind, command: Command) -> Result<ExitCode> 
     }
 }
 
+/// `check` for a profile of another provider, for `ul-auth doctor`: what it said, or why not.
+pub fn check_profile(ctx: &Ctx, kind: ProviderKind) -> Result<String> {
+    fn check<P: CliProvider>(ctx: &Ctx) -> Result<String> {
+        let sessions = providers::sessions(ctx.store()?, ctx.profile.clone(), P::build(ctx)?);
+        P::check(ctx, &sessions, None)
+    }
+    match kind {
+        ProviderKind::Unith => check::<Unith>(ctx),
+        ProviderKind::Unleash => check::<Unleash>(ctx),
+        ProviderKind::UnleashX => check::<UnleashX>(ctx),
+        other => Err(usage(
+            "--provider",
+            format!("{other} has no check of its own"),
+        )),
+    }
+}
+
 fn dispatch<P: CliProvider>(ctx: &Ctx, command: Command) -> Result<ExitCode> {
     let sessions = providers::sessions(ctx.store()?, ctx.profile.clone(), P::build(ctx)?);
     let done = |r: Result<()>| r.map(|()| ExitCode::SUCCESS);
@@ -128,7 +145,9 @@ fn dispatch<P: CliProvider>(ctx: &Ctx, command: Command) -> Result<ExitCode> {
                 P::KIND.title()
             ),
         )),
-        Command::Check { api } => done(P::check(ctx, &sessions, api)),
+        Command::Check { api } => {
+            done(P::check(ctx, &sessions, api).map(|said| eprintln!("{said}")))
+        }
         Command::Refresh => done(refresh(ctx, &sessions)),
         Command::Exec { command } => exec(ctx, &sessions, &command),
         Command::Logout { global } => done(logout::<P>(ctx, &ctx.store()?, global)),

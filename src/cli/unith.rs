@@ -106,7 +106,7 @@ impl CliProvider for Unith {
         Ok(())
     }
 
-    fn check(ctx: &Ctx, sessions: &Sessions<Self>, api: Option<UnleashApiArg>) -> Result<()> {
+    fn check(ctx: &Ctx, sessions: &Sessions<Self>, api: Option<UnleashApiArg>) -> Result<String> {
         if api.is_some() {
             return Err(usage(
                 "--api",
@@ -120,19 +120,17 @@ impl CliProvider for Unith {
             })?;
         if !sessions.renewer().0.can_renew(&cached) {
             let token = current(ctx, sessions)?;
-            eprintln!(
+            return Ok(format!(
                 "No secret key at hand (set {KEY_ENV}, or log in with --remember), so UNITH \
                  was not asked; the cached bearer is valid until {}",
                 expiry_text(token.expires_at())
-            );
-            return Ok(());
+            ));
         }
         let renewed = runtime()?.block_on(sessions.renew_now())?;
-        eprintln!(
+        Ok(format!(
             "UNITH accepted the e-mail and secret key; new bearer valid until {}",
             expiry_text(renewed.expires_at())
-        );
-        Ok(())
+        ))
     }
 
     fn secret_key(ctx: &Ctx, sessions: &Sessions<Self>, action: SecretKeyCommand) -> Result<()> {

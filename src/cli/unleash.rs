@@ -68,7 +68,7 @@ impl CliProvider for Unleash {
         Ok(())
     }
 
-    fn check(ctx: &Ctx, sessions: &Sessions<Self>, api: Option<UnleashApiArg>) -> Result<()> {
+    fn check(ctx: &Ctx, sessions: &Sessions<Self>, api: Option<UnleashApiArg>) -> Result<String> {
         let api = match api.unwrap_or(UnleashApiArg::Client) {
             UnleashApiArg::Client => UnleashApi::Client,
             UnleashApiArg::Frontend => UnleashApi::Frontend,
@@ -76,7 +76,6 @@ impl CliProvider for Unleash {
         };
         let token = super::provider::current(ctx, sessions)?;
         runtime()?.block_on(sessions.renewer().0.check(&token, api))?;
-        eprintln!("The Unleash {} accepted the token", api.name());
-        Ok(())
+        Ok(format!("The Unleash {} accepted the token", api.name()))
     }
 }

@@ -87,7 +87,7 @@ impl CliProvider for UnleashX {
         Ok(())
     }
 
-    fn check(ctx: &Ctx, sessions: &Sessions<Self>, api: Option<UnleashApiArg>) -> Result<()> {
+    fn check(ctx: &Ctx, sessions: &Sessions<Self>, api: Option<UnleashApiArg>) -> Result<String> {
         if api.is_some() {
             return Err(usage(
                 "--api",
@@ -96,7 +96,6 @@ impl CliProvider for UnleashX {
         }
         let token = super::provider::current(ctx, sessions)?;
         runtime()?.block_on(sessions.renewer().0.verify(&token))?;
-        eprintln!("UnleashX accepted the API token");
-        Ok(())
+        Ok("UnleashX accepted the API token".to_owned())
     }
 }

@@ -307,6 +307,39 @@ impl JwksCache {
         self.snapshot().iter().find(|k| k.kid == kid).cloned()
     }
 
+    /// Fetches the key set now, whatever is cached, and returns how many RS256 keys it holds
+    /// (a fixed set is not fetched). For diagnostics: verification fetches by itself.
+    ///
+    /// # Errors
+    /// [`Error::Jwks`] when the keys cannot be fetched or read.
+    pub async fn fetch_now(&self) -> Result<usize> {
+        let Some(client) = &self.inner.client else {
+            return Ok(self.snapshot().len());
+        };
+        let mut state = self.inner.fetch.lock().await;
+        state.last_attempt = Some(self.inner.clock.now());
+        match self.fetch(client).await {
+            Ok(keys) => {
+                state.last_error = None;
+                let count = keys.len();
+                *self
+                    .inner
+                    .keys
+                    .write()
+                    .unwrap_or_else(PoisonError::into_inner) = keys;
+                Ok(count)
+            }
+            Err(failure) => {
+                let error = JwksError {
+                    source_name: self.inner.source_name.clone(),
+                    failure,
+                };
+                state.last_error = Some(error.clone());
+                Err(Error::Jwks(error))
+            }
+        }
+    }
+
     /// The key named `kid`, fetching the key set when it is not cached and the last fetch is
     /// long enough ago.
     pub(crate) async fn key(&self, kid: &str) -> Result<Arc<RsaKey>> {

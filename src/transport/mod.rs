@@ -7,7 +7,9 @@
 //!
 //! Retried: connection failures, 429 and 5xx (after `Retry-After` when the server sends one;
 //! 5xx not for requests marked [`Request::not_repeatable`]). Never retried: any other status —
-//! a 4xx will not get better by asking again.
+//! a 4xx will not get better by asking again. A request marked not repeatable that got a 5xx,
+//! or whose connection broke once it was sent, fails with
+//! [`Error::OutcomeUnknown`](crate::Error::OutcomeUnknown): it may have been carried out.
 
 use std::time::Duration;
 
@@ -217,6 +219,14 @@ impl HttpClient {
                     tracing::warn!(attempt, error = %error_chain(&e), ?delay, "cannot connect; retrying");
                     tokio::time::sleep(delay).await;
                 }
+                // Past the connect phase the request may have reached the server.
+                Err(e) if !request.retry_server_errors && !e.is_connect() => {
+                    return Err(Error::OutcomeUnknown {
+                        endpoint: endpoint.to_owned(),
+                        reason: format!("the connection failed after sending: {}", error_chain(&e)),
+                        check: crate::error::DEFAULT_CHECK.into(),
+                    });
+                }
                 Err(e) => return Err(transport_error(endpoint, &e)),
             }
             attempt += 1;
@@ -265,11 +275,19 @@ pub(crate) async fn failure(
         .chain(&request.secret_headers)
         .map(AuthHeader::secret)
         .chain(request.redactions.iter().map(|s| s.as_str()));
+    let excerpt = excerpt(response, secrets).await;
+    if !request.retry_server_errors && status >= 500 {
+        return Error::OutcomeUnknown {
+            endpoint,
+            reason: format!("the server answered HTTP {status}: {excerpt}"),
+            check: crate::error::DEFAULT_CHECK.into(),
+        };
+    }
     Error::Http {
         endpoint,
         status,
         attempts,
-        excerpt: excerpt(response, secrets).await,
+        excerpt,
     }
 }
 

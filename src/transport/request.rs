@@ -128,9 +128,10 @@ impl Request {
         self
     }
 
-    /// A request that must not be repeated once the server may have acted on it (it mints a
-    /// token, sends an e-mail): a 5xx answer is returned, not retried. Connection failures
-    /// (nothing was sent) and 429 (nothing was done) are still retried.
+    /// A request that must not be repeated once the server may have acted on it (it changes
+    /// an item, mints a token, sends an e-mail): a 5xx answer, or a connection that breaks
+    /// once the request went out, is [`Error::OutcomeUnknown`], not retried. Connection
+    /// failures before anything was sent and 429 (nothing was done) are still retried.
     pub fn not_repeatable(mut self) -> Self {
         self.retry_server_errors = false;
         self
@@ -144,23 +145,29 @@ impl Request {
     }
 
     /// A GET of `path` under `base` (`<base>/<path>`), each `/`-separated part of `path`
-    /// percent-encoded, so a key holding `?`, `#` or spaces stays one path.
+    /// percent-encoded outside RFC 3986's unreserved set, so a key holding `?`, `#`, `%` or
+    /// spaces stays one path and a `+` reaches S3 as a plus, not a space.
     ///
     /// # Errors
     /// [`Error::Config`] when `base` is not a URL that can have a path;
     /// [`Error::UnexpectedResponse`] when `path` holds `.` or `..` parts.
     pub fn get_path(base: &str, path: &str) -> Result<Self> {
         let mut url = parse_url(base)?;
+        if url.cannot_be_a_base() {
+            return Err(Error::config("URL", format!("{base:?} cannot have a path")));
+        }
         let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
         if parts.iter().any(|p| *p == "." || *p == "..") {
             return Err(Error::UnexpectedResponse(format!(
                 "refusing the path {path:?}: it holds . or .. parts"
             )));
         }
-        url.path_segments_mut()
-            .map_err(|()| Error::config("URL", format!("{base:?} cannot have a path")))?
-            .pop_if_empty()
-            .extend(parts);
+        let mut full = url.path().trim_end_matches('/').to_owned();
+        for part in parts {
+            full.push('/');
+            percent_encode_into(&mut full, part);
+        }
+        url.set_path(&full);
         Ok(Self::to(Method::GET, url))
     }
 
@@ -198,6 +205,43 @@ impl Request {
     }
 }
 
+/// Appends `part` with every byte outside `A-Z a-z 0-9 - . _ ~` written as `%XX`.
+fn percent_encode_into(out: &mut String, part: &str) {
+    for byte in part.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+}
+
 fn parse_url(url: &str) -> Result<Url> {
     Url::parse(url).map_err(|e| Error::config("URL", format!("{url:?} is not a URL: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Request;
+
+    #[test]
+    fn each_key_segment_is_encoded_outside_the_unreserved_set() {
+        let r = Request::get_path(
+            "https://cdn.example/base/",
+            "team 7/a+b&c=d;e,f$g!h'i(j)k*l@m:n%o?p#q/ü~x-y_z.jpg",
+        )
+        .unwrap();
+        assert_eq!(
+            r.url.as_str(),
+            "https://cdn.example/base/team%207/a%2Bb%26c%3Dd%3Be%2Cf%24g%21h%27i%28j%29k%2Al%40m%3An%25o%3Fp%23q/%C3%BC~x-y_z.jpg"
+        );
+        assert!(Request::get_path("https://cdn.example", "a/../b").is_err());
+        assert_eq!(
+            Request::get_path("https://cdn.example", "/k/x.jpg")
+                .unwrap()
+                .url
+                .as_str(),
+            "https://cdn.example/k/x.jpg"
+        );
+    }
 }

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use futures_util::TryStreamExt as _;
 use serde_json::{Value, json};
 use unleashlive_auth::api::flights::{Flights, Scope};
-use unleashlive_auth::api::graphql::GraphqlClient;
+use unleashlive_auth::api::graphql::{GraphqlClient, Operation};
 use unleashlive_auth::api::media_drive::{ListOptions, MediaDrive, MediaItem};
 use unleashlive_auth::{
     ApiKey, Auth, CognitoRenewer, CognitoSessions, Error, ErrorClass, PersonalAccessToken,
@@ -482,7 +482,7 @@ async fn a_pat_goes_as_a_bearer_token_and_an_api_key_as_x_api_key_on_every_clien
     s.flights(pat).list(Scope::Team, 1, 2).await.unwrap();
     let key = Auth::ApiKey(ApiKey::new("legacy-key"));
     GraphqlClient::new(fast_http(), key, cfg.graphql_url.clone())
-        .query::<Value>("query { version }", json!({}))
+        .run::<Value>(&Operation::query("Version", "version").select(&[]))
         .await
         .unwrap();
 

@@ -3,6 +3,7 @@ mod api;
 mod cli_login;
 mod devices;
 mod flows;
+mod graphql_literals;
 mod identity;
 mod providers_cli;
 mod providers_lib;

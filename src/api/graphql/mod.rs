@@ -1,11 +1,19 @@
-//! A GraphQL client: POST `{query, variables}`, `data` out, `errors[]` turned into an error.
+//! A GraphQL client: POST `{"query": document}`, `data` out, `errors[]` turned into an error.
 //!
-//! The query text is always a constant of this crate; whatever a user typed travels in
-//! `variables`, so an id full of quotes and braces is data, never syntax.
+//! Documents are [`Operation`]s: constant field names and selections, and argument values as
+//! [`Literal`]s written into the text (escaped, so an id full of quotes and braces is a string,
+//! never syntax). No document declares a variable type: the real schema is unpublished, and a
+//! type name that differs from it makes AppSync refuse the whole document.
 
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
+
+mod document;
+mod literal;
+
+pub use document::{Operation, OperationKind, Selection};
+pub use literal::{EnumValue, Float, Literal, Name, is_name};
 
 use super::http::{HttpClient, Request, read_json};
 use crate::auth::{ApiKind, Auth};
@@ -50,23 +58,45 @@ impl GraphqlClient {
         &self.auth
     }
 
-    /// Runs `query` with `variables` and decodes its `data` as `T`.
+    /// Sends `operation` and decodes its `data` as `T`.
+    ///
+    /// A mutation is sent at most once: after a 5xx, a broken connection or an answer that
+    /// cannot be read, the change may or may not have been made, and the error says so
+    /// ([`Error::OutcomeUnknown`]) instead of trying again. A connection that could not be
+    /// opened (nothing was sent) is retried, as is a 401 after renewing the credential.
     ///
     /// # Errors
     /// [`Error::Graphql`] with every message when the answer holds `errors[]` (even with
     /// HTTP 200); [`Error::UnexpectedResponse`] for a body that is not JSON or has no `data`
-    /// of the expected shape; the errors of [`HttpClient::send`].
-    pub async fn query<T: DeserializeOwned>(&self, query: &str, variables: Value) -> Result<T> {
-        let request = Request::post_json(
-            &self.url,
-            &json!({ "query": query, "variables": variables }),
-        )?;
+    /// of the expected shape; [`Error::OutcomeUnknown`] as above; the errors of
+    /// [`HttpClient::send`].
+    pub async fn run<T: DeserializeOwned>(&self, operation: &Operation) -> Result<T> {
+        let mutation = operation.kind() == OperationKind::Mutation;
+        let mut request = Request::post_json(&self.url, &json!({ "query": operation.document() }))?;
+        if mutation {
+            request = request.not_repeatable();
+        }
         let endpoint = request.endpoint();
+        tracing::debug!(
+            operation = operation.name(),
+            field = operation.field(),
+            "GraphQL"
+        );
         let response = self
             .http
             .send(&request, Some((&self.auth, ApiKind::Graphql)))
             .await?;
-        let reply: Reply = read_json(response, &endpoint).await?;
+        let reply: Reply = match read_json(response, &endpoint).await {
+            Ok(reply) => reply,
+            Err(e) if mutation => {
+                return Err(Error::OutcomeUnknown {
+                    endpoint,
+                    reason: format!("its answer was lost: {e}"),
+                    check: crate::error::DEFAULT_CHECK.into(),
+                });
+            }
+            Err(e) => return Err(e),
+        };
         if let Some(errors) = reply.errors.filter(|e| !e.is_empty()) {
             let messages = errors
                 .into_iter()
