@@ -10,4 +10,5 @@ mod real_pools;
 mod samples;
 mod sessions;
 mod sign_in;
+mod standin_graphql;
 mod verify;
