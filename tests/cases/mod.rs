@@ -11,4 +11,5 @@ mod real_pools;
 mod samples;
 mod sessions;
 mod sign_in;
+mod standin_graphql;
 mod verify;

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod identity;
+pub mod mediadrive;
 pub mod standin;
 pub mod unleash;
 
