@@ -43,7 +43,7 @@ struct Cli {
 enum Command {
     /// Sign in with UL_USERNAME / UL_PASSWORD and cache the session.
     Login,
-    /// Show one item.
+    /// Show one item: its id, name and location (what the official samples read of it).
     Get { id: String },
     /// List a folder (one page unless --all).
     List {
@@ -72,15 +72,17 @@ enum Command {
         #[arg(long = "type")]
         item_type: Option<String>,
     },
-    /// Move an item into another folder.
+    /// Move items into another folder (sent once: if the answer is lost, check with `get`).
     Move {
-        id: String,
+        #[arg(required = true)]
+        ids: Vec<String>,
+        /// The folder's id.
         #[arg(long)]
         to: String,
     },
-    /// Rename an item.
+    /// Rename an item (sent once: if the answer is lost, check with `get`).
     Rename { id: String, name: String },
-    /// Delete items.
+    /// Delete items (sent once: if the answer is lost, check with `get`).
     Delete {
         #[arg(required = true)]
         ids: Vec<String>,
@@ -101,7 +103,16 @@ fn run(cli: Cli) -> Result<()> {
             Command::Login => ctx.login().await,
             Command::Get { id } => {
                 let item = folder(&drive, &id).await?;
-                show(&ctx, &[item])
+                match ctx.output {
+                    Output::Json => print_json(&item),
+                    Output::Text => {
+                        println!("id        {}", item.id);
+                        println!("name      {}", item.name.as_deref().unwrap_or("-"));
+                        println!("location  {}", item.location.as_deref().unwrap_or("-"));
+                        println!("lists at  {}", item.listing_location());
+                        Ok(())
+                    }
+                }
             }
             Command::List { folder: id, limit, item_type, all } => {
                 let location = folder(&drive, &id).await?.listing_location();
@@ -160,9 +171,10 @@ fn run(cli: Cli) -> Result<()> {
                 }
                 Ok(())
             }
-            Command::Move { id, to } => {
-                let moved = drive.move_item(&id, &to).await?;
-                done(&ctx, &moved, &format!("moved {id} into {to}"))
+            Command::Move { ids, to } => {
+                let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+                let moved = drive.move_items(&refs, &to).await?;
+                done(&ctx, &moved, &format!("moved {} into {to}", ids.join(" ")))
             }
             Command::Rename { id, name } => {
                 let renamed = drive.rename(&id, &name).await?;
