@@ -2,6 +2,7 @@ mod analytics;
 mod api;
 mod cli_login;
 mod devices;
+mod doctor;
 mod flows;
 mod graphql_literals;
 mod identity;
