@@ -2,6 +2,7 @@ mod analytics;
 mod api;
 mod cli_login;
 mod devices;
+mod flights;
 mod flows;
 mod identity;
 mod providers_cli;
