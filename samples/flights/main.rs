@@ -5,9 +5,11 @@
 //! cargo run --bin flights -- list --from 2025-01-01 --to 2025-02-01
 //! ```
 //!
-//! Credentials: the session `ul-auth login` cached for the profile (`UL_PROFILE`, default
-//! `default`; `UL_CACHE_DIR` moves the cache), refreshed when needed; or a personal access
-//! token in `UL_API_TOKEN`. `flights login` signs in with `UL_USERNAME` / `UL_PASSWORD`.
+//! Credentials, first found: a personal access token in `UL_API_TOKEN`; the token stored for
+//! the profile with `ul-auth pat set`; the session `ul-auth login` cached for the profile,
+//! refreshed when needed (`--session` uses the session even when a token is set or stored).
+//! The profile is `UL_PROFILE` (default `default`); `UL_CACHE_DIR` moves the cache.
+//! `flights login` signs in with `UL_USERNAME` / `UL_PASSWORD`.
 //! Endpoints: `UL_API_URL`, `UL_FLIGHTS_CDN_URL` and the other `ul-auth` settings
 //! (`UL_REGION`, `UL_USER_POOL_ID`, `UL_CLIENT_ID`, `AWS_ENDPOINT_URL`).
 //!

@@ -1,12 +1,13 @@
 //! Issue 15, production fidelity: the flights listing follows `nextToken` to the end and never
-//! drops a page silently (library and `flights` sample).
+//! drops a page silently (library and `flights` sample), and the samples take a PAT from
+//! `UL_API_TOKEN`, then the profile's stored PAT, then the Cognito session.
 
 use std::collections::HashMap;
 
 use serde_json::{Value, json};
 use unleashlive_auth::api::flights::{Flights, Scope};
 use unleashlive_auth::{
-    Auth, CognitoRenewer, CognitoSessions, Error, PersonalAccessToken, SessionStore,
+    Auth, CognitoRenewer, CognitoSessions, Error, PersonalAccessToken, SessionStore, pat,
 };
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
@@ -21,6 +22,7 @@ const FLIGHTS: &str = env!("CARGO_BIN_EXE_flights");
 const FROM: &str = "1735689600000";
 const TO: &str = "1738368000000";
 const PAT: &str = "ul_pat_0123456789abcdefEnv1";
+const STORED_PAT: &str = "ul_pat_0123456789abcdefSto2";
 
 /// Answers a listing by the `nextToken` it is sent (`None`: the first page); a token it does
 /// not know is a 404, so a wrong continuation shows.
@@ -650,4 +652,120 @@ async fn a_500_on_page_2_exits_4_and_prints_nothing_on_stdout() {
     truncated
         .expect_stderr("page 2")
         .expect_stderr("invalid JSON");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ul_api_token_is_used_first_then_the_stored_pat_then_the_session() {
+    let s = Sample::new().await;
+    s.serve(Pages::json(vec![(None, json!([log("a")]))])).await;
+    s.home
+        .run(
+            &["pat", "set", "--token-stdin"],
+            &s.env,
+            Some(&format!("{STORED_PAT}\n")),
+        )
+        .expect_code(0);
+
+    let env_pat = s.run_with(&["list"], &[("UL_API_TOKEN", PAT)]);
+    let stored = s.run(&["list"]);
+    let session_flag = s.run(&["list", "--session"]);
+    s.home.run(&["pat", "forget"], &s.env, None).expect_code(0);
+    let session = s.run(&["list"]);
+
+    for out in [&env_pat, &stored, &session_flag, &session] {
+        out.expect_code(0);
+    }
+    let requests = s.requests().await;
+    assert_eq!(requests.len(), 4);
+    assert_only_auth(&requests[0], "authorization", &format!("Bearer {PAT}"));
+    assert_only_auth(
+        &requests[1],
+        "authorization",
+        &format!("Bearer {STORED_PAT}"),
+    );
+    let token = s.id_token();
+    assert_only_auth(&requests[2], "x-amz-cognito-security-token", &token);
+    assert_only_auth(&requests[3], "x-amz-cognito-security-token", &token);
+    assert_eq!(s.running.count("GetTokensFromRefreshToken"), 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_pat_stored_by_the_library_is_the_one_ul_auth_and_the_sample_use() {
+    let running = CognitoStandIn::new(None).start().await;
+    let api = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"items": []})))
+        .mount(&api)
+        .await;
+    let home = Home::new();
+    let mut env = running.env();
+    env.extend(url_env(&api.uri()));
+    let store = SessionStore::new(home.cache_dir());
+    pat::save(&store, "default", &PersonalAccessToken::new(STORED_PAT)).unwrap();
+
+    let status = home.run(&["pat", "status"], &env, None);
+    let out = run_sample(&home, FLIGHTS, &["list"], &env);
+
+    status.expect_code(0);
+    assert!(
+        status.stdout().contains("ul_pat_…Sto2"),
+        "{}",
+        status.stdout()
+    );
+    out.expect_code(0);
+    let requests = api.received_requests().await.unwrap();
+    assert_eq!(requests.len(), 1);
+    assert_only_auth(
+        &requests[0],
+        "authorization",
+        &format!("Bearer {STORED_PAT}"),
+    );
+    // No Cognito session was ever asked for.
+    assert!(!home.cache_file("default").exists());
+}
+
+#[cfg(feature = "upload")]
+#[tokio::test(flavor = "multi_thread")]
+async fn media_drive_upload_with_a_pat_says_which_was_chosen_and_how_to_use_the_session() {
+    let running = CognitoStandIn::new(None).start().await;
+    let api = MockServer::start().await;
+    let home = Home::new();
+    let mut env = running.env();
+    env.extend(url_env(&api.uri()));
+    let file = home.dir.path().join("DJI_0042.JPG");
+    std::fs::write(&file, b"jpeg bytes").unwrap();
+    let upload = ["upload", file.to_str().unwrap(), "--folder", "f1"];
+    let media_drive = env!("CARGO_BIN_EXE_media-drive");
+
+    let from_env = run_sample(
+        &home,
+        media_drive,
+        &upload,
+        &with(&env, &[("UL_API_TOKEN", PAT)]),
+    );
+    pat::save(
+        &SessionStore::new(home.cache_dir()),
+        "default",
+        &PersonalAccessToken::new(STORED_PAT),
+    )
+    .unwrap();
+    let from_store = run_sample(&home, media_drive, &upload, &env);
+
+    from_env
+        .expect_code(2)
+        .expect_stderr("personal access token in UL_API_TOKEN")
+        .expect_stderr("--session");
+    from_store
+        .expect_code(2)
+        .expect_stderr("personal access token stored for profile default")
+        .expect_stderr("--session")
+        .expect_stderr("pat forget");
+    for out in [&from_env, &from_store] {
+        assert!(
+            !out.stderr().contains("0123456789abcdef"),
+            "{}",
+            out.stderr()
+        );
+    }
+    assert!(api.received_requests().await.unwrap().is_empty());
 }
