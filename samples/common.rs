@@ -1,10 +1,15 @@
-//! What both samples share: the profile and settings `ul-auth` uses, the credential (a cached
-//! Cognito session, or a PAT from `UL_API_TOKEN`), `login`, exit codes and a progress line.
+//! What both samples share: the profile and settings `ul-auth` uses, the credential, `login`,
+//! exit codes and a progress line.
+//!
+//! The credential, first found: a personal access token in `UL_API_TOKEN`, the PAT stored for
+//! the profile with `ul-auth pat set`, the profile's Cognito session (`ul-auth login`).
+//! `--session` skips the PATs.
 
 #![allow(dead_code)]
 
 use std::io::{IsTerminal as _, Write as _};
 use std::process::ExitCode;
+use std::sync::OnceLock;
 
 use anyhow::{Context as _, Result, bail};
 use clap::{Args, ValueEnum};
@@ -12,7 +17,7 @@ use unleashlive_auth::cognito::AuthFlow;
 use unleashlive_auth::config::{self, ConfigFile, Settings};
 use unleashlive_auth::{
     Auth, CognitoClient, CognitoRenewer, CognitoSessions, Config, Error, ErrorClass, Password,
-    PersonalAccessToken, SessionStore, SignIn,
+    PersonalAccessToken, SessionStore, SignIn, pat,
 };
 
 /// Flags every subcommand takes.
@@ -24,6 +29,10 @@ pub struct Global {
     /// Output: readable text, or JSON for scripts.
     #[arg(long, global = true, value_enum, default_value_t = Output::Text)]
     pub output: Output,
+    /// Use the profile's Cognito session even when a personal access token is set
+    /// (UL_API_TOKEN) or stored (`ul-auth pat set`).
+    #[arg(long, global = true)]
+    pub session: bool,
 }
 
 /// Output format.
@@ -40,7 +49,11 @@ pub struct Ctx {
     pub config: Config,
     pub sessions: CognitoSessions,
     pub output: Output,
+    auth: Auth,
 }
+
+/// When this run chose a PAT: what `exit` adds to an error that asks for the Cognito session.
+static SESSION_HINT: OnceLock<String> = OnceLock::new();
 
 impl Ctx {
     /// Settings as `ul-auth` resolves them (environment > config file > production).
@@ -54,23 +67,28 @@ impl Ctx {
         let store = SessionStore::new(config::cache_dir(&settings)?);
         let config = settings.resolve()?;
         let sessions = CognitoSessions::new(
-            store,
+            store.clone(),
             global.profile.clone(),
             CognitoRenewer::new(config.clone()),
         );
+        let auth = match choose_pat(global, &store)? {
+            Some((token, hint)) => {
+                let _ = SESSION_HINT.set(hint);
+                Auth::Pat(token)
+            }
+            None => Auth::Cognito(sessions.clone()),
+        };
         Ok(Ctx {
             config,
             sessions,
             output: global.output,
+            auth,
         })
     }
 
-    /// A PAT from `UL_API_TOKEN` when set, else the profile's Cognito session.
+    /// The credential of this run (see the module doc).
     pub fn auth(&self) -> Auth {
-        match std::env::var("UL_API_TOKEN") {
-            Ok(token) if !token.is_empty() => Auth::Pat(PersonalAccessToken::new(token)),
-            _ => Auth::Cognito(self.sessions.clone()),
-        }
+        self.auth.clone()
     }
 
     /// Signs in with `UL_USERNAME` / `UL_PASSWORD` (SRP, as the JS samples) and caches the
@@ -96,6 +114,37 @@ impl Ctx {
     }
 }
 
+/// The PAT to use, first found: `UL_API_TOKEN`, the profile's stored PAT; with, for an error
+/// that asks for the Cognito session, how to use the session instead. None with `--session`.
+fn choose_pat(
+    global: &Global,
+    store: &SessionStore,
+) -> Result<Option<(PersonalAccessToken, String)>> {
+    if global.session {
+        return Ok(None);
+    }
+    let instead = "to use the profile's Cognito session instead, add --session";
+    if let Ok(token) = std::env::var(pat::ENV_VAR)
+        && !token.trim().is_empty()
+    {
+        let hint = format!(
+            "this run chose the personal access token in {}; {instead} (or unset {})",
+            pat::ENV_VAR,
+            pat::ENV_VAR
+        );
+        return Ok(Some((PersonalAccessToken::new(token.trim()), hint)));
+    }
+    let profile = &global.profile;
+    Ok(pat::load(store, profile)?.map(|token| {
+        let hint = format!(
+            "this run chose the personal access token stored for profile {profile} (`ul-auth \
+             pat set`); {instead} (or remove the token with `ul-auth --profile {profile} pat \
+             forget`)"
+        );
+        (token, hint)
+    }))
+}
+
 /// Runs `main`, printing its error on stderr and mapping it to `ul-auth`'s exit codes.
 pub fn exit(name: &str, outcome: Result<()>) -> ExitCode {
     let Err(err) = outcome else {
@@ -103,15 +152,21 @@ pub fn exit(name: &str, outcome: Result<()>) -> ExitCode {
     };
     let chain: Vec<String> = err.chain().map(ToString::to_string).collect();
     eprintln!("{name}: {}", chain.join(": "));
-    let class = err
-        .chain()
-        .find_map(|e| e.downcast_ref::<Error>())
-        .map(Error::class);
-    if matches!(
-        err.chain().find_map(|e| e.downcast_ref::<Error>()),
-        Some(Error::NotSignedIn { .. })
-    ) {
-        eprintln!("{name}: sign in with `{name} login` or `ul-auth login`");
+    let error = err.chain().find_map(|e| e.downcast_ref::<Error>());
+    let class = error.map(Error::class);
+    match error {
+        Some(Error::NotSignedIn { .. }) => eprintln!(
+            "{name}: sign in with `{name} login` or `ul-auth login`, or give a personal access \
+             token ({} or `ul-auth pat set`)",
+            pat::ENV_VAR
+        ),
+        // A command that needs the Cognito session (an upload) refused the PAT this run chose.
+        Some(Error::Config { setting, .. }) if setting == pat::ENV_VAR => {
+            if let Some(hint) = SESSION_HINT.get() {
+                eprintln!("{name}: {hint}");
+            }
+        }
+        _ => {}
     }
     ExitCode::from(match class {
         Some(ErrorClass::Usage) => 2,

@@ -85,6 +85,7 @@ mod flight;
 pub mod identity;
 mod keychain;
 pub mod manager;
+pub mod pat;
 pub mod providers;
 pub mod secret;
 pub mod session;

@@ -5,12 +5,20 @@
 //! cargo run --bin flights -- list --from 2025-01-01 --to 2025-02-01
 //! ```
 //!
-//! Credentials: the session `ul-auth login` cached for the profile (`UL_PROFILE`, default
-//! `default`; `UL_CACHE_DIR` moves the cache), refreshed when needed; or a personal access
-//! token in `UL_API_TOKEN`. `flights login` signs in with `UL_USERNAME` / `UL_PASSWORD`.
+//! Credentials, first found: a personal access token in `UL_API_TOKEN`; the token stored for
+//! the profile with `ul-auth pat set`; the session `ul-auth login` cached for the profile,
+//! refreshed when needed (`--session` uses the session even when a token is set or stored).
+//! The profile is `UL_PROFILE` (default `default`); `UL_CACHE_DIR` moves the cache.
+//! `flights login` signs in with `UL_USERNAME` / `UL_PASSWORD`.
 //! Endpoints: `UL_API_URL`, `UL_FLIGHTS_CDN_URL` and the other `ul-auth` settings
 //! (`UL_REGION`, `UL_USER_POOL_ID`, `UL_CLIENT_ID`, `AWS_ENDPOINT_URL`).
-//! Exit codes: 0 ok, 1 other, 2 usage, 3 authentication, 4 service.
+//!
+//! `list` follows the listing's `nextToken` to the last page. When the service says there is
+//! more in a form this sample cannot follow, the logs received are shown and stderr says the
+//! listing is incomplete, why, and to narrow it with `--from` / `--to`. `--output json` prints
+//! `{"logs": [...], "complete": true|false}`.
+//! Exit codes: 0 ok (an incomplete listing too), 1 other, 2 usage, 3 authentication,
+//! 4 service.
 
 #[path = "../common.rs"]
 mod common;
@@ -20,7 +28,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, Result, bail};
 use clap::{Args, Parser, Subcommand};
-use unleashlive_auth::api::flights::{FlightLog, Flights, Scope};
+use unleashlive_auth::api::flights::{FlightListing, Flights, Scope};
 use unleashlive_auth::api::http::HttpClient;
 use unleashlive_auth::clock::{self, Clock as _};
 
@@ -83,8 +91,8 @@ fn run(cli: Cli) -> Result<()> {
         match cli.command {
             Command::Login => ctx.login().await,
             Command::List(range) => {
-                let logs = list(&flights, &range).await?;
-                show(&ctx, &logs)
+                let listing = list(&flights, &range).await?;
+                show(&ctx, &listing)
             }
             Command::Download {
                 first,
@@ -96,6 +104,7 @@ fn run(cli: Cli) -> Result<()> {
                     (_, Some(path)) => path,
                     (true, None) => list(&flights, &range)
                         .await?
+                        .logs
                         .into_iter()
                         .find_map(|log| log.s3_path)
                         .context("no flight log with an s3Path in that range")?,
@@ -119,7 +128,8 @@ fn run(cli: Cli) -> Result<()> {
     })
 }
 
-async fn list(flights: &Flights, range: &Range) -> Result<Vec<FlightLog>> {
+/// The listing of `range`; says on stderr when it is incomplete.
+async fn list(flights: &Flights, range: &Range) -> Result<FlightListing> {
     let now = clock::unix_seconds(clock::SystemClock.now()) * 1000;
     let from = range.from.unwrap_or(now - 30 * 86_400_000);
     let to = range.to.unwrap_or(now);
@@ -128,18 +138,32 @@ async fn list(flights: &Flights, range: &Range) -> Result<Vec<FlightLog>> {
     } else {
         Scope::Team
     };
-    Ok(flights.list(scope, from, to).await?)
+    let listing = flights.listing(scope, from, to).await?;
+    if !listing.complete {
+        let field = listing.unfollowed.as_deref().unwrap_or("?");
+        eprintln!(
+            "flights: the listing is incomplete: the service's page {} says there is more \
+             (`{field}`) in a form this sample cannot follow; only the {} logs received are \
+             shown. Narrow the range with --from/--to and list the rest in further runs.",
+            listing.pages,
+            listing.logs.len()
+        );
+    }
+    Ok(listing)
 }
 
-fn show(ctx: &Ctx, logs: &[FlightLog]) -> Result<()> {
+fn show(ctx: &Ctx, listing: &FlightListing) -> Result<()> {
     if ctx.output == Output::Json {
-        return print_json(&logs);
+        return print_json(&serde_json::json!({
+            "logs": listing.logs,
+            "complete": listing.complete,
+        }));
     }
     println!(
         "{:<22} {:<16} {:<10} {:>9} {:>9}  S3 PATH",
         "START", "PILOT", "DRONE", "MINUTES", "KM"
     );
-    for log in logs {
+    for log in &listing.logs {
         let num = |v: Option<f64>, scale: f64| {
             v.map_or_else(|| "-".to_owned(), |v| format!("{:.1}", v / scale))
         };

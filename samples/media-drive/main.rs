@@ -5,9 +5,13 @@
 //! cargo run --bin media-drive -- list FOLDER_ID --all
 //! ```
 //!
-//! Credentials: the session `ul-auth login` cached for the profile (`UL_PROFILE`, default
-//! `default`; `UL_CACHE_DIR` moves the cache), refreshed when needed; or a personal access
-//! token in `UL_API_TOKEN`. `media-drive login` signs in with `UL_USERNAME` / `UL_PASSWORD`.
+//! Credentials, first found: a personal access token in `UL_API_TOKEN` (sent as
+//! `Authorization: Bearer`, as the current docs recommend for Media Drive); the token stored
+//! for the profile with `ul-auth pat set`; the session `ul-auth login` cached for the profile,
+//! refreshed when needed. `upload` needs that Cognito session (the identity pool gives the S3
+//! credentials): add `--session` to use it even when a token is set or stored. The profile is
+//! `UL_PROFILE` (default `default`); `UL_CACHE_DIR` moves the cache.
+//! `media-drive login` signs in with `UL_USERNAME` / `UL_PASSWORD`.
 //! Endpoints: `UL_GRAPHQL_URL`, `UL_MEDIA_CDN_URL`, `UL_UPLOAD_BUCKET`, `UL_IDENTITY_POOL_ID`
 //! and the other `ul-auth` settings (`UL_REGION`, `UL_USER_POOL_ID`, `UL_CLIENT_ID`,
 //! `AWS_ENDPOINT_URL`). Exit codes: 0 ok, 1 other, 2 usage, 3 authentication, 4 service.

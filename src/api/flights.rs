@@ -1,7 +1,12 @@
 //! Flight logs: list the team's or the company's logs (REST), download one from the flights
 //! CDN.
+//!
+//! The team listing is paginated and the docs do not name its continuation field. A listing
+//! follows a string `nextToken` (sent back as the `nextToken` query parameter, as Unleash
+//! Live's task listings take it) to the end, and reports any other sign of "more"
+//! ([`FlightListing::unfollowed`]) instead of dropping the rest silently.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -117,6 +122,25 @@ pub struct FlightLog {
     pub extra: BTreeMap<String, Value>,
 }
 
+/// The most pages one listing follows; more is an error, never a silent cut.
+pub const MAX_PAGES: u32 = 10_000;
+
+/// The answer of [`Flights::listing`]: the logs, and whether they are all of them.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct FlightListing {
+    /// The logs, in the order the pages gave them.
+    pub logs: Vec<FlightLog>,
+    /// `true` when the service said there was nothing more; `false` when it said there was
+    /// more in a form this version cannot follow ([`FlightListing::unfollowed`]).
+    pub complete: bool,
+    /// How many pages were fetched.
+    pub pages: u32,
+    /// When incomplete: the answer field that said there was more (`lastEvaluatedKey`,
+    /// `cursor`, `hasMore`, a `nextToken` that is not a string, ...).
+    pub unfollowed: Option<String>,
+}
+
 /// The flights client. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Flights {
@@ -137,25 +161,107 @@ impl Flights {
         }
     }
 
-    /// The logs of `scope` between `date_from` and `date_to` (Unix milliseconds, inclusive).
+    /// Every log of `scope` between `date_from` and `date_to` (Unix milliseconds, inclusive),
+    /// or an error: never a part of them. Use [`Flights::listing`] to keep the logs of a
+    /// listing that cannot be followed to its end.
     ///
     /// # Errors
-    /// [`Error::Service`] when the body holds `errors[]`; [`Error::UnexpectedResponse`] for a
-    /// body that is neither a list nor `{"items": [...]}`; the errors of [`HttpClient::send`].
+    /// [`Error::UnexpectedResponse`] when the listing is incomplete (a continuation field this
+    /// version cannot follow, named in the message); the errors of [`Flights::listing`].
     pub async fn list(&self, scope: Scope, date_from: i64, date_to: i64) -> Result<Vec<FlightLog>> {
-        let request = Request::get(&format!("{}{}", self.api_url, scope.path()))?
+        let listing = self.listing(scope, date_from, date_to).await?;
+        if listing.complete {
+            return Ok(listing.logs);
+        }
+        Err(Error::UnexpectedResponse(format!(
+            "{}{} answered page {} with `{}`, a continuation this version cannot follow: the \
+             listing is incomplete; narrow the date range",
+            self.api_url,
+            scope.path(),
+            listing.pages,
+            listing.unfollowed.as_deref().unwrap_or("?"),
+        )))
+    }
+
+    /// The logs of `scope` between `date_from` and `date_to` (Unix milliseconds, inclusive),
+    /// page after page: while an answer holds a non-empty string `nextToken`, the same URL is
+    /// asked again with `nextToken=<it>` added to the query. An answer that says there is more
+    /// in a form this version cannot follow (see [`FlightListing::unfollowed`]) ends the
+    /// listing, marked incomplete, with the logs received so far.
+    ///
+    /// # Errors
+    /// [`Error::Service`] when a body holds `errors[]`; [`Error::UnexpectedResponse`] for a
+    /// body that is neither a list nor `{"items": [...]}` (or is not JSON), for a `nextToken`
+    /// already followed (it would page forever) and for more than [`MAX_PAGES`] pages; the errors of [`HttpClient::send`]. An error on any page fails the whole listing.
+    pub async fn listing(
+        &self,
+        scope: Scope,
+        date_from: i64,
+        date_to: i64,
+    ) -> Result<FlightListing> {
+        let first = Request::get(&format!("{}{}", self.api_url, scope.path()))?
             .query("dateFrom", &date_from.to_string())
             .query("dateTo", &date_to.to_string());
-        let endpoint = request.endpoint();
-        let response = self
-            .http
-            .send(&request, Some((&self.auth, ApiKind::Rest)))
-            .await?;
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| transport_error(&endpoint, &e))?;
-        parse_logs(&body, &endpoint)
+        let endpoint = first.endpoint();
+        let mut logs = Vec::new();
+        let mut sent: Option<String> = None;
+        let mut followed = HashSet::new();
+        let mut pages: u32 = 0;
+        loop {
+            let request = match &sent {
+                None => first.clone(),
+                Some(token) => first.clone().query(NEXT_TOKEN, token),
+            };
+            pages += 1;
+            let response = self
+                .http
+                .send(&request, Some((&self.auth, ApiKind::Rest)))
+                .await?;
+            let body = response
+                .bytes()
+                .await
+                .map_err(|e| transport_error(&endpoint, &e))?;
+            let page = parse_page(&body, &endpoint, pages)?;
+            logs.extend(page.logs);
+            let token = match page.next {
+                Next::Done => {
+                    return Ok(FlightListing {
+                        logs,
+                        complete: true,
+                        pages,
+                        unfollowed: None,
+                    });
+                }
+                Next::Unfollowed(field) => {
+                    tracing::info!(
+                        %endpoint,
+                        page = pages,
+                        field,
+                        "the listing says there is more in a form this version cannot follow"
+                    );
+                    return Ok(FlightListing {
+                        logs,
+                        complete: false,
+                        pages,
+                        unfollowed: Some(field),
+                    });
+                }
+                Next::Token(token) => token,
+            };
+            if !followed.insert(token.clone()) {
+                return Err(Error::UnexpectedResponse(format!(
+                    "{endpoint} repeated its continuation token on page {pages} (a nextToken \
+                     already followed): following it would never end"
+                )));
+            }
+            if pages >= MAX_PAGES {
+                return Err(Error::UnexpectedResponse(format!(
+                    "{endpoint} still had more after {MAX_PAGES} pages; narrow the date range"
+                )));
+            }
+            tracing::debug!(%endpoint, page = pages, "following nextToken");
+            sent = Some(token);
+        }
     }
 
     /// Downloads a log from the flights CDN (`<flights CDN>/<s3_path>`) into `dir`, named after
@@ -184,14 +290,55 @@ impl Flights {
     }
 }
 
+/// The query parameter (and answer field) that carries the continuation token.
+const NEXT_TOKEN: &str = "nextToken";
+
+/// Answer fields that say "there is more" in a form this version cannot follow: a listing
+/// that carries one (set: not null, `false` or `""`) is reported incomplete, never
+/// silently cut short.
+const UNFOLLOWABLE: [&str; 8] = [
+    "lastEvaluatedKey",
+    "LastEvaluatedKey",
+    "nextPageToken",
+    "NextToken",
+    "cursor",
+    "next",
+    "hasMore",
+    "more",
+];
+
+/// One page of a listing.
+#[derive(Debug)]
+struct Page {
+    logs: Vec<FlightLog>,
+    next: Next,
+}
+
+/// What comes after a page.
+#[derive(Debug, PartialEq)]
+enum Next {
+    /// Nothing: the listing is complete.
+    Done,
+    /// Ask again with `nextToken=<it>`.
+    Token(String),
+    /// More, in this field, which cannot be followed.
+    Unfollowed(String),
+}
+
 /// Accepts a bare list, `{"items": [...]}`, either inside `{"data": ...}`, and an empty body
-/// (no logs); `errors[]` is a failure even with a 2xx status.
-fn parse_logs(body: &[u8], endpoint: &str) -> Result<Vec<FlightLog>> {
+/// (no logs); `errors[]` is a failure even with a 2xx status. The continuation is looked for
+/// in the unwrapped answer, then in the `{"data": ...}` envelope around it.
+fn parse_page(body: &[u8], endpoint: &str, page: u32) -> Result<Page> {
     if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(Vec::new());
+        return Ok(Page {
+            logs: Vec::new(),
+            next: Next::Done,
+        });
     }
     let invalid = |e: serde_json::Error| {
-        Error::UnexpectedResponse(format!("{endpoint} answered with invalid JSON: {e}"))
+        Error::UnexpectedResponse(format!(
+            "{endpoint} answered page {page} of the listing with invalid JSON: {e}"
+        ))
     };
     let mut value: Value = serde_json::from_slice(body).map_err(invalid)?;
     if let Some(errors) = value
@@ -211,37 +358,126 @@ fn parse_logs(body: &[u8], endpoint: &str) -> Result<Vec<FlightLog>> {
             message: messages.join("; "),
         });
     }
-    if let Some(data) = value.get_mut("data").map(Value::take) {
-        value = data;
-    }
+    let envelope = match value.get_mut("data").map(Value::take) {
+        Some(data) => Some(std::mem::replace(&mut value, data)),
+        None => None,
+    };
+    let next = [Some(&value), envelope.as_ref()]
+        .into_iter()
+        .flatten()
+        .find_map(continuation)
+        .unwrap_or(Next::Done);
     if let Some(items) = value.get_mut("items").map(Value::take) {
         value = items;
     }
     if !value.is_array() {
         return Err(Error::UnexpectedResponse(format!(
-            "{endpoint} answered with neither a list of flight logs nor {{\"items\": [...]}}"
+            "{endpoint} answered page {page} of the listing with neither a list of flight logs \
+             nor {{\"items\": [...]}}"
         )));
     }
-    serde_json::from_value(value).map_err(invalid)
+    let logs = serde_json::from_value(value).map_err(invalid)?;
+    Ok(Page { logs, next })
+}
+
+/// The continuation an answer object carries, `None` when it carries none.
+fn continuation(answer: &Value) -> Option<Next> {
+    let object = answer.as_object()?;
+    let set = |v: &&Value| !matches!(v, Value::Null | Value::Bool(false)) && v.as_str() != Some("");
+    if let Some(token) = object.get(NEXT_TOKEN).filter(set) {
+        return Some(match token.as_str() {
+            Some(token) => Next::Token(token.to_owned()),
+            None => Next::Unfollowed(NEXT_TOKEN.to_owned()),
+        });
+    }
+    UNFOLLOWABLE
+        .iter()
+        .find(|field| object.get(**field).filter(set).is_some())
+        .map(|field| Next::Unfollowed((*field).to_owned()))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::parse_logs;
+    use super::{Next, parse_page};
+
+    fn logs(body: &[u8]) -> Vec<super::FlightLog> {
+        parse_page(body, "x", 1).unwrap().logs
+    }
+
+    fn next(body: &str) -> Next {
+        parse_page(body.as_bytes(), "x", 1).unwrap().next
+    }
 
     #[test]
     fn logs_arrive_bare_wrapped_or_empty_with_numbers_as_strings() {
         let bare = br#"[{"id":"a","flightDistance":"12.5","flightDuration":300,"extra":1}]"#;
-        let logs = parse_logs(bare, "x").unwrap();
-        assert_eq!(logs[0].flight_distance, Some(12.5));
-        assert_eq!(logs[0].flight_duration, Some(300.0));
-        assert!(logs[0].extra.contains_key("extra"));
+        let logs_ = logs(bare);
+        assert_eq!(logs_[0].flight_distance, Some(12.5));
+        assert_eq!(logs_[0].flight_duration, Some(300.0));
+        assert!(logs_[0].extra.contains_key("extra"));
         let wrapped = br#"{"items":[{"id":"b","takeOffLocation":{"lat":"-33.8","long":151.2}}]}"#;
-        let logs = parse_logs(wrapped, "x").unwrap();
-        assert_eq!(logs[0].take_off_location.as_ref().unwrap().lat, Some(-33.8));
-        assert!(parse_logs(b"  ", "x").unwrap().is_empty());
-        let err = parse_logs(br#"{"errors":[{"message":"boom"}]}"#, "x").unwrap_err();
+        let logs_ = logs(wrapped);
+        assert_eq!(
+            logs_[0].take_off_location.as_ref().unwrap().lat,
+            Some(-33.8)
+        );
+        assert!(logs(b"  ").is_empty());
+        assert_eq!(logs(br#"{"data":{"items":[{"id":"c"}]}}"#)[0].id, "c");
+        let err = parse_page(br#"{"errors":[{"message":"boom"}]}"#, "x", 1).unwrap_err();
         assert!(err.to_string().contains("boom"));
-        assert!(parse_logs(br#"{"id":"#, "x").is_err());
+        let err = parse_page(br#"{"id":"#, "x", 2).unwrap_err();
+        assert!(err.to_string().contains("page 2"), "{err}");
+        assert!(parse_page(br#"{"logs":[]}"#, "x", 1).is_err());
+    }
+
+    #[test]
+    fn only_a_non_empty_string_next_token_is_followed() {
+        assert_eq!(
+            next(r#"{"items":[],"nextToken":"t2"}"#),
+            Next::Token("t2".into())
+        );
+        assert_eq!(
+            next(r#"{"data":{"items":[],"nextToken":"t3"}}"#),
+            Next::Token("t3".into())
+        );
+        for done in [
+            "[]",
+            r#"{"items":[]}"#,
+            r#"{"items":[],"nextToken":null}"#,
+            r#"{"items":[],"nextToken":""}"#,
+            r#"{"items":[],"hasMore":false,"lastEvaluatedKey":null,"cursor":""}"#,
+        ] {
+            assert_eq!(next(done), Next::Done, "{done}");
+        }
+    }
+
+    #[test]
+    fn any_other_sign_of_more_is_named_not_dropped() {
+        for (body, field) in [
+            (r#"{"items":[],"nextToken":{"pk":"a"}}"#, "nextToken"),
+            (r#"{"items":[],"nextToken":7}"#, "nextToken"),
+            (
+                r#"{"items":[],"lastEvaluatedKey":{"id":"a"}}"#,
+                "lastEvaluatedKey",
+            ),
+            (
+                r#"{"items":[],"LastEvaluatedKey":{"id":"a"}}"#,
+                "LastEvaluatedKey",
+            ),
+            (r#"{"items":[],"nextPageToken":"p"}"#, "nextPageToken"),
+            (r#"{"items":[],"cursor":"c"}"#, "cursor"),
+            (r#"{"items":[],"next":"https://x/2"}"#, "next"),
+            (r#"{"items":[],"hasMore":true}"#, "hasMore"),
+            (r#"{"items":[],"more":true}"#, "more"),
+            // Outside the `data` envelope counts too.
+            (r#"{"data":[],"hasMore":true}"#, "hasMore"),
+        ] {
+            assert_eq!(next(body), Next::Unfollowed(field.into()), "{body}");
+        }
+        // A string nextToken is followed even when another field also says "more".
+        assert_eq!(
+            next(r#"{"items":[],"nextToken":"t","hasMore":true}"#),
+            Next::Token("t".into())
+        );
     }
 }

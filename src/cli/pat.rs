@@ -2,18 +2,17 @@
 //! a command uses: `--token-stdin`, `UL_API_TOKEN`, `--api-key` / `UL_API_KEY`, then the
 //! profile's stored PAT.
 //!
-//! The stored PAT lives in the session store under `<profile>.pat` (its own file and provider
-//! name, so it never clashes with the profile's Cognito session), 0600, written atomically,
-//! the token in the OS keychain when there is one. It is never printed: `status` shows the
-//! `ul_pat_` prefix and the last four characters.
+//! The stored PAT is the library's ([`unleashlive_auth::pat`]): `<profile>.pat` in the session
+//! store (its own file and provider name, so it never clashes with the profile's Cognito
+//! session), 0600, written atomically, the token in the OS keychain when there is one. It is
+//! never printed: `status` shows the `ul_pat_` prefix and the last four characters.
 
 use std::process::ExitCode;
 
 use anyhow::{Result, bail};
 use clap::{Args, Subcommand};
-use serde_json::{Value, json};
-use unleashlive_auth::store::Persist;
-use unleashlive_auth::{ApiKey, Auth, AuthHeader, Error, PersonalAccessToken};
+use serde_json::json;
+use unleashlive_auth::{ApiKey, Auth, AuthHeader, Error, PersonalAccessToken, pat};
 
 use super::args::Output;
 use super::commands::Ctx;
@@ -22,7 +21,7 @@ use super::prompt::{self, Stdin};
 /// The prefix of every personal access token.
 const PREFIX: &str = "ul_pat_";
 /// The environment variable the official docs read a PAT from.
-const TOKEN_ENV: &str = "UL_API_TOKEN";
+const TOKEN_ENV: &str = pat::ENV_VAR;
 
 #[derive(Debug, Subcommand)]
 pub enum PatCommand {
@@ -53,32 +52,6 @@ pub struct CredArgs {
     pub api_key: Option<ApiKey>,
 }
 
-/// The stored form of a PAT: its own record, provider and keychain field.
-struct StoredPat(PersonalAccessToken);
-
-impl Persist for StoredPat {
-    const PROVIDER: &'static str = "unleash-live-pat";
-    const KEYCHAIN_FIELDS: &'static [&'static str] = &["token"];
-
-    fn to_record(&self) -> Value {
-        json!({ "token": self.0.secret() })
-    }
-
-    fn from_record(record: Value) -> unleashlive_auth::Result<Self> {
-        match record.get("token").and_then(Value::as_str) {
-            Some(token) if !token.is_empty() => Ok(StoredPat(PersonalAccessToken::new(token))),
-            _ => Err(Error::InvalidToken {
-                reason: "no token in the stored entry (store one with `ul-auth pat set`)".into(),
-            }),
-        }
-    }
-}
-
-/// The store key of a profile's PAT, distinct from its Cognito session's.
-fn key(profile: &str) -> String {
-    format!("{profile}.pat")
-}
-
 pub fn run(ctx: &Ctx, action: PatCommand) -> Result<ExitCode> {
     let store = ctx.store()?;
     match action {
@@ -100,7 +73,7 @@ pub fn run(ctx: &Ctx, action: PatCommand) -> Result<ExitCode> {
                 });
             };
             let token = checked(token)?;
-            let path = store.save(&key(&ctx.profile), &StoredPat(token))?;
+            let path = pat::save(&store, &ctx.profile, &token)?;
             eprintln!(
                 "Stored the personal access token of profile {} ({})",
                 ctx.profile,
@@ -109,9 +82,9 @@ pub fn run(ctx: &Ctx, action: PatCommand) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         PatCommand::Status => {
-            let stored = store.load::<StoredPat>(&key(&ctx.profile))?;
+            let stored = pat::load(&store, &ctx.profile)?;
             let env_set = std::env::var_os(TOKEN_ENV).is_some_and(|v| !v.is_empty());
-            let shown = stored.as_ref().map(|s| masked(s.0.secret()));
+            let shown = stored.as_ref().map(|token| masked(token.secret()));
             match ctx.output {
                 Output::Json => println!(
                     "{}",
@@ -142,7 +115,7 @@ pub fn run(ctx: &Ctx, action: PatCommand) -> Result<ExitCode> {
             })
         }
         PatCommand::Forget => {
-            if store.remove(&key(&ctx.profile))? {
+            if pat::remove(&store, &ctx.profile)? {
                 eprintln!("Removed the stored token of profile {}", ctx.profile);
             } else {
                 eprintln!("No stored token for profile {}", ctx.profile);
@@ -170,8 +143,8 @@ pub fn analytics_auth(ctx: &Ctx, cred: &CredArgs) -> Result<Auth> {
         AuthHeader::new("x-api-key", key.secret())?;
         return Ok(Auth::ApiKey(key.clone()));
     }
-    match ctx.store()?.load::<StoredPat>(&key(&ctx.profile))? {
-        Some(StoredPat(token)) => Ok(Auth::Pat(token)),
+    match pat::load(&ctx.store()?, &ctx.profile)? {
+        Some(token) => Ok(Auth::Pat(token)),
         None => bail!(Error::NotAuthorized {
             message: format!(
                 "no analytics credential: set {TOKEN_ENV}, pass --token-stdin, store one with \

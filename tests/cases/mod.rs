@@ -3,6 +3,7 @@ mod api;
 mod cli_login;
 mod devices;
 mod doctor;
+mod flights;
 mod flows;
 mod graphql_literals;
 mod identity;
