@@ -134,7 +134,9 @@ fn run(cli: Cli) -> Result<()> {
                 let Auth::Cognito(sessions) = ctx.auth() else {
                     bail!(Error::Config {
                         setting: "UL_API_TOKEN".into(),
-                        reason: "uploads need a Cognito session (unset UL_API_TOKEN)".into(),
+                        reason: "uploads need the Cognito session: the S3 credentials come from \
+                                 the identity pool, which takes no personal access token"
+                            .into(),
                     });
                 };
                 let folder = folder(&drive, &id).await?;
