@@ -290,7 +290,7 @@ fn string_list(value: Value, what: &str) -> Result<Vec<String>> {
     let Value::Array(items) = value else {
         return Err(Error::UnexpectedResponse(format!(
             "analytics {what}: expected a list, found {}",
-            kind(&value)
+            super::lenient::kind_of(&value)
         )));
     };
     items
@@ -301,21 +301,10 @@ fn string_list(value: Value, what: &str) -> Result<Vec<String>> {
             Value::Number(n) => Ok(n.to_string()),
             other => Err(Error::UnexpectedResponse(format!(
                 "analytics {what}: expected ids, found {}",
-                kind(&other)
+                super::lenient::kind_of(&other)
             ))),
         })
         .collect()
-}
-
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "an object",
-    }
 }
 
 #[cfg(test)]

@@ -26,5 +26,5 @@ pub mod download;
 pub mod flights;
 pub mod graphql;
 pub mod http;
-mod lenient;
+pub(crate) mod lenient;
 pub mod media_drive;

@@ -7,6 +7,7 @@ use super::{Check, Doctor, Schema};
 use crate::api::analytics::Analytics;
 use crate::api::graphql::{GraphqlClient, Operation};
 use crate::api::http::Request;
+use crate::api::lenient::kind_of;
 use crate::api::media_drive::{ListOptions, MediaDrive, operations};
 use crate::auth::{ApiKind, Auth};
 use crate::clock::{rfc3339, unix_seconds};
@@ -422,17 +423,6 @@ impl Doctor {
                 "create a new token in the web app (Profile → Developers)",
             ),
         }
-    }
-}
-
-fn kind_of(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "an object",
     }
 }
 
