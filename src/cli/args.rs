@@ -46,7 +46,8 @@ Examples:
   ul-auth login --username pilot@example.com
   printf '%s\\n' \"$PASSWORD\" | ul-auth login --username pilot@example.com --password-stdin
   curl -H \"$(ul-auth header rest)\" https://api.unleashlive.com/v1/flights/team
-  ul-auth claims | jq -r '.[\"custom:teamId\"]'";
+  ul-auth claims | jq -r '.[\"custom:teamId\"]'
+  ul-auth doctor --folder FOLDER_ID      # what production really answers, one row per flow";
 
 #[derive(Debug, Parser)]
 #[command(name = "ul-auth", version, about = ABOUT, long_about = LONG_ABOUT, after_long_help = EXIT_CODES)]
@@ -324,6 +325,11 @@ pub enum Command {
     /// session's tokens; the identity pool; Media Drive GraphQL and how its schema differs
     /// from what this tool sends; the flights API; analytics with a PAT; each other
     /// provider profile's `check`.
+    ///
+    /// Credentials: the profile's cached session from `ul-auth login` (used as it is: never
+    /// refreshed unless --refresh), and a personal access token from UL_API_TOKEN or `ul-auth
+    /// pat set` (or a legacy key in UL_API_KEY) for analytics, and for the APIs when no session
+    /// is usable. Rows that need a missing credential are skipped, saying which.
     ///
     /// Exit 0 when nothing fails, else the worst failure's code (4 service, 3 authentication,
     /// 2 usage). `--output json` prints {"checks":[{"name","status","detail","ms"}]}. No
