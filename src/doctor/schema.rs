@@ -379,7 +379,7 @@ impl Schema {
         }
     }
 
-    /// The declared signature of a root field, e.g. `get(item: MdxItemKeyIn!): MdxItem`.
+    /// The declared signature of a root field, e.g. `get(item: ItemKeyInput!): Item`.
     pub fn signature(&self, kind: OperationKind, field: &str) -> Option<String> {
         let root = match kind {
             OperationKind::Query => self.query.as_deref(),
