@@ -1,25 +1,32 @@
 //! Issue 7, the library: the HTTP layer (retries, errors), `Auth` (one right header; a 401
-//! renews a Cognito session once), GraphQL (`variables`, `errors[]`), Media Drive, flights
-//! and safe downloads, against wiremock standing in for Unleash Live.
+//! renews a Cognito session once), GraphQL (`errors[]`), Media Drive, flights and safe
+//! downloads. Media Drive's GraphQL runs against the validating stand-in
+//! (`tests/standins/mediadrive.py`: every document is parsed, validated against the schema
+//! and executed over an item store, as AppSync does); the REST API and the CDNs against
+//! wiremock.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
-use futures_util::TryStreamExt as _;
+use futures_util::{StreamExt as _, TryStreamExt as _};
 use serde_json::{Value, json};
 use unleashlive_auth::api::flights::{Flights, Scope};
-use unleashlive_auth::api::graphql::{GraphqlClient, Operation};
+use unleashlive_auth::api::graphql::{GraphqlClient, Literal, Operation, Selection};
+use unleashlive_auth::api::http::{HttpClient, Retry};
 use unleashlive_auth::api::media_drive::{ListOptions, MediaDrive, MediaItem};
 use unleashlive_auth::{
     ApiKey, Auth, CognitoRenewer, CognitoSessions, Error, ErrorClass, PersonalAccessToken,
     SessionStore,
 };
 use wiremock::matchers::{method, path, query_param};
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
+use crate::util::mediadrive::{MediaDriveStandIn, folder as md_folder, item as md_item};
 use crate::util::standin::{CognitoStandIn, Running};
 use crate::util::unleash::{
-    assert_no_auth, assert_only_auth, body, config, cut_short_server, fast_http, signed_in,
+    assert_no_auth, assert_only_auth, assert_only_auth_recorded, config, config_at,
+    cut_short_server, fast_http, signed_in,
 };
 use crate::util::{PASSWORD, PILOT};
 
@@ -54,6 +61,26 @@ impl Setup {
         session.id_token().secret().to_owned()
     }
 
+    /// A validating Media Drive stand-in that lets in only the pilot's current ID token.
+    async fn standin(&self) -> MediaDriveStandIn {
+        let md = MediaDriveStandIn::start();
+        md.control(json!({"accept": [self.id_token().await]})).await;
+        md
+    }
+
+    /// Media Drive with the pilot's session: GraphQL on the stand-in `md`, the CDN on
+    /// wiremock.
+    fn drive_on(&self, md: &MediaDriveStandIn) -> MediaDrive {
+        self.drive_with(md, fast_http(), Auth::Cognito(self.sessions.clone()))
+    }
+
+    fn drive_with(&self, md: &MediaDriveStandIn, http: HttpClient, auth: Auth) -> MediaDrive {
+        let cfg = config_at(&self.running, &self.api.uri(), &md.graphql_url());
+        MediaDrive::new(http, auth, &cfg)
+    }
+
+    /// Media Drive with everything on wiremock (for what the stand-in cannot answer: the
+    /// CDN, broken JSON).
     fn drive(&self) -> MediaDrive {
         MediaDrive::new(
             fast_http(),
@@ -71,182 +98,490 @@ impl Setup {
     }
 }
 
+/// A file for the CDN tests (never sent to a GraphQL server).
 fn item(id: &str, name: &str) -> Value {
     json!({"id": id, "teamId": "team-7", "parentId": "p", "createdAt": 1_700_000_000,
            "ownerId": "o", "mimeType": "image/jpeg", "name": name, "location": "team-7/p",
            "s3Path": format!("team-7/{id}/{name}"), "type": "I"})
 }
 
-#[tokio::test]
-async fn get_sends_the_raw_id_token_and_an_id_with_quotes_and_braces_only_in_variables() {
-    let s = Setup::new().await;
-    let id = r#"evil"} ) { delete(deleteItems: [{id: "x"}]) { ownerId } #"#;
-    Mock::given(method("POST"))
-        .and(path("/graphql"))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(json!({"data": {"get": {
-            "id": id, "location": "team-7", "createdAt": "1700000000", "futureField": [1],
-            "mimeType": "application/vnd.unleashlive.folder"}}})),
-        )
-        .mount(&s.api)
-        .await;
+/// Folders `f` and `g` at "team-7"; images `i1` (oldest) .. `i7` in `f`, a video `v` in `f`,
+/// and image `z` in `g`. Creation times are milliseconds.
+fn store() -> Value {
+    let mut items = vec![md_folder("f", "team-7"), md_folder("g", "team-7")];
+    for n in 1..=7 {
+        items.push(md_item(
+            &format!("i{n}"),
+            &format!("{n}.jpg"),
+            "team-7/f",
+            1_700_000_000_000 + n,
+        ));
+    }
+    let mut video = md_item("v", "v.mp4", "team-7/f", 1_700_000_000_100);
+    video["type"] = json!("V");
+    video["mimeType"] = json!("video/mp4");
+    items.push(video);
+    items.push(md_item("z", "z.jpg", "team-7/g", 1_700_000_000_009));
+    json!({ "items": items })
+}
 
-    let folder = s.drive().get(id).await.unwrap().unwrap();
+fn ids(items: &[MediaItem]) -> Vec<&str> {
+    items.iter().map(|i| i.id.as_str()).collect()
+}
 
-    assert_eq!(folder.id, id);
+/// Panics unless `err` says the change may or may not have been made and how to check: with
+/// `media-drive get <id>`.
+fn assert_outcome_unknown(err: &Error, id: &str) {
+    let Error::OutcomeUnknown { check, .. } = err else {
+        panic!("not OutcomeUnknown: {err:?}")
+    };
+    let hint = format!("`media-drive get {id}`");
+    assert!(check.contains(&hint), "{check}");
+    let text = err.to_string();
+    assert!(
+        text.contains(&hint) && text.contains("may or may not have been made"),
+        "{text}"
+    );
+    assert_eq!(err.class(), ErrorClass::Service);
+}
+
+/// Text that breaks out of a naively built document: quotes, braces, a block-string delimiter,
+/// backslashes, escapes as text, real newlines, NUL, emoji, `$`, and an injected delete.
+const HOSTILE_ID: &str = "id \"q\" {b} \"\"\" \\ \\\" \\u0041 \n\r\n\0 \u{1F600}\u{1D11E} $id \
+    }) { delete(deleteItems: [{id: \"victim\"}]) { ownerId } } #";
+const HOSTILE_NAME: &str = "name \"\"\"block\"\"\" \\n is no newline\nthis is one\t\0 NUL \
+    \u{1F681} ${x} }) { delete(deleteItems: [{id: \"victim\"}]) { ownerId } } #";
+const HOSTILE_FOLDER: &str = "folder \"}]) { x } \\ \u{1F4C1} \"\"\"";
+
+#[test]
+fn media_items_decode_leniently_keeping_unknown_fields() {
+    let folder: MediaItem = serde_json::from_value(json!({
+        "id": "f", "location": "team-7", "createdAt": "1700000000", "futureField": [1],
+        "mimeType": "application/vnd.unleashlive.folder"}))
+    .unwrap();
     assert!(folder.is_folder());
     assert_eq!(folder.created_at, Some(1_700_000_000));
     assert_eq!(folder.extra["futureField"], json!([1]));
-    assert_eq!(folder.listing_location(), format!("team-7/{id}"));
-    let requests = s.requests().await;
-    assert_eq!(requests.len(), 1);
-    assert_only_auth(&requests[0], "authorization", &s.id_token().await);
-    let sent = body(&requests[0]);
-    assert_eq!(sent["variables"], json!({ "id": id }));
-    assert!(!sent["query"].as_str().unwrap().contains("evil"));
-}
-
-/// Answers each list call with the page its `nextToken` asks for.
-struct Pages;
-
-impl Respond for Pages {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
-        let token = &body(request)["variables"]["nextToken"];
-        let (items, next) = match token["pk"].as_str() {
-            None => (
-                vec![item("a", "1.jpg"), item("b", "2.jpg")],
-                json!({"pk": "p2", "sk": 5}),
-            ),
-            Some("p2") => (vec![item("c", "3.jpg")], json!({"pk": "p3", "sk": null})),
-            Some("p3") => (vec![item("d", "4.jpg")], Value::Null),
-            Some(other) => panic!("unexpected token {other}"),
-        };
-        ResponseTemplate::new(200)
-            .set_body_json(json!({"data": {"list": {"items": items, "nextToken": next}}}))
-    }
+    assert_eq!(folder.listing_location(), "team-7/f");
 }
 
 #[tokio::test]
-async fn list_follows_next_token_objects_across_three_pages_passing_them_back_as_given() {
+async fn every_operation_executes_against_the_validating_schema_and_changes_the_store() {
     let s = Setup::new().await;
-    Mock::given(method("POST"))
-        .and(path("/graphql"))
-        .respond_with(Pages)
-        .mount(&s.api)
-        .await;
-    let drive = s.drive();
-    let options = ListOptions::default().limit(2).item_type("I");
+    let md = s.standin().await;
+    md.control(store()).await;
+    let drive = s.drive_on(&md);
 
-    let items: Vec<MediaItem> = drive
+    let folder = drive.get("f").await.unwrap().unwrap();
+    assert_eq!(
+        (folder.id.as_str(), folder.name.as_deref()),
+        ("f", Some("f"))
+    );
+    assert_eq!(folder.listing_location(), "team-7/f");
+    assert_eq!(drive.get("nope").await.unwrap(), None);
+    let options = ListOptions::default().limit(2).item_type("I");
+    let page = drive
+        .list_page(&folder.listing_location(), &options, None)
+        .await
+        .unwrap();
+    assert_eq!(ids(&page.items), ["i7", "i6"]);
+    assert_eq!(page.items[0].s3_path.as_deref(), Some("team-7/i7/7.jpg"));
+    assert_eq!(page.next_token.as_ref().unwrap()["sk"], "i6");
+    assert_eq!(drive.rename("i1", "New name").await.unwrap(), "i1");
+    let moved = drive.move_items(&["i1", "i2"], "g").await.unwrap();
+    let deleted = drive.delete(&["i3", "z"]).await.unwrap();
+
+    assert_eq!(md.stored("i1").await.unwrap()["name"], "New name");
+    assert_eq!(moved.len(), 2);
+    for (m, id) in moved.iter().zip(["i1", "i2"]) {
+        assert_eq!(m.id, id);
+        assert_eq!(m.parent_id.as_deref(), Some("g"));
+        assert_eq!(m.location.as_deref(), Some("team-7/g"));
+        let stored = md.stored(id).await.unwrap();
+        assert_eq!(
+            (&stored["parentId"], &stored["location"]),
+            (&json!("g"), &json!("team-7/g"))
+        );
+    }
+    assert_eq!(deleted.delete_items, ["i3", "z"]);
+    assert_eq!(deleted.owner_id.as_deref(), Some("owner-1"));
+    assert!(md.stored("i3").await.is_none() && md.stored("z").await.is_none());
+    assert_eq!(md.items().await.len(), 9);
+
+    let requests = md.executed_requests().await;
+    let kinds: Vec<Option<&str>> = requests.iter().map(|r| r.operation.as_deref()).collect();
+    let (q, m) = (Some("query"), Some("mutation"));
+    assert_eq!(kinds, [q, q, q, m, m, m]);
+    let token = s.id_token().await;
+    for r in &requests {
+        assert_only_auth_recorded(r, "authorization", &token);
+        assert_eq!(r.headers["content-type"], "application/json");
+        assert!(!r.query().contains('$'), "{}", r.query());
+        assert_eq!(r.variables(), &Value::Null, "no variables: {}", r.raw_body);
+    }
+    assert!(
+        requests[4]
+            .query()
+            .contains(r#"move(moveItems: [{id: "i1"}, {id: "i2"}], to: {id: "g"})"#)
+    );
+}
+
+#[tokio::test]
+async fn list_pages_until_the_all_null_cursor_or_a_null_one_and_asks_for_nothing_after_it() {
+    let s = Setup::new().await;
+    let md = s.standin().await;
+    // A folder whose id holds a quote: its listing location goes out as a literal too.
+    let mut seed = store();
+    let items = seed["items"].as_array_mut().unwrap();
+    items.push(md_folder("f\"1", "team-7"));
+    for item in items.iter_mut() {
+        if item["location"] == "team-7/f" {
+            item["location"] = json!("team-7/f\"1");
+            item["parentId"] = json!("f\"1");
+        }
+    }
+    md.control(seed).await;
+    let drive = s.drive_on(&md);
+    let options = ListOptions::default().limit(2).item_type("I");
+    let want = ["i7", "i6", "i5", "i4", "i3", "i2", "i1"];
+
+    let all_null: Vec<MediaItem> = drive
+        .list("team-7/f\"1", options.clone())
+        .try_collect()
+        .await
+        .unwrap();
+
+    assert_eq!(ids(&all_null), want);
+    let requests = md.executed_requests().await;
+    assert_eq!(
+        requests.len(),
+        4,
+        "four pages, nothing after the all-null cursor"
+    );
+    assert!(
+        !requests[0].query().contains("nextToken: "),
+        "{}",
+        requests[0].query()
+    );
+    for r in &requests {
+        assert_eq!(r.operation.as_deref(), Some("query"));
+        assert!(!r.query().contains('$'), "{}", r.query());
+        assert!(
+            r.query().contains(r#"location: "team-7/f\"1""#),
+            "{}",
+            r.query()
+        );
+    }
+    for r in &requests[1..] {
+        // The cursor goes back as it came, its null fields as null (the stand-in only takes
+        // a cursor it issued, field for field).
+        let q = r.query();
+        assert!(
+            q.contains("nextToken: {")
+                && q.contains("teamIdType: null")
+                && q.contains("searchName: null"),
+            "{q}"
+        );
+    }
+
+    md.control(json!({"last_token": "null"})).await;
+    let null_last: Vec<MediaItem> = drive
         .list("team-7/f\"1", options)
         .try_collect()
         .await
         .unwrap();
 
-    let ids: Vec<&str> = items.iter().map(|i| i.id.as_str()).collect();
-    assert_eq!(ids, ["a", "b", "c", "d"]);
-    let bodies: Vec<Value> = s.requests().await.iter().map(body).collect();
-    assert_eq!(bodies.len(), 3);
+    assert_eq!(ids(&null_last), want);
     assert_eq!(
-        bodies[0]["variables"],
-        json!({"location": "team-7/f\"1", "limit": 2, "type": "I"})
+        md.executed_requests().await.len(),
+        8,
+        "four more pages, then nothing"
     );
+}
+
+#[tokio::test]
+async fn a_cursor_handed_out_twice_stops_the_listing_with_an_error_instead_of_looping() {
+    let s = Setup::new().await;
+    let md = s.standin().await;
+    md.control(store()).await;
+    md.control(json!({"repeat_token": true})).await;
+    let drive = s.drive_on(&md);
+
+    let results: Vec<Result<MediaItem, Error>> = tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        drive
+            .list("team-7/f", ListOptions::default().limit(2))
+            .collect(),
+    )
+    .await
+    .expect("the listing never ended");
+
+    let (ok, failed): (Vec<_>, Vec<_>) = results.into_iter().partition(Result::is_ok);
+    assert_eq!(ok.len(), 2, "the first page");
+    assert_eq!(failed.len(), 1);
+    let err = failed.into_iter().next().unwrap().unwrap_err();
+    assert!(matches!(err, Error::UnexpectedResponse(_)), "{err:?}");
+    assert!(err.to_string().contains("same nextToken twice"), "{err}");
+    assert_eq!(md.executed_requests().await.len(), 2);
+}
+
+#[tokio::test]
+async fn a_hostile_id_and_name_round_trip_exactly_and_never_change_the_document() {
+    let s = Setup::new().await;
+    let md = s.standin().await;
+    let mut seed = store();
+    let items = seed["items"].as_array_mut().unwrap();
+    items.push(md_item(
+        HOSTILE_ID,
+        "plain.jpg",
+        "team-7/f",
+        1_700_000_000_050,
+    ));
+    items.push(md_item(
+        "victim",
+        "victim.jpg",
+        "team-7/g",
+        1_700_000_000_060,
+    ));
+    items.push(md_folder(HOSTILE_FOLDER, "team-7"));
+    md.control(seed).await;
+    let drive = s.drive_on(&md);
+
+    let got = drive.get(HOSTILE_ID).await.unwrap().unwrap();
+    assert_eq!(got.id, HOSTILE_ID);
+    assert_eq!(got.name.as_deref(), Some("plain.jpg"));
     assert_eq!(
-        bodies[1]["variables"]["nextToken"],
-        json!({"pk": "p2", "sk": 5})
+        drive.rename(HOSTILE_ID, HOSTILE_NAME).await.unwrap(),
+        HOSTILE_ID
     );
-    assert_eq!(
-        bodies[2]["variables"]["nextToken"],
-        json!({"pk": "p3", "sk": null})
+    assert_eq!(md.stored(HOSTILE_ID).await.unwrap()["name"], HOSTILE_NAME);
+    let moved = drive
+        .move_items(&[HOSTILE_ID, "i1"], HOSTILE_FOLDER)
+        .await
+        .unwrap();
+    assert_eq!(moved[0].parent_id.as_deref(), Some(HOSTILE_FOLDER));
+    let folder = drive.get(HOSTILE_FOLDER).await.unwrap().unwrap();
+    // One item per page: the cursor, holding the hostile location and id, goes back too.
+    let listed: Vec<MediaItem> = drive
+        .list(&folder.listing_location(), ListOptions::default().limit(1))
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(ids(&listed), [HOSTILE_ID, "i1"]);
+    assert_eq!(listed[0].name.as_deref(), Some(HOSTILE_NAME));
+    let deleted = drive.delete(&[HOSTILE_ID]).await.unwrap();
+    assert_eq!(deleted.delete_items, [HOSTILE_ID]);
+
+    assert!(md.stored(HOSTILE_ID).await.is_none());
+    assert!(
+        md.stored("victim").await.is_some(),
+        "the injected delete never ran"
+    );
+    let requests = md.executed_requests().await;
+    let kinds: Vec<Option<&str>> = requests.iter().map(|r| r.operation.as_deref()).collect();
+    let (q, m) = (Some("query"), Some("mutation"));
+    assert_eq!(kinds, [q, m, m, q, q, q, m]);
+    for r in &requests {
+        // Control characters go escaped: the June 2018 spec allows no raw NUL (nor a raw
+        // newline) in a string; graphql-core, on the 2021 spec, lets a NUL pass unnoticed.
+        assert!(!r.query().chars().any(char::is_control), "{:?}", r.query());
+    }
+    assert!(
+        requests[5].query().contains("nextToken: {"),
+        "{}",
+        requests[5].query()
     );
 }
 
 #[tokio::test]
 async fn errors_in_a_200_become_one_error_carrying_every_message() {
     let s = Setup::new().await;
-    Mock::given(method("POST"))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(json!({"data": null, "errors": [
-            {"message": "Not Authorized to access get", "errorType": "Unauthorized"},
-            {"message": "second problem"}]})),
+    let md = s.standin().await;
+    md.control(store()).await;
+
+    // A document the schema refuses twice over: AppSync's 200 with data null and errors[].
+    const SELECTION: &[Selection] = &[Selection::Field("id"), Selection::Field("colour")];
+    let refused = Operation::query("Refused", "get")
+        .arg(
+            "item",
+            Literal::object([("id", Literal::string("i1"))]).unwrap(),
         )
-        .mount(&s.api)
-        .await;
-
-    let err = s.drive().get("x").await.unwrap_err();
-
+        .arg("shade", 1_i64)
+        .select(SELECTION);
+    let err = GraphqlClient::new(
+        fast_http(),
+        Auth::Cognito(s.sessions.clone()),
+        md.graphql_url(),
+    )
+    .run::<Value>(&refused)
+    .await
+    .unwrap_err();
     let Error::Graphql { messages } = &err else {
         panic!("{err:?}")
     };
-    assert_eq!(messages.len(), 2);
+    assert_eq!(messages.len(), 2, "{messages:?}");
     let text = err.to_string();
     assert!(
-        text.contains("Not Authorized to access get") && text.contains("second problem"),
+        text.contains("Unknown argument 'shade'") && text.contains("Cannot query field 'colour'"),
         "{text}"
     );
+    assert_eq!(err.class(), ErrorClass::Service);
+
+    // A resolver's error on a mutation: an answer, so not "outcome unknown".
+    let err = s.drive_on(&md).rename("nope", "x").await.unwrap_err();
+    assert!(matches!(err, Error::Graphql { .. }), "{err:?}");
+    assert!(err.to_string().contains("'nope' not found"), "{err}");
+    let outcomes: Vec<String> = md.requests().await.into_iter().map(|r| r.outcome).collect();
+    assert_eq!(outcomes, ["invalid", "executed"]);
 }
 
 #[tokio::test]
-async fn rename_move_and_delete_send_their_ids_as_variables_and_decode_the_answers() {
+async fn a_mutation_whose_answer_is_lost_is_sent_once_and_its_outcome_is_unknown() {
     let s = Setup::new().await;
-    let reply = |data: Value| ResponseTemplate::new(200).set_body_json(json!({ "data": data }));
-    for (op, data) in [
-        ("rename(", json!({"rename": {"id": "i\"1"}})),
-        (
-            "move(",
-            json!({"move": [{"id": "i\"1", "parentId": "f2", "location": "team-7/f2"}]}),
-        ),
-        (
-            "delete(",
-            json!({"delete": {"deleteItems": [{"id": "a"}, {"id": "b}"}], "ownerId": "o"}}),
-        ),
+    for (setting, status) in [
+        (json!({"fail_after_mutation": 502}), Some(502)),
+        (json!({"drop_after_mutation": true}), None),
     ] {
-        Mock::given(method("POST"))
-            .and(wiremock::matchers::body_string_contains(op))
-            .respond_with(reply(data))
-            .mount(&s.api)
-            .await;
-    }
-    let drive = s.drive();
+        let md = s.standin().await;
+        md.control(store()).await;
+        let drive = s.drive_on(&md);
 
-    assert_eq!(drive.rename("i\"1", "new {name}").await.unwrap(), "i\"1");
-    let moved = drive.move_item("i\"1", "f2").await.unwrap();
-    assert_eq!(moved[0].parent_id.as_deref(), Some("f2"));
-    let deleted = drive.delete(&["a", "b}"]).await.unwrap();
-    assert_eq!(deleted.delete_items, ["a", "b}"]);
+        md.control(setting.clone()).await;
+        let err = drive.rename("i1", "Renamed").await.unwrap_err();
+        assert_outcome_unknown(&err, "i1");
+        assert_eq!(
+            md.stored("i1").await.unwrap()["name"],
+            "Renamed",
+            "{setting}"
+        );
+        assert_eq!(md.mutation_count().await, 1, "{setting}");
 
-    let bodies: Vec<Value> = s.requests().await.iter().map(body).collect();
-    assert_eq!(
-        bodies[0]["variables"],
-        json!({"id": "i\"1", "newName": "new {name}"})
-    );
-    assert_eq!(bodies[1]["variables"], json!({"id": "i\"1", "to": "f2"}));
-    assert_eq!(bodies[2]["variables"], json!({"id0": "a", "id1": "b}"}));
-    for b in &bodies {
-        assert!(b["query"].as_str().unwrap().starts_with("mutation"), "{b}");
+        md.control(setting.clone()).await;
+        let err = drive.move_items(&["i2", "i3"], "g").await.unwrap_err();
+        assert_outcome_unknown(&err, "i2");
+        assert_eq!(md.stored("i3").await.unwrap()["parentId"], "g");
+        assert_eq!(md.mutation_count().await, 2, "{setting}");
+
+        md.control(setting.clone()).await;
+        let err = drive.delete(&["i4", "i5"]).await.unwrap_err();
+        assert_outcome_unknown(&err, "i4");
+        assert!(md.stored("i4").await.is_none() && md.stored("i5").await.is_none());
+        assert_eq!(md.mutation_count().await, 3, "{setting}");
+
+        let requests = md.executed_requests().await;
+        assert_eq!(requests.len(), 3, "{setting}: nothing sent twice");
+        for r in &requests {
+            assert_eq!(r.status, status, "{setting}");
+        }
+        // Looking the item up, as the error advises, is an ordinary query.
+        assert_eq!(
+            drive.get("i1").await.unwrap().unwrap().name.as_deref(),
+            Some("Renamed")
+        );
     }
 }
 
 #[tokio::test]
-async fn two_503s_then_a_200_succeed_after_retries() {
+async fn queries_are_retried_on_503_and_a_mutation_that_met_one_is_not() {
     let s = Setup::new().await;
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(503))
-        .up_to_n_times(2)
-        .with_priority(1)
-        .mount(&s.api)
-        .await;
-    Mock::given(method("POST"))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(json!({"data": {"get": item("a", "x")}})),
-        )
-        .mount(&s.api)
-        .await;
+    let md = s.standin().await;
+    md.control(store()).await;
+    md.control(json!({"fail_status": 503})).await;
+    let drive = s.drive_on(&md);
 
-    let got = s.drive().get("a").await.unwrap().unwrap();
+    let err = drive.get("i1").await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Http {
+                status: 503,
+                attempts: 3,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(
+        md.requests().await.len(),
+        3,
+        "every attempt fast_http allows"
+    );
 
-    assert_eq!(got.id, "a");
-    assert_eq!(s.requests().await.len(), 3);
+    let err = drive.rename("i1", "never").await.unwrap_err();
+    assert_outcome_unknown(&err, "i1");
+    assert_eq!(md.requests().await.len(), 4, "the mutation went once");
+    assert_eq!(md.stored("i1").await.unwrap()["name"], "1.jpg");
+
+    md.control(json!({"fail_status": null})).await;
+    assert!(drive.get("i1").await.unwrap().is_some());
+    let outcomes: Vec<String> = md.requests().await.into_iter().map(|r| r.outcome).collect();
+    assert_eq!(
+        outcomes,
+        [
+            "failed-status",
+            "failed-status",
+            "failed-status",
+            "failed-status",
+            "executed"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_query_answered_503_is_retried_until_it_executes() {
+    let s = Setup::new().await;
+    let md = s.standin().await;
+    md.control(store()).await;
+    md.control(json!({"fail_status": 503})).await;
+    // Slow enough retries that the 503s are cleared before the attempts run out.
+    let http = HttpClient::builder()
+        .retry(Retry {
+            max_attempts: 4,
+            base_delay: Duration::from_millis(400),
+            max_delay: Duration::from_secs(2),
+        })
+        .build()
+        .unwrap();
+    let drive = s.drive_with(&md, http, Auth::Cognito(s.sessions.clone()));
+    let clear = async {
+        while md.requests().await.is_empty() {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        md.control(json!({"fail_status": null})).await;
+    };
+
+    let (got, ()) = tokio::join!(drive.get("i1"), clear);
+
+    assert_eq!(got.unwrap().unwrap().id, "i1");
+    let outcomes: Vec<String> = md.requests().await.into_iter().map(|r| r.outcome).collect();
+    let (last, before) = outcomes.split_last().unwrap();
+    assert_eq!(last, "executed", "{outcomes:?}");
+    assert!(
+        !before.is_empty() && before.iter().all(|o| o == "failed-status"),
+        "{outcomes:?}"
+    );
+}
+
+#[tokio::test]
+async fn other_4xx_answers_are_not_retried() {
+    let s = Setup::new().await;
+    let md = s.standin().await;
+    md.control(json!({"fail_status": 400})).await;
+
+    let err = s.drive_on(&md).get("a").await.unwrap_err();
+
+    assert!(
+        matches!(
+            err,
+            Error::Http {
+                status: 400,
+                attempts: 1,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(md.requests().await.len(), 1);
 }
 
 #[tokio::test]
@@ -285,30 +620,6 @@ async fn a_500_forever_gives_up_after_the_attempt_bound_with_status_and_excerpt(
 }
 
 #[tokio::test]
-async fn other_4xx_answers_are_not_retried() {
-    let s = Setup::new().await;
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(400).set_body_string("bad query"))
-        .mount(&s.api)
-        .await;
-
-    let err = s.drive().get("a").await.unwrap_err();
-
-    assert!(
-        matches!(
-            err,
-            Error::Http {
-                status: 400,
-                attempts: 1,
-                ..
-            }
-        ),
-        "{err:?}"
-    );
-    assert_eq!(s.requests().await.len(), 1);
-}
-
-#[tokio::test]
 async fn a_429_waits_for_retry_after() {
     let s = Setup::new().await;
     Mock::given(method("GET"))
@@ -344,26 +655,22 @@ async fn a_429_waits_for_retry_after() {
 #[tokio::test]
 async fn a_401_renews_the_cognito_session_once_then_is_an_authentication_error() {
     let s = Setup::new().await;
-    Mock::given(method("POST"))
-        .respond_with(
-            ResponseTemplate::new(401)
-                .set_body_json(json!({"errors": [{"message": "Unauthorized"}]})),
-        )
-        .mount(&s.api)
-        .await;
+    let md = MediaDriveStandIn::start();
+    md.control(json!({"accept": ["a token nobody has"]})).await;
     let before = s.id_token().await;
 
-    let err = s.drive().get("a").await.unwrap_err();
+    let err = s.drive_on(&md).get("a").await.unwrap_err();
 
     assert_eq!(err.class(), ErrorClass::Authentication, "{err:?}");
     assert!(err.to_string().contains("even after a refresh"), "{err}");
     assert_eq!(s.running.count("GetTokensFromRefreshToken"), 1);
-    let requests = s.requests().await;
-    assert_eq!(requests.len(), 2);
-    assert_only_auth(&requests[0], "authorization", &before);
+    let requests = md.requests().await;
+    let outcomes: Vec<&str> = requests.iter().map(|r| r.outcome.as_str()).collect();
+    assert_eq!(outcomes, ["unauthorized", "unauthorized"]);
+    assert_only_auth_recorded(&requests[0], "authorization", &before);
     let after = s.id_token().await;
     assert_ne!(before, after);
-    assert_only_auth(&requests[1], "authorization", &after);
+    assert_only_auth_recorded(&requests[1], "authorization", &after);
 }
 
 #[tokio::test]
@@ -463,33 +770,65 @@ async fn flights_lists_send_ms_dates_and_the_rest_header_and_accept_both_shapes(
 #[tokio::test]
 async fn a_pat_goes_as_a_bearer_token_and_an_api_key_as_x_api_key_on_every_client() {
     let s = Setup::new().await;
-    Mock::given(method("POST"))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(json!({"data": {"rename": {"id": "a"}}})),
-        )
-        .mount(&s.api)
-        .await;
+    let md = MediaDriveStandIn::start();
+    md.control(store()).await;
+    md.control(json!({"accept": ["Bearer ul_pat_abc"]})).await;
     Mock::given(method("GET"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
         .mount(&s.api)
         .await;
-    let cfg = config(&s.running, &s.api);
+    Mock::given(method("POST"))
+        .and(path("/graphql"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"data": {"__typename": "Query"}})),
+        )
+        .mount(&s.api)
+        .await;
     let pat = Auth::Pat(PersonalAccessToken::new("ul_pat_abc"));
-    MediaDrive::new(fast_http(), pat.clone(), &cfg)
-        .rename("a", "b")
-        .await
-        .unwrap();
+    let drive = s.drive_with(&md, fast_http(), pat.clone());
+    assert!(drive.get("i1").await.unwrap().is_some());
+    assert_eq!(drive.rename("i1", "b").await.unwrap(), "i1");
     s.flights(pat).list(Scope::Team, 1, 2).await.unwrap();
+    // Another GraphQL API that takes a legacy key (the stand-in, like Media Drive, takes
+    // only `authorization`).
     let key = Auth::ApiKey(ApiKey::new("legacy-key"));
+    let cfg = config(&s.running, &s.api);
     GraphqlClient::new(fast_http(), key, cfg.graphql_url.clone())
-        .run::<Value>(&Operation::query("Version", "version").select(&[]))
+        .run::<Value>(&Operation::query("Typename", "__typename"))
         .await
         .unwrap();
 
+    for r in &md.executed_requests().await {
+        assert_only_auth_recorded(r, "authorization", "Bearer ul_pat_abc");
+    }
+    assert_eq!(md.stored("i1").await.unwrap()["name"], "b");
     let requests = s.requests().await;
     assert_only_auth(&requests[0], "authorization", "Bearer ul_pat_abc");
-    assert_only_auth(&requests[1], "authorization", "Bearer ul_pat_abc");
-    assert_only_auth(&requests[2], "x-api-key", "legacy-key");
+    assert_only_auth(&requests[1], "x-api-key", "legacy-key");
+}
+
+#[tokio::test]
+async fn a_refused_pat_on_media_drive_is_not_renewed() {
+    let s = Setup::new().await;
+    let md = MediaDriveStandIn::start();
+    md.control(json!({"accept": ["Bearer ul_pat_other"]})).await;
+
+    let err = s
+        .drive_with(
+            &md,
+            fast_http(),
+            Auth::Pat(PersonalAccessToken::new("ul_pat_secret9")),
+        )
+        .get("a")
+        .await
+        .unwrap_err();
+
+    assert_eq!(err.class(), ErrorClass::Authentication, "{err:?}");
+    assert!(!err.to_string().contains("secret9"), "{err}");
+    let requests = md.requests().await;
+    assert_eq!(requests.len(), 1);
+    assert_eq!(requests[0].outcome, "unauthorized");
+    assert_eq!(s.running.count("GetTokensFromRefreshToken"), 0);
 }
 
 #[tokio::test]
@@ -572,6 +911,37 @@ async fn a_download_cut_mid_body_leaves_no_file_at_the_target() {
     );
 }
 
+#[tokio::test]
+async fn a_key_with_a_plus_and_a_space_is_fetched_percent_encoded_without_credentials() {
+    let s = Setup::new().await;
+    let md = s.standin().await;
+    let mut plus = md_item("p1", "a+b c.jpg", "team-7/f", 1_700_000_000_000);
+    plus["s3Path"] = json!("team-7/p 1/a+b c.jpg");
+    md.control(json!({"items": [md_folder("f", "team-7"), plus]}))
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/cdn/team-7/p%201/a%2Bb%20c.jpg"))
+        .respond_with(ResponseTemplate::new(200).set_body_bytes(b"PLUS".to_vec()))
+        .mount(&s.api)
+        .await;
+    let drive = s.drive_on(&md);
+    let out = tempfile::tempdir().unwrap();
+
+    let listed: Vec<MediaItem> = drive
+        .list("team-7/f", ListOptions::default())
+        .try_collect()
+        .await
+        .unwrap();
+    let done = drive.download(&listed[0], out.path(), None).await.unwrap();
+
+    assert_eq!(done.path, out.path().join("a+b c.jpg"));
+    assert_eq!(std::fs::read(&done.path).unwrap(), b"PLUS");
+    let requests = s.requests().await;
+    assert_eq!(requests.len(), 1);
+    assert_eq!(requests[0].url.path(), "/cdn/team-7/p%201/a%2Bb%20c.jpg");
+    assert_no_auth(&requests[0]);
+}
+
 #[cfg(feature = "upload")]
 #[tokio::test(flavor = "multi_thread")]
 async fn an_upload_of_17_mib_lands_in_s3_under_identity_uuid_name_with_the_folder_location() {
@@ -592,10 +962,20 @@ async fn an_upload_of_17_mib_lands_in_s3_under_identity_uuid_name_with_the_folde
     };
     store.save("default", &session).unwrap();
     let sessions = CognitoSessions::new(store, "default", CognitoRenewer::new(aws.config()));
-    let drive = MediaDrive::new(fast_http(), Auth::Cognito(sessions.clone()), &aws.config());
+    let md = MediaDriveStandIn::start();
+    md.control(json!({"items": [md_folder("folder-9", "team-7/root")],
+                      "accept": [session.id_token().secret()]}))
+        .await;
+    let mut settings = aws.settings();
+    settings.graphql_url = Some(md.graphql_url());
+    let drive = MediaDrive::new(
+        fast_http(),
+        Auth::Cognito(sessions.clone()),
+        &settings.resolve().unwrap(),
+    );
     let uploader = Uploader::new(&aws.config(), IdentityCredentials::new(sessions)).await;
-    let folder: MediaItem =
-        serde_json::from_value(json!({"id": "folder-9", "location": "team-7/root"})).unwrap();
+    let folder = drive.get("folder-9").await.unwrap().unwrap();
+    assert_eq!(md.executed_requests().await.len(), 1);
     let content: Vec<u8> = (0..17 * 1024 * 1024 + 3u32)
         .map(|i| (i.wrapping_mul(2_654_435_761) >> 11) as u8)
         .collect();

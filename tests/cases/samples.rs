@@ -1,12 +1,19 @@
 //! Issue 7, the sample binaries end to end: `media-drive` and `flights` with the session
-//! `ul-auth login` cached, against wiremock standing in for Unleash Live (and moto for S3).
+//! `ul-auth login` cached. `media-drive` talks GraphQL to the validating Media Drive stand-in
+//! (`tests/standins/mediadrive.py`: documents parsed, validated against the schema and
+//! executed over an item store); the REST API and the CDNs are wiremock, S3 is moto.
+
+use std::time::Duration;
 
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path, query_param};
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
+use crate::util::mediadrive::{MediaDriveStandIn, Recorded, folder as md_folder, item as md_item};
 use crate::util::standin::{CognitoStandIn, Running};
-use crate::util::unleash::{assert_no_auth, assert_only_auth, body, run_sample, url_env};
+use crate::util::unleash::{
+    assert_no_auth, assert_only_auth, assert_only_auth_recorded, run_sample, url_env, url_env_at,
+};
 use crate::util::{Home, PASSWORD, PILOT, Run, with};
 
 const MEDIA_DRIVE: &str = env!("CARGO_BIN_EXE_media-drive");
@@ -59,137 +66,334 @@ impl Signed {
     }
 }
 
-fn item(id: &str, name: &str) -> Value {
-    json!({"id": id, "teamId": "team-7", "location": "team-7/root/f1", "mimeType": "image/jpeg",
-           "name": name, "s3Path": format!("team-7/{id}/obj"), "type": "I",
-           "createdAt": 1_735_689_600})
+/// The pilot signed in with `ul-auth login`, for `media-drive`: GraphQL on the validating
+/// stand-in (seeded with [`drive_store`], letting in only the pilot's ID token), the CDN on
+/// wiremock.
+struct OnStandIn {
+    running: Running,
+    md: MediaDriveStandIn,
+    cdn: MockServer,
+    home: Home,
+    env: Vec<(String, String)>,
 }
 
-/// Media Drive: `get` answers the folder `f1`; `list` pages through three pages.
-struct Drive;
-
-impl Respond for Drive {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
-        let sent = body(request);
-        let query = sent["query"].as_str().unwrap();
-        let data = if query.contains("get(") {
-            json!({"get": {"id": sent["variables"]["id"], "location": "team-7/root",
-                           "mimeType": "application/vnd.unleashlive.folder", "name": "Survey"}})
-        } else {
-            let (items, next) = match sent["variables"]["nextToken"]["pk"].as_str() {
-                None => (
-                    vec![item("a", "one.jpg"), item("b", "../../etc/passwd")],
-                    json!({"pk": "2"}),
-                ),
-                Some("2") => (
-                    vec![item("c", "three.jpg")],
-                    json!({"pk": "3", "sk": {"x": 1}}),
-                ),
-                Some(_) => (vec![item("d", "four.jpg")], Value::Null),
-            };
-            json!({"list": {"items": items, "nextToken": next}})
+impl OnStandIn {
+    async fn new() -> OnStandIn {
+        let running = CognitoStandIn::new(None)
+            .with_user(PILOT, PASSWORD)
+            .start()
+            .await;
+        let home = Home::new();
+        home.run(
+            &["login", "--username", PILOT],
+            &with(&running.env(), &[("UL_PASSWORD", PASSWORD)]),
+            None,
+        )
+        .expect_code(0);
+        let md = MediaDriveStandIn::start();
+        let cdn = MockServer::start().await;
+        let mut env = running.env();
+        env.extend(url_env_at(&cdn.uri(), &md.graphql_url()));
+        let s = OnStandIn {
+            running,
+            md,
+            cdn,
+            home,
+            env,
         };
-        ResponseTemplate::new(200).set_body_json(json!({ "data": data }))
+        s.seed(drive_store()).await;
+        s
+    }
+
+    /// Replaces the store with `store` (`{"items": [...]}`), lets in only the pilot's current
+    /// ID token, and forgets the requests so far.
+    async fn seed(&self, store: Value) {
+        self.md.reset().await;
+        self.md.control(store).await;
+        self.md.control(json!({"accept": [self.id_token()]})).await;
+    }
+
+    fn run(&self, args: &[&str]) -> Run {
+        run_sample(&self.home, MEDIA_DRIVE, args, &self.env)
+    }
+
+    /// Runs `media-drive`; kills it and fails the test when it is still running after
+    /// `limit` (a listing that pages forever).
+    fn run_within(&self, limit: Duration, args: &[&str]) -> Run {
+        let home = self.home.dir.path();
+        let out_file = tempfile::tempfile().unwrap();
+        let err_file = tempfile::tempfile().unwrap();
+        let mut child = std::process::Command::new(MEDIA_DRIVE)
+            .args(args)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", home)
+            .env("XDG_CONFIG_HOME", home.join("config"))
+            .env("UL_CACHE_DIR", self.home.cache_dir())
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .current_dir(home)
+            .stdin(std::process::Stdio::null())
+            .stdout(out_file.try_clone().unwrap())
+            .stderr(err_file.try_clone().unwrap())
+            .spawn()
+            .expect("spawn media-drive");
+        let deadline = std::time::Instant::now() + limit;
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            if std::time::Instant::now() >= deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("media-drive {args:?} still running after {limit:?}");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let read = |mut file: std::fs::File| {
+            use std::io::{Read as _, Seek as _};
+            let mut bytes = Vec::new();
+            file.rewind().unwrap();
+            file.read_to_end(&mut bytes).unwrap();
+            bytes
+        };
+        Run(std::process::Output {
+            status,
+            stdout: read(out_file),
+            stderr: read(err_file),
+        })
+    }
+
+    fn id_token(&self) -> String {
+        let out = self.home.run(&["token"], &self.env, None);
+        out.expect_code(0);
+        out.stdout().trim().to_owned()
     }
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn media_drive_list_all_follows_next_token_across_three_pages_with_the_cached_session() {
-    let s = Signed::new().await;
-    Mock::given(method("POST"))
-        .and(path("/graphql"))
-        .respond_with(Drive)
-        .mount(&s.api)
-        .await;
+/// Folder `root` at "team-7" holding folders `f1` and `f2`; images `a` (newest) .. `e` in
+/// `f1`, named `<id>.jpg`, and an older video `v`; image `victim` in `f2`.
+fn drive_store() -> Value {
+    let mut items = vec![
+        md_folder("root", "team-7"),
+        md_folder("f1", "team-7/root"),
+        md_folder("f2", "team-7/root"),
+    ];
+    for (n, id) in (0_i64..).zip(["a", "b", "c", "d", "e"]) {
+        items.push(md_item(
+            id,
+            &format!("{id}.jpg"),
+            "team-7/root/f1",
+            1_735_689_600_000 - n,
+        ));
+    }
+    let mut video = md_item("v", "v.mp4", "team-7/root/f1", 1_735_689_000_000);
+    video["type"] = json!("V");
+    video["mimeType"] = json!("video/mp4");
+    items.push(video);
+    items.push(md_item(
+        "victim",
+        "victim.jpg",
+        "team-7/root/f2",
+        1_735_689_600_000,
+    ));
+    json!({ "items": items })
+}
 
-    let out = s.run(
-        MEDIA_DRIVE,
-        &["list", "f1", "--all", "--type", "I", "--output", "json"],
-    );
-
-    out.expect_code(0);
-    let items: Vec<Value> = serde_json::from_str(&out.stdout()).unwrap();
-    let ids: Vec<&str> = items.iter().map(|i| i["id"].as_str().unwrap()).collect();
-    assert_eq!(ids, ["a", "b", "c", "d"]);
-    let requests = s.requests().await;
-    assert_eq!(requests.len(), 4, "get, then three pages");
-    let token = s.id_token();
+/// Panics unless every request was executed, carried only the pilot's ID token, and
+/// declared no variable.
+async fn assert_executed_with(s: &OnStandIn, token: &str) -> Vec<Recorded> {
+    let requests = s.md.executed_requests().await;
     for r in &requests {
-        assert_only_auth(r, "authorization", &token);
+        assert_only_auth_recorded(r, "authorization", token);
+        assert!(!r.query().contains('$'), "{}", r.query());
     }
-    assert_eq!(
-        body(&requests[1])["variables"]["location"],
-        "team-7/root/f1"
-    );
-    assert_eq!(body(&requests[1])["variables"]["type"], "I");
-    assert_eq!(
-        body(&requests[3])["variables"]["nextToken"],
-        json!({"pk": "3", "sk": {"x": 1}})
-    );
+    requests
+}
 
-    let table = s.run(MEDIA_DRIVE, &["list", "f1", "--limit", "2"]);
-    table.expect_code(0);
-    assert!(table.stdout().starts_with("ID"), "{}", table.stdout());
-    assert!(table.stdout().contains("one.jpg") && !table.stdout().contains("three.jpg"));
-    assert_eq!(body(&s.requests().await[5])["variables"]["limit"], 2);
+fn kinds(requests: &[Recorded]) -> Vec<&str> {
+    requests
+        .iter()
+        .map(|r| r.operation.as_deref().unwrap_or("-"))
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn media_drive_shows_graphql_errors_from_a_200_and_exits_non_zero() {
-    let s = Signed::new().await;
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(
-            json!({"data": null, "errors": [{"message": "Item x not found in team-7"}]}),
-        ))
-        .mount(&s.api)
-        .await;
+async fn media_drive_get_list_rename_move_and_delete_execute_against_the_schema() {
+    let s = OnStandIn::new().await;
 
-    let out = s.run(MEDIA_DRIVE, &["get", "x\"}"]);
+    let got = s.run(&["get", "f1"]);
+    let page = s.run(&["list", "f1", "--limit", "2"]);
+    let renamed = s.run(&["rename", "a", "Site {A}"]);
+    let moved = s.run(&["move", "a", "b", "--to", "f2"]);
+    let deleted = s.run(&["delete", "c", "d", "--output", "json"]);
+
+    got.expect_code(0);
+    assert_eq!(
+        got.stdout(),
+        "id        f1\nname      f1\nlocation  team-7/root\nlists at  team-7/root/f1\n"
+    );
+    page.expect_code(0);
+    let table = page.stdout();
+    assert!(table.starts_with("ID"), "{table}");
+    assert!(
+        table.contains("a.jpg") && table.contains("b.jpg") && !table.contains("c.jpg"),
+        "{table}"
+    );
+    renamed.expect_code(0);
+    assert_eq!(renamed.stdout(), "renamed a to \"Site {A}\"\n");
+    assert_eq!(s.md.stored("a").await.unwrap()["name"], "Site {A}");
+    moved.expect_code(0);
+    assert_eq!(moved.stdout(), "moved a b into f2\n");
+    for id in ["a", "b"] {
+        let item = s.md.stored(id).await.unwrap();
+        assert_eq!(item["parentId"], "f2");
+        assert_eq!(item["location"], "team-7/root/f2");
+    }
+    deleted.expect_code(0);
+    let json: Value = serde_json::from_str(&deleted.stdout()).unwrap();
+    assert_eq!(json["deleteItems"], json!(["c", "d"]));
+    assert!(s.md.stored("c").await.is_none() && s.md.stored("d").await.is_none());
+    assert!(s.md.stored("e").await.is_some());
+
+    let requests = assert_executed_with(&s, &s.id_token()).await;
+    assert_eq!(
+        kinds(&requests),
+        [
+            "query", "query", "query", "mutation", "mutation", "mutation"
+        ]
+    );
+    assert!(
+        requests[2]
+            .query()
+            .contains(r#"location: "team-7/root/f1", limit: 2"#)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn media_drive_list_all_pages_to_the_last_cursor_and_asks_for_nothing_after_it() {
+    let s = OnStandIn::new().await;
+    let args = [
+        "list", "f1", "--all", "--type", "I", "--limit", "2", "--output", "json",
+    ];
+    let listed_ids = |out: &Run| -> Vec<String> {
+        out.expect_code(0);
+        let items: Vec<Value> = serde_json::from_str(&out.stdout()).unwrap();
+        items
+            .iter()
+            .map(|i| i["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+
+    // The last page's cursor has every field null (the stand-in's default).
+    let all_null = s.run(&args);
+
+    assert_eq!(listed_ids(&all_null), ["a", "b", "c", "d", "e"]);
+    let requests = assert_executed_with(&s, &s.id_token()).await;
+    assert_eq!(requests.len(), 4, "get, then three pages and nothing more");
+    assert!(!requests[1].query().contains("nextToken: "));
+    for r in &requests[1..] {
+        assert!(r.query().contains(r#"type: "I""#), "{}", r.query());
+    }
+    for r in &requests[2..] {
+        assert!(r.query().contains("nextToken: {"), "{}", r.query());
+        assert!(
+            r.query().contains("searchNameCreatedAt: null"),
+            "{}",
+            r.query()
+        );
+    }
+
+    // The last page's cursor is null.
+    s.md.control(json!({"last_token": "null"})).await;
+    let null_last = s.run(&args);
+
+    assert_eq!(listed_ids(&null_last), ["a", "b", "c", "d", "e"]);
+    assert_eq!(s.md.executed_requests().await.len(), 8);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn media_drive_list_all_stops_with_a_message_when_a_cursor_comes_back_twice() {
+    let s = OnStandIn::new().await;
+    s.md.control(json!({"repeat_token": true})).await;
+
+    let out = s.run_within(
+        Duration::from_secs(60),
+        &["list", "f1", "--all", "--limit", "2"],
+    );
 
     out.expect_code(4);
     assert!(
-        out.stderr().contains("Item x not found in team-7"),
+        out.stderr().contains("same nextToken twice"),
         "{}",
         out.stderr()
     );
-    assert_eq!(body(&s.requests().await[0])["variables"]["id"], "x\"}");
+    assert_eq!(
+        s.md.executed_requests().await.len(),
+        3,
+        "get, then two pages"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn media_drive_shows_graphql_errors_from_a_200_and_exits_4() {
+    let s = OnStandIn::new().await;
+
+    let out = s.run(&["rename", "x\"}", "new name"]);
+
+    out.expect_code(4);
+    let stderr = out.stderr();
+    assert!(stderr.contains("item 'x\"}' not found"), "{stderr}");
+    assert!(
+        !stderr.contains("outcome is unknown"),
+        "an answer: {stderr}"
+    );
+    let requests = assert_executed_with(&s, &s.id_token()).await;
+    assert_eq!(kinds(&requests), ["mutation"]);
+    assert_eq!(
+        s.md.items().await,
+        drive_store()["items"].as_array().unwrap().clone()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn media_drive_download_writes_each_file_under_a_safe_name_and_a_404_leaves_none() {
-    let s = Signed::new().await;
-    Mock::given(method("POST"))
-        .and(path("/graphql"))
-        .respond_with(Drive)
-        .mount(&s.api)
-        .await;
-    for id in ["a", "b", "c"] {
+    let s = OnStandIn::new().await;
+    let mut items = vec![md_folder("root", "team-7"), md_folder("f1", "team-7/root")];
+    for (n, (id, name, key)) in (0_i64..).zip([
+        ("a", "one.jpg", "team-7/a/obj"),
+        ("b", "../../etc/passwd", "team-7/b/obj"),
+        ("c", "a+b c.jpg", "team-7/c/a+b c.jpg"),
+        ("d", "four.jpg", "team-7/d/obj"),
+    ]) {
+        let mut item = md_item(id, name, "team-7/root/f1", 1_735_689_600_000 - n);
+        item["s3Path"] = json!(key);
+        items.push(item);
+    }
+    s.seed(json!({ "items": items })).await;
+    for (key, id) in [
+        ("team-7/a/obj", "a"),
+        ("team-7/b/obj", "b"),
+        ("team-7/c/a%2Bb%20c.jpg", "c"),
+    ] {
         Mock::given(method("GET"))
-            .and(path(format!("/cdn/team-7/{id}/obj")))
+            .and(path(format!("/cdn/{key}")))
             .respond_with(ResponseTemplate::new(200).set_body_string(format!("content of {id}")))
-            .mount(&s.api)
+            .mount(&s.cdn)
             .await;
     }
     let out_dir = s.home.dir.path().join("out");
-    let out_arg = out_dir.to_str().unwrap();
 
-    let out = s.run(MEDIA_DRIVE, &["download", "f1", "--out", out_arg]);
+    let out = s.run(&["download", "f1", "--out", out_dir.to_str().unwrap()]);
 
-    // d (four.jpg) has no CDN object: a 404 after the others are complete.
+    // d (four.jpg, the oldest, so the last) has no CDN object: a 404 after the others.
     out.expect_code(4);
     assert!(out.stderr().contains("404"), "{}", out.stderr());
-    assert_eq!(
-        std::fs::read_to_string(out_dir.join("one.jpg")).unwrap(),
-        "content of a"
-    );
-    assert_eq!(
-        std::fs::read_to_string(out_dir.join("passwd")).unwrap(),
-        "content of b"
-    );
-    assert_eq!(
-        std::fs::read_to_string(out_dir.join("three.jpg")).unwrap(),
-        "content of c"
-    );
+    for (name, id) in [("one.jpg", "a"), ("passwd", "b"), ("a+b c.jpg", "c")] {
+        assert_eq!(
+            std::fs::read_to_string(out_dir.join(name)).unwrap(),
+            format!("content of {id}")
+        );
+    }
     let mut names: Vec<String> = std::fs::read_dir(&out_dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
@@ -197,63 +401,194 @@ async fn media_drive_download_writes_each_file_under_a_safe_name_and_a_404_leave
     names.sort();
     assert_eq!(
         names,
-        ["one.jpg", "passwd", "three.jpg"],
+        ["a+b c.jpg", "one.jpg", "passwd"],
         "nothing for the 404, nothing partial"
     );
     assert!(!s.home.dir.path().join("etc").exists());
-    for r in s
-        .requests()
-        .await
-        .iter()
-        .filter(|r| r.url.path().starts_with("/cdn/"))
-    {
+    let cdn = s.cdn.received_requests().await.unwrap();
+    let paths: Vec<&str> = cdn.iter().map(|r| r.url.path()).collect();
+    assert_eq!(
+        paths,
+        [
+            "/cdn/team-7/a/obj",
+            "/cdn/team-7/b/obj",
+            "/cdn/team-7/c/a%2Bb%20c.jpg",
+            "/cdn/team-7/d/obj"
+        ]
+    );
+    for r in &cdn {
         assert_no_auth(r);
+    }
+    assert_eq!(
+        kinds(&assert_executed_with(&s, &s.id_token()).await),
+        ["query", "query"]
+    );
+}
+
+/// Quotes, braces, a block-string delimiter, backslashes, escapes as text, newlines, emoji,
+/// `$` and an injected delete (no NUL: a command line cannot carry one).
+const HOSTILE_ID: &str = "id \"q\" {b} \"\"\" \\ \\\" \\u0041 \n\r\n \u{1F600} $id \
+    }) { delete(deleteItems: [{id: \"victim\"}]) { ownerId } } #";
+const HOSTILE_NAME: &str = "name \"\"\"block\"\"\" \\n is no newline\nthis is one\t \
+    \u{1F681} ${x} }) { delete(deleteItems: [{id: \"victim\"}]) { ownerId } } #";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn media_drive_hostile_ids_and_names_round_trip_exactly() {
+    let s = OnStandIn::new().await;
+    let mut store = drive_store();
+    store["items"].as_array_mut().unwrap().push(md_item(
+        HOSTILE_ID,
+        "plain.jpg",
+        "team-7/root/f1",
+        1,
+    ));
+    s.seed(store).await;
+
+    let got = s.run(&["get", HOSTILE_ID, "--output", "json"]);
+    let renamed = s.run(&["rename", HOSTILE_ID, HOSTILE_NAME]);
+    renamed.expect_code(0);
+    assert_eq!(s.md.stored(HOSTILE_ID).await.unwrap()["name"], HOSTILE_NAME);
+    let listed = s.run(&["list", "f1", "--all", "--output", "json"]);
+    let moved = s.run(&["move", HOSTILE_ID, "--to", "f2"]);
+    let deleted = s.run(&["delete", HOSTILE_ID, "--output", "json"]);
+
+    got.expect_code(0);
+    let item: Value = serde_json::from_str(&got.stdout()).unwrap();
+    assert_eq!(item["id"], HOSTILE_ID);
+    assert_eq!(item["name"], "plain.jpg");
+    listed.expect_code(0);
+    let items: Vec<Value> = serde_json::from_str(&listed.stdout()).unwrap();
+    let found = items
+        .iter()
+        .find(|i| i["id"] == HOSTILE_ID)
+        .expect("listed");
+    assert_eq!(
+        found["name"], HOSTILE_NAME,
+        "the stored name comes back exactly"
+    );
+    moved.expect_code(0);
+    deleted.expect_code(0);
+    let json: Value = serde_json::from_str(&deleted.stdout()).unwrap();
+    assert_eq!(json["deleteItems"], json!([HOSTILE_ID]));
+    assert!(s.md.stored(HOSTILE_ID).await.is_none());
+    assert!(
+        s.md.stored("victim").await.is_some(),
+        "the injected delete never ran"
+    );
+    let requests = s.md.executed_requests().await;
+    assert_eq!(
+        kinds(&requests),
+        [
+            "query", "mutation", "query", "query", "mutation", "mutation"
+        ]
+    );
+    for r in &requests {
+        assert!(!r.query().chars().any(char::is_control), "{:?}", r.query());
     }
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn media_drive_move_rename_and_delete_send_their_mutations_and_report_them() {
-    let s = Signed::new().await;
-    for (op, data) in [
-        ("rename(", json!({"rename": {"id": "i1"}})),
-        (
-            "move(",
-            json!({"move": {"id": "i1", "parentId": "f2", "location": "team-7/f2"}}),
-        ),
-        (
-            "delete(",
-            json!({"delete": {"deleteItems": [{"id": "i1"}, {"id": "i2"}], "ownerId": "o"}}),
-        ),
+async fn media_drive_mutations_whose_answer_is_lost_exit_4_with_the_get_hint_and_go_once() {
+    let s = OnStandIn::new().await;
+    for (setting, status) in [
+        (json!({"fail_after_mutation": 502}), Some(502)),
+        (json!({"drop_after_mutation": true}), None),
     ] {
-        Mock::given(method("POST"))
-            .and(wiremock::matchers::body_string_contains(op))
-            .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "data": data })))
-            .mount(&s.api)
-            .await;
+        s.seed(drive_store()).await;
+        let runs: [(&[&str], &str); 3] = [
+            (&["rename", "a", "Renamed"], "a"),
+            (&["move", "b", "c", "--to", "f2"], "b"),
+            (&["delete", "d"], "d"),
+        ];
+        for (n, (args, id)) in (1..).zip(runs) {
+            s.md.control(setting.clone()).await;
+
+            let out = s.run(args);
+
+            out.expect_code(4);
+            let stderr = out.stderr();
+            assert!(
+                stderr.contains(&format!("`media-drive get {id}`"))
+                    && stderr.contains("may or may not have been made"),
+                "{setting} {args:?}: {stderr}"
+            );
+            assert_eq!(
+                s.md.mutation_count().await,
+                n,
+                "{setting} {args:?}: sent once"
+            );
+        }
+        assert_eq!(s.md.stored("a").await.unwrap()["name"], "Renamed");
+        assert_eq!(s.md.stored("c").await.unwrap()["parentId"], "f2");
+        assert!(s.md.stored("d").await.is_none());
+        let requests = assert_executed_with(&s, &s.id_token()).await;
+        assert!(requests.iter().all(|r| r.status == status), "{setting}");
+
+        // What the hint says to run is an ordinary query.
+        let check = s.run(&["get", "a"]);
+        check.expect_code(0);
+        assert!(
+            check.stdout().contains("name      Renamed"),
+            "{}",
+            check.stdout()
+        );
     }
+}
 
-    let renamed = s.run(MEDIA_DRIVE, &["rename", "i1", "Site {A}"]);
-    let moved = s.run(MEDIA_DRIVE, &["move", "i1", "--to", "f2"]);
-    let deleted = s.run(MEDIA_DRIVE, &["delete", "i1", "i2", "--output", "json"]);
+#[tokio::test(flavor = "multi_thread")]
+async fn media_drive_without_a_session_exits_3_and_sends_a_pat_as_bearer() {
+    let running = CognitoStandIn::new(None).start().await;
+    let md = MediaDriveStandIn::start();
+    md.control(drive_store()).await;
+    md.control(json!({"accept": ["Bearer ul_pat_sample"]}))
+        .await;
+    let home = Home::new();
+    let mut env = running.env();
+    env.extend(url_env_at("http://127.0.0.1:9", &md.graphql_url()));
 
-    renamed.expect_code(0);
+    let none = run_sample(&home, MEDIA_DRIVE, &["get", "f1"], &env);
+    none.expect_code(3);
+    assert!(none.stderr().contains("login"), "{}", none.stderr());
+    assert!(md.requests().await.is_empty());
+
+    let pat = with(&env, &[("UL_API_TOKEN", "ul_pat_sample")]);
+    let got = run_sample(&home, MEDIA_DRIVE, &["get", "f1"], &pat);
+    let renamed = run_sample(&home, MEDIA_DRIVE, &["rename", "a", "by PAT"], &pat);
+
+    got.expect_code(0);
     assert!(
-        renamed.stdout().contains("renamed i1"),
+        got.stdout().contains("lists at  team-7/root/f1"),
         "{}",
-        renamed.stdout()
+        got.stdout()
     );
-    moved.expect_code(0);
-    assert!(moved.stdout().contains("moved i1 into f2"));
-    deleted.expect_code(0);
-    let json: Value = serde_json::from_str(&deleted.stdout()).unwrap();
-    assert_eq!(json["deleteItems"], json!(["i1", "i2"]));
-    let bodies: Vec<Value> = s.requests().await.iter().map(body).collect();
-    assert_eq!(
-        bodies[0]["variables"],
-        json!({"id": "i1", "newName": "Site {A}"})
-    );
-    assert_eq!(bodies[1]["variables"], json!({"id": "i1", "to": "f2"}));
-    assert_eq!(bodies[2]["variables"], json!({"id0": "i1", "id1": "i2"}));
+    renamed.expect_code(0);
+    assert_eq!(md.stored("a").await.unwrap()["name"], "by PAT");
+    let requests = md.executed_requests().await;
+    assert_eq!(requests.len(), 2);
+    for r in &requests {
+        assert_only_auth_recorded(r, "authorization", "Bearer ul_pat_sample");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn media_drive_refused_with_401_refreshes_once_then_exits_3() {
+    let s = OnStandIn::new().await;
+    let before = s.id_token();
+    s.md.control(json!({"accept": ["a token nobody has"]}))
+        .await;
+
+    let out = s.run(&["get", "f1"]);
+
+    out.expect_code(3);
+    assert!(out.stderr().contains("401"), "{}", out.stderr());
+    assert_eq!(s.running.count("GetTokensFromRefreshToken"), 1);
+    let requests = s.md.requests().await;
+    let outcomes: Vec<&str> = requests.iter().map(|r| r.outcome.as_str()).collect();
+    assert_eq!(outcomes, ["unauthorized", "unauthorized"]);
+    assert_only_auth_recorded(&requests[0], "authorization", &before);
+    let after = s.id_token();
+    assert_ne!(before, after);
+    assert_only_auth_recorded(&requests[1], "authorization", &after);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -363,13 +698,10 @@ async fn media_drive_upload_lands_in_s3_with_the_folder_location_and_name() {
         None,
     )
     .expect_code(0);
-    let api = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(Drive)
-        .mount(&api)
-        .await;
+    let md = MediaDriveStandIn::start();
+    md.control(drive_store()).await;
     let mut env = aws.env();
-    env.extend(url_env(&api.uri()));
+    env.extend(url_env_at("http://127.0.0.1:9", &md.graphql_url()));
     let file = home.dir.path().join("DJI_0042.JPG");
     std::fs::write(&file, b"jpeg bytes").unwrap();
 
@@ -405,4 +737,9 @@ async fn media_drive_upload_lands_in_s3_with_the_folder_location_and_name() {
         object.body.collect().await.unwrap().into_bytes().as_ref(),
         b"jpeg bytes"
     );
+    let requests = md.executed_requests().await;
+    assert_eq!(kinds(&requests), ["query"], "the folder's get");
+    let token = home.run(&["token"], &env, None);
+    token.expect_code(0);
+    assert_only_auth_recorded(&requests[0], "authorization", token.stdout().trim());
 }

@@ -231,6 +231,29 @@ impl MediaDriveStandIn {
         list.iter().map(recorded).collect()
     }
 
+    /// Every `/graphql` request so far, after checking that the stand-in executed each one:
+    /// none was refused as `invalid` (or unauthorized, malformed, a syntax error).
+    pub async fn executed_requests(&self) -> Vec<Recorded> {
+        let requests = self.requests().await;
+        for (i, r) in requests.iter().enumerate() {
+            assert_eq!(
+                r.outcome, "executed",
+                "request {i} was not executed: {}",
+                r.raw_body
+            );
+        }
+        requests
+    }
+
+    /// How many mutations reached it (executed or not).
+    pub async fn mutation_count(&self) -> usize {
+        self.requests()
+            .await
+            .iter()
+            .filter(|r| r.operation.as_deref() == Some("mutation"))
+            .count()
+    }
+
     /// The item store, in insertion order.
     pub async fn items(&self) -> Vec<Value> {
         let Value::Array(list) = self.get_json("/_items").await else {

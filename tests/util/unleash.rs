@@ -12,6 +12,7 @@ use unleashlive_auth::cognito::AuthFlow;
 use unleashlive_auth::{CognitoClient, Config, Password, Session, SessionStore, SignIn};
 use wiremock::{MockServer, Request};
 
+use super::mediadrive::Recorded;
 use super::standin::Running;
 use super::{Home, PASSWORD, PILOT, Run};
 
@@ -46,19 +47,31 @@ pub async fn signed_in(running: &Running, store: &SessionStore) -> Session {
 
 /// The stand-in's config with every Unleash Live URL on `api`.
 pub fn config(running: &Running, api: &MockServer) -> Config {
+    config_at(running, &api.uri(), &format!("{}/graphql", api.uri()))
+}
+
+/// The stand-in's config with the REST API and both CDNs on `api` (a base URL: `/cdn`,
+/// `/flights-cdn`) and Media Drive's GraphQL endpoint at `graphql` (a full URL, e.g. the
+/// validating stand-in's [`graphql_url`](super::mediadrive::MediaDriveStandIn::graphql_url)).
+pub fn config_at(running: &Running, api: &str, graphql: &str) -> Config {
     let mut s = running.settings();
-    s.api_url = Some(api.uri());
-    s.graphql_url = Some(format!("{}/graphql", api.uri()));
-    s.media_cdn_url = Some(format!("{}/cdn", api.uri()));
-    s.flights_cdn_url = Some(format!("{}/flights-cdn", api.uri()));
+    s.api_url = Some(api.to_owned());
+    s.graphql_url = Some(graphql.to_owned());
+    s.media_cdn_url = Some(format!("{api}/cdn"));
+    s.flights_cdn_url = Some(format!("{api}/flights-cdn"));
     s.resolve().unwrap()
 }
 
 /// The same URLs as environment variables for the sample binaries.
 pub fn url_env(api: &str) -> Vec<(String, String)> {
+    url_env_at(api, &format!("{api}/graphql"))
+}
+
+/// [`config_at`]'s URLs as environment variables for the sample binaries.
+pub fn url_env_at(api: &str, graphql: &str) -> Vec<(String, String)> {
     vec![
         ("UL_API_URL".into(), api.to_owned()),
-        ("UL_GRAPHQL_URL".into(), format!("{api}/graphql")),
+        ("UL_GRAPHQL_URL".into(), graphql.to_owned()),
         ("UL_MEDIA_CDN_URL".into(), format!("{api}/cdn")),
         ("UL_FLIGHTS_CDN_URL".into(), format!("{api}/flights-cdn")),
     ]
@@ -72,6 +85,18 @@ pub fn assert_only_auth(request: &Request, name: &str, value: &str) {
             assert_eq!(got, Some(value), "{header} on {}", request.url);
         } else {
             assert_eq!(got, None, "unexpected {header} on {}", request.url);
+        }
+    }
+}
+
+/// [`assert_only_auth`] for a request the Media Drive stand-in recorded.
+pub fn assert_only_auth_recorded(request: &Recorded, name: &str, value: &str) {
+    for header in AUTH_HEADERS {
+        let got = request.headers.get(header).map(String::as_str);
+        if header == name {
+            assert_eq!(got, Some(value), "{header} on {}", request.path);
+        } else {
+            assert_eq!(got, None, "unexpected {header} on {}", request.path);
         }
     }
 }
