@@ -3,6 +3,10 @@
 //! [`MIN_REFETCH_INTERVAL`], so a flood of tokens with made-up `kid`s cannot become a flood of
 //! requests to Cognito.
 //!
+//! Fetched keys are trusted for [`MAX_KEY_AGE`] at most: after that the set is fetched again
+//! before the next verification, so a key removed from the pool stops being trusted, and if
+//! the fetch fails, verification fails rather than trusting old keys.
+//!
 //! Only keys that can verify RS256 are kept (`kty` `RSA`, `use` absent or `sig`, `alg` absent or
 //! `RS256`, 2048 to 8192 bits); anything else in the document is skipped.
 
@@ -24,6 +28,8 @@ use crate::token::verify::{Rejection, excerpt};
 
 /// Unknown `kid`s trigger at most one refetch per this interval.
 pub const MIN_REFETCH_INTERVAL: Duration = Duration::from_secs(10);
+/// Fetched keys older than this are fetched again before they are trusted.
+pub const MAX_KEY_AGE: Duration = Duration::from_secs(3600);
 /// A JWKS document larger than this is refused (Cognito's is about 1 KiB).
 pub const MAX_JWKS_BYTES: usize = 64 * 1024;
 /// Limit on establishing the connection to the JWKS endpoint.
@@ -114,10 +120,18 @@ struct Inner {
     min_refetch: Duration,
     max_bytes: usize,
     timeout: Duration,
+    /// How long fetched keys are trusted (`None` for a fixed set).
+    max_age: Option<Duration>,
     /// Read on every verification; replaced whole after a fetch.
-    keys: RwLock<Arc<[Arc<RsaKey>]>>,
+    keys: RwLock<KeySet>,
     /// Held while fetching, so concurrent misses make one request between them.
     fetch: tokio::sync::Mutex<FetchState>,
+}
+
+/// The keys and when they were fetched (`None`: a fixed set, or nothing fetched yet).
+struct KeySet {
+    keys: Arc<[Arc<RsaKey>]>,
+    fetched_at: Option<SystemTime>,
 }
 
 #[derive(Default)]
@@ -144,6 +158,7 @@ pub struct JwksCacheBuilder {
     max_bytes: usize,
     connect_timeout: Duration,
     timeout: Duration,
+    max_age: Duration,
 }
 
 impl JwksCacheBuilder {
@@ -156,6 +171,13 @@ impl JwksCacheBuilder {
     /// At most one refetch per `interval` (default [`MIN_REFETCH_INTERVAL`]).
     pub fn min_refetch_interval(mut self, interval: Duration) -> Self {
         self.min_refetch = interval;
+        self
+    }
+
+    /// How long fetched keys are trusted before they are fetched again (default
+    /// [`MAX_KEY_AGE`]).
+    pub fn max_key_age(mut self, age: Duration) -> Self {
+        self.max_age = age;
         self
     }
 
@@ -203,6 +225,7 @@ impl JwksCacheBuilder {
             Some(client),
             self.clock,
             self.min_refetch,
+            Some(self.max_age),
             self.max_bytes,
             self.timeout,
             Arc::from(Vec::new()),
@@ -226,6 +249,7 @@ impl JwksCache {
             url: url.into(),
             clock: clock::system(),
             min_refetch: MIN_REFETCH_INTERVAL,
+            max_age: MAX_KEY_AGE,
             max_bytes: MAX_JWKS_BYTES,
             connect_timeout: CONNECT_TIMEOUT,
             timeout: FETCH_TIMEOUT,
@@ -253,6 +277,7 @@ impl JwksCache {
             None,
             clock::system(),
             MIN_REFETCH_INTERVAL,
+            None,
             MAX_JWKS_BYTES,
             FETCH_TIMEOUT,
             keys,
@@ -264,6 +289,7 @@ impl JwksCache {
         client: Option<reqwest::Client>,
         clock: SharedClock,
         min_refetch: Duration,
+        max_age: Option<Duration>,
         max_bytes: usize,
         timeout: Duration,
         keys: Arc<[Arc<RsaKey>]>,
@@ -276,7 +302,11 @@ impl JwksCache {
                 min_refetch,
                 max_bytes,
                 timeout,
-                keys: RwLock::new(keys),
+                max_age,
+                keys: RwLock::new(KeySet {
+                    keys,
+                    fetched_at: None,
+                }),
                 fetch: tokio::sync::Mutex::new(FetchState::default()),
             }),
         }
@@ -292,15 +322,40 @@ impl JwksCache {
         self.snapshot().iter().map(|k| k.kid.clone()).collect()
     }
 
+    /// The keys that may be trusted now: none once fetched keys are older than the maximum
+    /// age (they are fetched again before use).
     fn snapshot(&self) -> Arc<[Arc<RsaKey>]> {
         // The lock only guards an Arc swap, so a poisoned lock still holds a whole key set.
-        Arc::clone(
-            &self
+        let set = self
+            .inner
+            .keys
+            .read()
+            .unwrap_or_else(PoisonError::into_inner);
+        let stale = match (self.inner.max_age, set.fetched_at) {
+            (Some(max), Some(at)) => self
                 .inner
-                .keys
-                .read()
-                .unwrap_or_else(PoisonError::into_inner),
-        )
+                .clock
+                .now()
+                .duration_since(at)
+                .is_ok_and(|age| age > max),
+            _ => false,
+        };
+        if stale {
+            Arc::from(Vec::new())
+        } else {
+            Arc::clone(&set.keys)
+        }
+    }
+
+    fn store(&self, keys: Arc<[Arc<RsaKey>]>) {
+        *self
+            .inner
+            .keys
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = KeySet {
+            keys,
+            fetched_at: Some(self.inner.clock.now()),
+        };
     }
 
     fn cached(&self, kid: &str) -> Option<Arc<RsaKey>> {
@@ -322,11 +377,7 @@ impl JwksCache {
             Ok(keys) => {
                 state.last_error = None;
                 let count = keys.len();
-                *self
-                    .inner
-                    .keys
-                    .write()
-                    .unwrap_or_else(PoisonError::into_inner) = keys;
+                self.store(keys);
                 Ok(count)
             }
             Err(failure) => {
@@ -374,11 +425,7 @@ impl JwksCache {
         match self.fetch(client).await {
             Ok(keys) => {
                 state.last_error = None;
-                *self
-                    .inner
-                    .keys
-                    .write()
-                    .unwrap_or_else(PoisonError::into_inner) = keys;
+                self.store(keys);
             }
             Err(failure) => {
                 let error = JwksError {

@@ -772,6 +772,49 @@ async fn a_rotated_key_is_found_by_the_refetch() {
 }
 
 #[tokio::test]
+async fn a_key_removed_from_the_pool_stops_being_trusted_after_the_maximum_age() {
+    let keys = KeyServer::serving(jwks(&[jwk(moto_key(), "dummy")])).await;
+    let clock = TestClock::at(NOW);
+    let cache = JwksCache::builder(keys.url())
+        .clock(clock.clone())
+        .max_key_age(std::time::Duration::from_secs(60))
+        .build()
+        .unwrap();
+    let verifier = Verifier::builder(&config())
+        .jwks(cache)
+        .clock(clock.clone())
+        .build()
+        .unwrap();
+    let old = rs256(moto_key(), &header("dummy"), &id_claims());
+    verifier.verify_id_token(&old).await.unwrap();
+
+    // The pool drops the key; within the maximum age the cached one still verifies.
+    keys.serve(ResponseTemplate::new(200).set_body_string(jwks(&[jwk(other_key(), "rotated")])))
+        .await;
+    clock.advance(30);
+    verifier.verify_id_token(&old).await.unwrap();
+    assert_eq!(keys.requests().await, 0);
+
+    // Past it, the set is fetched again before use, and the removed key is no longer trusted.
+    clock.advance(31);
+    assert!(matches!(
+        rejection(verifier.verify_id_token(&old).await),
+        Rejection::UnknownKey { .. }
+    ));
+    assert_eq!(keys.requests().await, 1);
+    assert_eq!(verifier.jwks().kids(), ["rotated"]);
+
+    // Old keys are not trusted when the refetch fails either: the failure is reported.
+    keys.serve(ResponseTemplate::new(503)).await;
+    clock.advance(61);
+    let new = rs256(other_key(), &header("rotated"), &id_claims());
+    assert!(matches!(
+        verifier.verify_id_token(&new).await,
+        Err(Error::Jwks(_))
+    ));
+}
+
+#[tokio::test]
 async fn key_set_failures_are_service_errors_that_say_what_went_wrong() {
     let clock = TestClock::at(NOW);
     let token = rs256(moto_key(), &header("dummy"), &id_claims());
