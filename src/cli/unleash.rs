@@ -3,6 +3,7 @@
 
 use anyhow::Result;
 use serde_json::json;
+use unleashlive_auth::ProviderKind;
 use unleashlive_auth::clock::{Clock, SystemClock};
 use unleashlive_auth::providers::unleash::{TokenShape, Unleash, UnleashApi};
 use unleashlive_auth::providers::{self, Sessions, Token};
@@ -41,7 +42,16 @@ impl CliProvider for Unleash {
             "Unleash API token: ",
             "Unleash API token",
         )?;
-        let token = Unleash::token(&value, SystemClock.now())?;
+        let mut token = Unleash::token(&value, SystemClock.now())?;
+        // The token is for this instance only: note it, so it is never sent to another.
+        if let Some(base) = ctx
+            .settings
+            .base_url
+            .as_deref()
+            .filter(|b| !b.trim().is_empty())
+        {
+            token = token.issued_by(ProviderKind::Unleash.base_url(Some(base))?);
+        }
         let kind = TokenShape::of(token.value().secret()).describe();
         let shown = Self::shown(&token);
         let path = ctx.store()?.path(&ctx.profile)?;

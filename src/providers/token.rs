@@ -22,6 +22,7 @@ pub struct Token<P> {
     expires_at: Option<SystemTime>,
     account: Option<String>,
     secret_key: Option<SecretKey>,
+    base_url: Option<String>,
     provider: PhantomData<fn() -> P>,
 }
 
@@ -33,6 +34,7 @@ impl<P> Clone for Token<P> {
             expires_at: self.expires_at,
             account: self.account.clone(),
             secret_key: self.secret_key.clone(),
+            base_url: self.base_url.clone(),
             provider: PhantomData,
         }
     }
@@ -47,6 +49,7 @@ impl<P: Provider> std::fmt::Debug for Token<P> {
             .field("expires_at", &self.expires_at)
             .field("account", &self.account)
             .field("secret_key", &self.secret_key)
+            .field("base_url", &self.base_url)
             .finish()
     }
 }
@@ -60,8 +63,21 @@ impl<P> Token<P> {
             expires_at: None,
             account: None,
             secret_key: None,
+            base_url: None,
             provider: PhantomData,
         }
+    }
+
+    /// The same token, noting the API (base URL) that issued it: it is never sent to another.
+    #[must_use]
+    pub fn issued_by(mut self, base_url: impl Into<String>) -> Self {
+        self.base_url = Some(base_url.into());
+        self
+    }
+
+    /// The base URL of the API that issued it (`None` for tokens stored before it was noted).
+    pub fn base_url(&self) -> Option<&str> {
+        self.base_url.as_deref()
     }
 
     /// The same token with an expiry (`None` = never).
@@ -118,6 +134,28 @@ impl<P> Token<P> {
 }
 
 impl<P: Provider> Token<P> {
+    /// Refuses to use this token (or the secret remembered with it) with any API but the one
+    /// that issued it.
+    ///
+    /// # Errors
+    /// [`Error::Config`] naming both URLs when `base_url` is not the issuer's.
+    pub fn ensure_issued_by(&self, base_url: &str) -> Result<()> {
+        match self.base_url.as_deref() {
+            Some(issuer) if issuer.trim_end_matches('/') != base_url.trim_end_matches('/') => {
+                Err(Error::Config {
+                    setting: "base_url".into(),
+                    reason: format!(
+                        "the cached {} was issued by {issuer}, and this run's base URL is \
+                         {base_url}; it is never sent to another server: unset UL_BASE_URL / \
+                         --base-url, or sign in again against {base_url}",
+                        P::KIND.token_name()
+                    ),
+                })
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// The header this token goes in.
     ///
     /// # Errors
@@ -141,6 +179,7 @@ impl<P: Provider> Persist for Token<P> {
             "issuedAt": unix(self.issued_at),
             "expiresAt": self.expires_at.map(unix),
             "account": self.account,
+            "baseUrl": self.base_url,
         });
         if let (Some(key), Some(obj)) = (&self.secret_key, record.as_object_mut()) {
             obj.insert("secretKey".into(), Value::String(key.secret().to_owned()));
@@ -178,6 +217,10 @@ impl<P: Provider> Persist for Token<P> {
             );
         stored.account = record
             .get("account")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        stored.base_url = record
+            .get("baseUrl")
             .and_then(Value::as_str)
             .map(str::to_owned);
         Ok(stored)
@@ -230,8 +273,20 @@ mod tests {
         let t: Token<Fake> = Token::new(ProviderToken::new("bearer-S3CRET"), UNIX_EPOCH)
             .expiring(Some(UNIX_EPOCH + Duration::from_secs(7 * 86_400)))
             .for_account("owner@example.com")
-            .remembering(Some(SecretKey::new("key-S3CRET")));
+            .remembering(Some(SecretKey::new("key-S3CRET")))
+            .issued_by("https://platform-api.unith.ai");
         let back = Token::<Fake>::from_record(t.to_record()).unwrap();
+        assert_eq!(back.base_url(), Some("https://platform-api.unith.ai"));
+        back.ensure_issued_by("https://platform-api.unith.ai/")
+            .unwrap();
+        let elsewhere = back
+            .ensure_issued_by("https://unleash.example.com")
+            .unwrap_err();
+        assert!(
+            elsewhere
+                .to_string()
+                .contains("https://unleash.example.com")
+        );
         assert_eq!(back.value().secret(), "bearer-S3CRET");
         assert_eq!(back.remembered_secret().unwrap().secret(), "key-S3CRET");
         assert_eq!(back.account(), Some("owner@example.com"));

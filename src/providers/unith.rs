@@ -35,6 +35,8 @@ impl Provider for Unith {
     /// A new exchange with the secret key at hand (else the remembered one), for the same
     /// e-mail; a remembered key stays remembered.
     async fn renew(&self, current: &Token<Self>) -> Result<Token<Self>> {
+        // The remembered key goes only to the server that issued the token.
+        current.ensure_issued_by(&self.base)?;
         let email = current.account().ok_or_else(|| Error::SignInAgain {
             reason: "the cached UNITH token does not say which e-mail it belongs to".into(),
         })?;
@@ -133,7 +135,8 @@ impl Unith {
         let expires = jwt_expiry(token).unwrap_or(issued + BEARER_LIFETIME);
         Ok(Token::new(ProviderToken::new(token), issued)
             .expiring(Some(expires))
-            .for_account(email))
+            .for_account(email)
+            .issued_by(&self.base))
     }
 
     /// Replaces the account's secret key: deletes the current one, then generates a new one,
@@ -144,6 +147,7 @@ impl Unith {
     /// key was deleted but no new one could be generated (run it again: the account has no
     /// key meanwhile); [`Error::UnexpectedResponse`] for a new key in an unknown shape.
     pub async fn rotate(&self, bearer: &Token<Self>) -> Result<SecretKey> {
+        bearer.ensure_issued_by(&self.base)?;
         let header = bearer.header()?;
         let delete = Request::new(
             Method::DELETE,

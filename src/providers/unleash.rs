@@ -169,6 +169,7 @@ impl Unleash {
     /// token's kind or scope does not open that API); the errors of [`HttpClient::send`].
     pub async fn check(&self, token: &Token<Self>, api: UnleashApi) -> Result<()> {
         let base = ProviderKind::Unleash.base_url(self.base.as_deref())?;
+        token.ensure_issued_by(&base)?;
         let request = Request::new(Method::GET, &format!("{base}{}", api.path()))?
             .header("accept", "application/json")
             .secret_header(token.header()?);

@@ -93,7 +93,9 @@ impl UnleashX {
             .send(path, &json!({}), Call::not_repeatable().with(header))
             .await?;
         let token = token_field(&body, path)?;
-        let token = Token::new(ProviderToken::new(token), now).for_account(username);
+        let token = Token::new(ProviderToken::new(token), now)
+            .for_account(username)
+            .issued_by(&self.base);
         token.header()?;
         Ok(token)
     }
@@ -103,6 +105,7 @@ impl UnleashX {
     /// # Errors
     /// As [`UnleashX::mint`] (a refused API token is [`Error::NotAuthorized`]).
     pub async fn verify(&self, token: &Token<Self>) -> Result<()> {
+        token.ensure_issued_by(&self.base)?;
         self.send(
             "/api/v1/global/verify",
             &json!({}),

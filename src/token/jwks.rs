@@ -128,6 +128,14 @@ struct Inner {
     fetch: tokio::sync::Mutex<FetchState>,
 }
 
+/// How often, how long and how much a cache fetches.
+struct Limits {
+    min_refetch: Duration,
+    max_age: Option<Duration>,
+    max_bytes: usize,
+    timeout: Duration,
+}
+
 /// The keys and when they were fetched (`None`: a fixed set, or nothing fetched yet).
 struct KeySet {
     keys: Arc<[Arc<RsaKey>]>,
@@ -224,10 +232,12 @@ impl JwksCacheBuilder {
             self.url,
             Some(client),
             self.clock,
-            self.min_refetch,
-            Some(self.max_age),
-            self.max_bytes,
-            self.timeout,
+            Limits {
+                min_refetch: self.min_refetch,
+                max_age: Some(self.max_age),
+                max_bytes: self.max_bytes,
+                timeout: self.timeout,
+            },
             Arc::from(Vec::new()),
         ))
     }
@@ -276,10 +286,12 @@ impl JwksCache {
             source_name,
             None,
             clock::system(),
-            MIN_REFETCH_INTERVAL,
-            None,
-            MAX_JWKS_BYTES,
-            FETCH_TIMEOUT,
+            Limits {
+                min_refetch: MIN_REFETCH_INTERVAL,
+                max_age: None,
+                max_bytes: MAX_JWKS_BYTES,
+                timeout: FETCH_TIMEOUT,
+            },
             keys,
         ))
     }
@@ -288,12 +300,15 @@ impl JwksCache {
         source_name: String,
         client: Option<reqwest::Client>,
         clock: SharedClock,
-        min_refetch: Duration,
-        max_age: Option<Duration>,
-        max_bytes: usize,
-        timeout: Duration,
+        limits: Limits,
         keys: Arc<[Arc<RsaKey>]>,
     ) -> Self {
+        let Limits {
+            min_refetch,
+            max_age,
+            max_bytes,
+            timeout,
+        } = limits;
         JwksCache {
             inner: Arc::new(Inner {
                 source_name,

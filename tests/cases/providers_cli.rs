@@ -190,6 +190,30 @@ async fn a_remembered_unith_key_renews_an_expired_bearer_exactly_once() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_token_and_its_remembered_key_never_go_to_another_base_url() {
+    let server = unith_server(1).await;
+    let home = Home::new();
+    let e = env(&server, "unith", &[("UNITH_EMAIL", EMAIL)]);
+    home.run(&["login", "--remember"], &with_key(&e), None)
+        .expect_code(0);
+    set_expiry(&home, "default", 1_000);
+    // Another service's URL exported for another tool: the renewal must not POST the
+    // remembered secret key there, nor the bearer.
+    let other = MockServer::start().await;
+    let elsewhere = env(&other, "unith", &[]);
+
+    for command in [&["token"][..], &["refresh"], &["secret-key", "rotate"]] {
+        let out = home.run(command, &elsewhere, None);
+        out.expect_code(2);
+        out.expect_stderr(&other.uri());
+        out.expect_stderr(&server.uri());
+    }
+
+    assert!(other.received_requests().await.unwrap().is_empty());
+    assert_eq!(requests_to(&server, "/auth/token").await.len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_refused_unith_key_exits_3_and_a_failing_server_exits_4_after_retries() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
