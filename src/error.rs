@@ -230,6 +230,19 @@ pub enum Error {
         check: String,
     },
 
+    /// The server answered with a redirect this client does not follow: to another origin
+    /// while the request carried a credential, or from https to http. Nothing was sent there.
+    #[error(
+        "refused to follow the redirect from {from} to {to}: credentials are sent only to the \
+         server they are meant for, and never over plain http (check the URL setting)"
+    )]
+    RedirectRefused {
+        /// The URL that answered with the redirect.
+        from: String,
+        /// Where it pointed.
+        to: String,
+    },
+
     /// A local file cannot be used as asked (missing, unreadable, or a name that cannot be
     /// used).
     #[error("{path}: {reason}")]
@@ -287,7 +300,8 @@ impl Error {
             | Error::Service { .. }
             | Error::UnexpectedResponse(_)
             | Error::Jwks(_)
-            | Error::OutcomeUnknown { .. } => ErrorClass::Service,
+            | Error::OutcomeUnknown { .. }
+            | Error::RedirectRefused { .. } => ErrorClass::Service,
             Error::Cache { .. } => ErrorClass::Other,
             Error::Http {
                 status: 401 | 403, ..

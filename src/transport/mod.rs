@@ -75,11 +75,77 @@ impl Retry {
     }
 }
 
+/// Redirects followed per request, at most.
+pub const MAX_REDIRECTS: usize = 10;
+
 /// The shared HTTP client. Cheap to clone; clones share connections.
+///
+/// Redirects: a request that carries a credential (a credential header, a secret header, a
+/// secret in its body) follows a redirect only within its origin (same scheme, host and port);
+/// reqwest itself would strip only `Authorization` and `Cookie` when the host changes, so
+/// `x-amz-cognito-security-token`, `x-api-key`, a `token` header or a POSTed secret key would
+/// follow a redirect anywhere. A request without one (a CDN download) may follow a redirect to
+/// another host, never from https to http. A refused redirect is
+/// [`Error::RedirectRefused`](crate::Error::RedirectRefused), naming both URLs.
 #[derive(Debug, Clone)]
 pub struct HttpClient {
+    /// For requests with a credential: same-origin redirects only.
     client: reqwest::Client,
+    /// For requests without one: no downgrade to http.
+    open: reqwest::Client,
     retry: Retry,
+}
+
+/// The redirect that a policy refused, carried through reqwest's error to the caller.
+#[derive(Debug)]
+struct Refused {
+    from: String,
+    to: String,
+}
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "redirect from {} to {} refused", self.from, self.to)
+    }
+}
+
+impl std::error::Error for Refused {}
+
+/// Without its query (which may hold a token) and fragment.
+fn shown(url: &reqwest::Url) -> String {
+    let mut url = url.clone();
+    url.set_query(None);
+    url.set_fragment(None);
+    url.to_string()
+}
+
+/// Follows a redirect when `allowed(from, to)`, up to [`MAX_REDIRECTS`].
+fn policy(allowed: fn(&reqwest::Url, &reqwest::Url) -> bool) -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(move |attempt| {
+        let Some(from) = attempt.previous().last() else {
+            return attempt.follow();
+        };
+        if !allowed(from, attempt.url()) {
+            let refused = Refused {
+                from: shown(from),
+                to: shown(attempt.url()),
+            };
+            return attempt.error(refused);
+        }
+        if attempt.previous().len() > MAX_REDIRECTS {
+            attempt.error("too many redirects")
+        } else {
+            attempt.follow()
+        }
+    })
+}
+
+fn same_origin(from: &reqwest::Url, to: &reqwest::Url) -> bool {
+    from.origin() == to.origin()
+}
+
+fn no_downgrade(from: &reqwest::Url, to: &reqwest::Url) -> bool {
+    !(from.scheme() == "https" && to.scheme() != "https")
 }
 
 /// Options of an [`HttpClient`]; see [`HttpClient::builder`].
@@ -114,14 +180,18 @@ impl HttpClientBuilder {
     /// # Errors
     /// [`Error::Config`] when the TLS stack cannot be set up.
     pub fn build(self) -> Result<HttpClient> {
-        let client = reqwest::Client::builder()
-            .connect_timeout(self.connect_timeout)
-            .read_timeout(self.read_timeout)
-            .user_agent(concat!("unleashlive-auth/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| Error::config("HTTP client", error_chain(&e)))?;
+        let build = |redirects| {
+            reqwest::Client::builder()
+                .connect_timeout(self.connect_timeout)
+                .read_timeout(self.read_timeout)
+                .user_agent(concat!("unleashlive-auth/", env!("CARGO_PKG_VERSION")))
+                .redirect(redirects)
+                .build()
+                .map_err(|e| Error::config("HTTP client", error_chain(&e)))
+        };
         Ok(HttpClient {
-            client,
+            client: build(policy(same_origin))?,
+            open: build(policy(no_downgrade))?,
             retry: Retry {
                 max_attempts: self.retry.max_attempts.max(1),
                 ..self.retry
@@ -176,10 +246,16 @@ impl HttpClient {
         endpoint: &str,
     ) -> Result<(Response, u32)> {
         let mut attempt = 1;
+        let carries_secret = header.is_some()
+            || !request.secret_headers.is_empty()
+            || !request.redactions.is_empty();
+        let client = if carries_secret {
+            &self.client
+        } else {
+            &self.open
+        };
         loop {
-            let mut builder = self
-                .client
-                .request(request.method.clone(), request.url.clone());
+            let mut builder = client.request(request.method.clone(), request.url.clone());
             if let Some(limit) = request.total_timeout {
                 builder = builder.timeout(limit);
             }
@@ -220,7 +296,7 @@ impl HttpClient {
                     tokio::time::sleep(delay).await;
                 }
                 // Past the connect phase the request may have reached the server.
-                Err(e) if !request.retry_server_errors && !e.is_connect() => {
+                Err(e) if !request.retry_server_errors && !e.is_connect() && !e.is_redirect() => {
                     return Err(Error::OutcomeUnknown {
                         endpoint: endpoint.to_owned(),
                         reason: format!("the connection failed after sending: {}", error_chain(&e)),
@@ -236,6 +312,9 @@ impl HttpClient {
 
 /// Maps a failure to send or to read a body.
 pub(crate) fn transport_error(endpoint: &str, e: &reqwest::Error) -> Error {
+    if let Some(refused) = refused_redirect(e) {
+        return refused;
+    }
     if e.is_timeout() {
         Error::Timeout {
             endpoint: endpoint.to_owned(),
@@ -247,6 +326,21 @@ pub(crate) fn transport_error(endpoint: &str, e: &reqwest::Error) -> Error {
             reason: error_chain(e),
         }
     }
+}
+
+/// The error for a redirect our policy refused, if that is what `e` is.
+fn refused_redirect(e: &reqwest::Error) -> Option<Error> {
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        if let Some(refused) = cause.downcast_ref::<Refused>() {
+            return Some(Error::RedirectRefused {
+                from: refused.from.clone(),
+                to: refused.to.clone(),
+            });
+        }
+        source = cause.source();
+    }
+    None
 }
 
 fn retry_after(response: &Response) -> Option<Duration> {
@@ -360,6 +454,23 @@ mod tests {
             assert!(second >= Duration::from_millis(100) && second <= Duration::from_millis(200));
             assert!(retry.backoff(9) <= Duration::from_millis(350));
         }
+    }
+
+    #[test]
+    fn credentials_stay_on_their_origin_and_nothing_leaves_https() {
+        let url = |u: &str| reqwest::Url::parse(u).unwrap();
+        let api = url("https://api.example/v1/x");
+        assert!(same_origin(&api, &url("https://api.example/v2/y")));
+        for other in [
+            "https://evil.example/v1/x",
+            "https://api.example:8443/v1/x",
+            "http://api.example/v1/x",
+        ] {
+            assert!(!same_origin(&api, &url(other)), "{other}");
+        }
+        assert!(no_downgrade(&api, &url("https://s3.example/k")));
+        assert!(!no_downgrade(&api, &url("http://s3.example/k")));
+        assert!(no_downgrade(&url("http://127.0.0.1:1/a"), &url("http://127.0.0.1:2/b")));
     }
 
     #[test]

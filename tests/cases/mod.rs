@@ -10,6 +10,7 @@ mod identity;
 mod providers_cli;
 mod providers_lib;
 mod real_pools;
+mod redirects;
 mod samples;
 mod sessions;
 mod sign_in;

@@ -1,0 +1,163 @@
+//! Issue 16, item 1: a request that carries a credential follows no redirect off its origin.
+//! reqwest alone strips only `Authorization`/`Cookie` on a host change; here every credential
+//! kind and a POSTed secret key are redirected to another port, which must receive nothing.
+
+use std::time::SystemTime;
+
+use serde_json::json;
+use unleashlive_auth::api::analytics::Analytics;
+use unleashlive_auth::api::flights::{Flights, Scope};
+use unleashlive_auth::api::media_drive::MediaDrive;
+use unleashlive_auth::providers::Token;
+use unleashlive_auth::providers::unith::Unith;
+use unleashlive_auth::providers::unleashx::UnleashX;
+use unleashlive_auth::{
+    ApiKey, Auth, CognitoRenewer, CognitoSessions, Error, PersonalAccessToken, ProviderToken,
+    SecretKey, SessionStore,
+};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::util::standin::CognitoStandIn;
+use crate::util::unleash::{config, fast_http, signed_in};
+use crate::util::{PASSWORD, PILOT};
+
+/// A server that answers every request with `status` pointing at `target` (same path).
+async fn redirecting_to(target: &MockServer, status: u16) -> MockServer {
+    let origin = MockServer::start().await;
+    Mock::given(wiremock::matchers::any())
+        .respond_with(
+            ResponseTemplate::new(status)
+                .insert_header("location", format!("{}/stolen", target.uri())),
+        )
+        .mount(&origin)
+        .await;
+    origin
+}
+
+fn assert_refused(err: &Error, origin: &MockServer, target: &MockServer) {
+    let Error::RedirectRefused { from, to } = err else {
+        panic!("expected a refused redirect, got {err:?}")
+    };
+    assert!(from.starts_with(&origin.uri()), "{from}");
+    assert!(to.starts_with(&target.uri()), "{to}");
+    let text = err.to_string();
+    assert!(
+        text.contains(&origin.uri()) && text.contains(&target.uri()),
+        "{text}"
+    );
+}
+
+async fn assert_untouched(target: &MockServer) {
+    let got = target.received_requests().await.unwrap();
+    assert!(
+        got.is_empty(),
+        "the other origin received {} requests",
+        got.len()
+    );
+}
+
+#[tokio::test]
+async fn cognito_rest_and_graphql_headers_are_not_sent_across_a_redirect() {
+    let running = CognitoStandIn::new(None)
+        .with_user(PILOT, PASSWORD)
+        .start()
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = SessionStore::new(dir.path());
+    signed_in(&running, &store).await;
+    let target = MockServer::start().await;
+    for status in [302, 307, 308] {
+        let origin = redirecting_to(&target, status).await;
+        let cfg = config(&running, &origin);
+        let sessions =
+            CognitoSessions::new(store.clone(), "default", CognitoRenewer::new(cfg.clone()));
+        let auth = Auth::Cognito(sessions);
+
+        let rest = Flights::new(fast_http(), auth.clone(), &cfg)
+            .list(Scope::Team, 1, 2)
+            .await;
+        assert_refused(&rest.unwrap_err(), &origin, &target);
+        let graphql = MediaDrive::new(fast_http(), auth, &cfg).get("f1").await;
+        assert_refused(&graphql.unwrap_err(), &origin, &target);
+    }
+    assert_untouched(&target).await;
+}
+
+#[tokio::test]
+async fn a_pat_and_an_api_key_are_not_sent_across_a_redirect() {
+    let target = MockServer::start().await;
+    let origin = redirecting_to(&target, 307).await;
+    let running = CognitoStandIn::new(None).start().await;
+    let cfg = config(&running, &origin);
+    for auth in [
+        Auth::Pat(PersonalAccessToken::new("ul_pat_redirect0123456789abcd")),
+        Auth::ApiKey(ApiKey::new("legacy-key-0123456789")),
+    ] {
+        let err = Analytics::new(fast_http(), auth, &cfg)
+            .version()
+            .await
+            .unwrap_err();
+        assert_refused(&err, &origin, &target);
+    }
+    assert_untouched(&target).await;
+}
+
+#[tokio::test]
+async fn a_posted_unith_secret_key_and_an_unleashx_token_are_not_sent_across_a_redirect() {
+    let target = MockServer::start().await;
+    let origin = redirecting_to(&target, 307).await;
+
+    let unith = Unith::new(fast_http(), &origin.uri())
+        .unwrap()
+        .with_secret_key(SecretKey::new("unith-secret-key-0123456789"));
+    let err = unith
+        .exchange("owner@example.com", false)
+        .await
+        .unwrap_err();
+    assert_refused(&err, &origin, &target);
+
+    let unleashx = UnleashX::new(fast_http(), &origin.uri()).unwrap();
+    let token = Token::<UnleashX>::new(
+        ProviderToken::new("ux-api-token-0123456789"),
+        SystemTime::now(),
+    )
+    .issued_by(origin.uri());
+    let err = unleashx.verify(&token).await.unwrap_err();
+    assert_refused(&err, &origin, &target);
+    assert_untouched(&target).await;
+}
+
+#[tokio::test]
+async fn a_redirect_within_the_origin_is_followed_with_the_credential() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/analytics/version"))
+        .respond_with(
+            ResponseTemplate::new(308)
+                .insert_header("location", format!("{}/v2/version", server.uri())),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v2/version"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!("2.0.0")))
+        .mount(&server)
+        .await;
+    let running = CognitoStandIn::new(None).start().await;
+    let cfg = config(&running, &server);
+    let auth = Auth::Pat(PersonalAccessToken::new("ul_pat_sameorigin0123456789ab"));
+
+    let version = Analytics::new(fast_http(), auth, &cfg)
+        .version()
+        .await
+        .unwrap();
+
+    assert_eq!(version, "2.0.0");
+    let last = server.received_requests().await.unwrap().pop().unwrap();
+    assert_eq!(last.url.path(), "/v2/version");
+    assert_eq!(
+        last.headers.get("authorization").unwrap(),
+        "Bearer ul_pat_sameorigin0123456789ab"
+    );
+}
