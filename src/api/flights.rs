@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::download::{DownloadProgress, Downloaded, download_to};
-use super::http::{HttpClient, Request, transport_error};
+use super::http::{HttpClient, Request};
 use super::lenient;
 use crate::auth::{ApiKind, Auth};
 use crate::config::Config;
@@ -217,10 +217,7 @@ impl Flights {
                 .http
                 .send(&request, Some((&self.auth, ApiKind::Rest)))
                 .await?;
-            let body = response
-                .bytes()
-                .await
-                .map_err(|e| transport_error(&endpoint, &e))?;
+            let body = crate::transport::read_body(response, &endpoint).await?;
             let page = parse_page(&body, &endpoint, pages)?;
             logs.extend(page.logs);
             let token = match page.next {

@@ -174,10 +174,7 @@ impl Unith {
         let endpoint = generate.endpoint();
         let generated = async {
             let response = self.http.fetch(&generate).await?;
-            let bytes = response
-                .bytes()
-                .await
-                .map_err(|e| crate::transport::transport_error(&endpoint, &e))?;
+            let bytes = crate::transport::read_body(response, &endpoint).await?;
             new_key(&bytes).ok_or_else(|| {
                 Error::UnexpectedResponse(format!(
                     "{endpoint} answered in an unknown shape (not a JSON string or an object \

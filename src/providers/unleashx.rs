@@ -134,10 +134,7 @@ impl UnleashX {
             .fetch(&request)
             .await
             .map_err(|e| explained(e, call.api_token))?;
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|e| crate::transport::transport_error(&endpoint, &e))?;
+        let bytes = crate::transport::read_body(response, &endpoint).await?;
         let body: Value = match serde_json::from_slice(&bytes) {
             Ok(body) => body,
             Err(_) if !call.needs_json => Value::Null,

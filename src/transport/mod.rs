@@ -411,15 +411,49 @@ async fn excerpt<'a>(mut response: Response, secrets: impl Iterator<Item = &'a s
     out
 }
 
+/// The largest API answer read (a file download streams and has no such limit).
+pub const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
+
+/// Reads a whole API answer, at most [`MAX_BODY_BYTES`]: a server that sends (or announces)
+/// more is refused before it can fill the memory.
+pub(crate) async fn read_body(response: Response, endpoint: &str) -> Result<Vec<u8>> {
+    read_body_capped(response, endpoint, MAX_BODY_BYTES).await
+}
+
+async fn read_body_capped(mut response: Response, endpoint: &str, max: usize) -> Result<Vec<u8>> {
+    let too_large = || {
+        Error::UnexpectedResponse(format!(
+            "{endpoint} answered with more than {} MiB; refusing to read an API answer that \
+             large",
+            max / (1024 * 1024)
+        ))
+    };
+    if response
+        .content_length()
+        .is_some_and(|len| len > max as u64)
+    {
+        return Err(too_large());
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| transport_error(endpoint, &e))?
+    {
+        if body.len() + chunk.len() > max {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
 /// Reads a whole (API-sized) body and parses it as JSON.
 pub(crate) async fn read_json<T: serde::de::DeserializeOwned>(
     response: Response,
     endpoint: &str,
 ) -> Result<T> {
-    let body = response
-        .bytes()
-        .await
-        .map_err(|e| transport_error(endpoint, &e))?;
+    let body = read_body(response, endpoint).await?;
     serde_json::from_slice(&body).map_err(|e| {
         Error::UnexpectedResponse(format!("{endpoint} answered with invalid JSON: {e}"))
     })
@@ -470,7 +504,10 @@ mod tests {
         }
         assert!(no_downgrade(&api, &url("https://s3.example/k")));
         assert!(!no_downgrade(&api, &url("http://s3.example/k")));
-        assert!(no_downgrade(&url("http://127.0.0.1:1/a"), &url("http://127.0.0.1:2/b")));
+        assert!(no_downgrade(
+            &url("http://127.0.0.1:1/a"),
+            &url("http://127.0.0.1:2/b")
+        ));
     }
 
     #[test]

@@ -1,6 +1,7 @@
-//! Issue 16, item 1: a request that carries a credential follows no redirect off its origin.
-//! reqwest alone strips only `Authorization`/`Cookie` on a host change; here every credential
-//! kind and a POSTed secret key are redirected to another port, which must receive nothing.
+//! Issue 16, items 1 and 8: a request that carries a credential follows no redirect off its
+//! origin (reqwest alone strips only `Authorization`/`Cookie` on a host change; here every
+//! credential kind and a POSTed secret key are redirected to another port, which must receive
+//! nothing), and no API answer is read past its size cap.
 
 use std::time::SystemTime;
 
@@ -160,4 +161,60 @@ async fn a_redirect_within_the_origin_is_followed_with_the_credential() {
         last.headers.get("authorization").unwrap(),
         "Bearer ul_pat_sameorigin0123456789ab"
     );
+}
+
+/// A server that answers once with `head` and then `body_bytes` zeros (chunked when no length).
+async fn oversize_server(announce: Option<u64>, body_bytes: usize) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let mut buf = [0u8; 4096];
+            let _ = socket.read(&mut buf).await;
+            let head = match announce {
+                Some(len) => format!("HTTP/1.1 200 OK\r\nContent-Length: {len}\r\n\r\n"),
+                None => "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n".to_owned(),
+            };
+            if socket.write_all(head.as_bytes()).await.is_err() {
+                continue;
+            }
+            let chunk = vec![b' '; 64 * 1024];
+            let mut sent = 0;
+            while sent < body_bytes {
+                let framed = match announce {
+                    Some(_) => chunk.clone(),
+                    None => [
+                        format!("{:x}\r\n", chunk.len()).into_bytes(),
+                        chunk.clone(),
+                        b"\r\n".to_vec(),
+                    ]
+                    .concat(),
+                };
+                if socket.write_all(&framed).await.is_err() {
+                    break;
+                }
+                sent += chunk.len();
+            }
+            let _ = socket.shutdown().await;
+        }
+    });
+    format!("http://{addr}")
+}
+
+#[tokio::test]
+async fn an_api_answer_past_the_size_cap_is_refused_whether_announced_or_streamed() {
+    let running = CognitoStandIn::new(None).start().await;
+    let auth = Auth::Pat(PersonalAccessToken::new("ul_pat_bounded0123456789abcd"));
+    for (announce, bytes) in [(Some(1u64 << 40), 0), (None, 40 * 1024 * 1024)] {
+        let url = oversize_server(announce, bytes).await;
+        let mut settings = running.settings();
+        settings.api_url = Some(url.clone());
+        let cfg = settings.resolve().unwrap();
+        let err = Analytics::new(fast_http(), auth.clone(), &cfg)
+            .version()
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("more than 32 MiB"), "{err}");
+    }
 }
