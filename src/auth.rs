@@ -13,7 +13,7 @@ use futures_util::future::BoxFuture;
 use crate::CognitoSessions;
 use crate::error::{Error, Result};
 use crate::providers::{Provider, ProviderKind, Sessions};
-use crate::secret::{ApiKey, PersonalAccessToken};
+use crate::secret::{ApiKey, IdToken, PersonalAccessToken};
 use crate::session::Session;
 pub use crate::transport::AuthHeader;
 
@@ -52,6 +52,9 @@ impl ApiKind {
 pub enum Auth {
     /// A cached Cognito session, refreshed before it expires and once more after a 401.
     Cognito(CognitoSessions),
+    /// A Cognito ID token used as it is, in the header each API kind takes, never renewed
+    /// (diagnostics that must not touch the cached session; short scripts).
+    IdToken(IdToken),
     /// A personal access token: `Authorization: Bearer <PAT>` on every API.
     Pat(PersonalAccessToken),
     /// A legacy API key: `x-api-key: <key>` on every API.
@@ -119,6 +122,7 @@ impl Auth {
                 let session = sessions.current().await?;
                 cognito_header(kind, &session)
             }
+            Auth::IdToken(token) => id_token_header(kind, token),
             Auth::Pat(pat) => AuthHeader::new("authorization", &format!("Bearer {}", pat.secret())),
             Auth::ApiKey(key) => AuthHeader::new("x-api-key", key.secret()),
             Auth::Provider(source) => source.0.header().await,
@@ -130,7 +134,7 @@ impl Auth {
         match self {
             Auth::Cognito(_) => true,
             Auth::Provider(source) => source.0.renews(),
-            Auth::Pat(_) | Auth::ApiKey(_) => false,
+            Auth::IdToken(_) | Auth::Pat(_) | Auth::ApiKey(_) => false,
         }
     }
 
@@ -142,7 +146,7 @@ impl Auth {
         match self {
             Auth::Cognito(sessions) => sessions.renew_now().await.map(drop),
             Auth::Provider(source) => source.0.renew().await,
-            Auth::Pat(_) | Auth::ApiKey(_) => Ok(()),
+            Auth::IdToken(_) | Auth::Pat(_) | Auth::ApiKey(_) => Ok(()),
         }
     }
 
@@ -150,6 +154,7 @@ impl Auth {
     pub fn kind_name(&self) -> &'static str {
         match self {
             Auth::Cognito(_) => "Cognito session",
+            Auth::IdToken(_) => "Cognito ID token",
             Auth::Pat(_) => "personal access token",
             Auth::ApiKey(_) => "API key",
             Auth::Provider(source) => source.0.kind().token_name(),
@@ -158,14 +163,17 @@ impl Auth {
 }
 
 fn cognito_header(kind: ApiKind, session: &Session) -> Result<AuthHeader> {
+    id_token_header(kind, session.id_token())
+}
+
+fn id_token_header(kind: ApiKind, token: &IdToken) -> Result<AuthHeader> {
     if kind == ApiKind::Analytics {
         return Err(Error::config(
             "UL_API_TOKEN",
             "the analytics API takes a personal access token or an API key, not a Cognito session",
         ));
     }
-    let (name, value) = kind.header_for(session);
-    AuthHeader::new(name, value)
+    AuthHeader::new(kind.header_name(), token.secret())
 }
 
 #[cfg(test)]

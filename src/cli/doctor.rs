@@ -40,7 +40,7 @@ pub fn run(ctx: &Ctx, file: &ConfigFile, args: DoctorArgs) -> Result<ExitCode> {
     match settings.clone().resolve() {
         Ok(config) => {
             checks.push(timed(config_check(ctx, &config), since));
-            checks.extend(probe(ctx, &settings, config, &args)?);
+            checks.extend(probe(ctx, &settings, config, &args));
         }
         Err(e) => {
             checks.push(timed(
@@ -109,21 +109,66 @@ fn config_check(ctx: &Ctx, config: &Config) -> Check {
     )
 }
 
-fn probe(ctx: &Ctx, settings: &Settings, config: Config, args: &DoctorArgs) -> Result<Vec<Check>> {
-    let store = unleashlive_auth::SessionStore::new(unleashlive_auth::config::cache_dir(settings)?);
-    let sessions = CognitoSessions::new(
-        store,
-        ctx.profile.clone(),
-        CognitoRenewer::new(config.clone()),
-    );
-    let mut doctor = Doctor::new(config, super::provider::http()?)
-        .sessions(sessions)
+fn probe(ctx: &Ctx, settings: &Settings, config: Config, args: &DoctorArgs) -> Vec<Check> {
+    let mut checks = Vec::new();
+    let since = Instant::now();
+    let http = match super::provider::http() {
+        Ok(http) => http,
+        Err(e) => {
+            checks.push(row_for("http", &e, "", since));
+            return checks;
+        }
+    };
+    let mut doctor = Doctor::new(config.clone(), http)
         .refresh(args.refresh)
         .folder(args.folder.clone());
-    if let Some(token) = token_at_hand(ctx)? {
-        doctor = doctor.token(token);
+    // A profile of another provider holds that provider's token, not a Cognito session.
+    let provider = ctx.settings.provider.as_deref().unwrap_or("unleash-live");
+    match ProviderKind::parse(provider) {
+        Ok(ProviderKind::UnleashLive) => match unleashlive_auth::config::cache_dir(settings) {
+            Ok(dir) => {
+                let store = unleashlive_auth::SessionStore::new(dir);
+                doctor = doctor.sessions(CognitoSessions::new(
+                    store,
+                    ctx.profile.clone(),
+                    CognitoRenewer::new(config),
+                ));
+            }
+            Err(e) => checks.push(row_for("session", &e.into(), "set UL_CACHE_DIR", since)),
+        },
+        _ => {
+            doctor = doctor.without_session(format!(
+                "profile {} uses the {provider} provider, not an Unleash Live session: see its \
+                 provider:{} row",
+                ctx.profile, ctx.profile
+            ));
+        }
     }
-    Ok(runtime()?.block_on(doctor.run()))
+    match token_at_hand(ctx) {
+        Ok(Some(token)) => doctor = doctor.token(token),
+        Ok(None) => {}
+        // A token that cannot be read or sent is a row of its own; the rest still runs.
+        Err(e) => checks.push(row_for(
+            "pat",
+            &e,
+            "fix UL_API_TOKEN / UL_API_KEY, or store the token again with `ul-auth pat set`",
+            since,
+        )),
+    }
+    match runtime() {
+        Ok(rt) => checks.extend(rt.block_on(doctor.run())),
+        Err(e) => checks.push(row_for("runtime", &e, "", since)),
+    }
+    checks
+}
+
+/// A failed row for an error of the binary's own set-up.
+fn row_for(name: &str, e: &anyhow::Error, fix: &str, since: Instant) -> Check {
+    let check = match e.downcast_ref::<Error>() {
+        Some(err) => Check::fail(name, err, fix),
+        None => Check::differs(name, format!("{e:#}")),
+    };
+    timed(check, since)
 }
 
 /// A PAT or API key if one is at hand (UL_API_TOKEN, UL_API_KEY, the stored PAT); none is not

@@ -112,6 +112,8 @@ pub struct Doctor {
     config: Config,
     http: HttpClient,
     sessions: Option<CognitoSessions>,
+    /// Why there is no session, for the rows that need one.
+    no_session: String,
     token: Option<Auth>,
     refresh: bool,
     folder: Option<String>,
@@ -125,6 +127,7 @@ impl Doctor {
             config,
             http,
             sessions: None,
+            no_session: "not signed in: run `ul-auth login`".into(),
             token: None,
             refresh: false,
             folder: None,
@@ -137,6 +140,15 @@ impl Doctor {
     #[must_use]
     pub fn sessions(mut self, sessions: CognitoSessions) -> Doctor {
         self.sessions = Some(sessions.with_margin(Duration::ZERO));
+        self
+    }
+
+    /// Why no session is given (e.g. the profile belongs to another provider), for the rows
+    /// that need one.
+    #[must_use]
+    pub fn without_session(mut self, reason: impl Into<String>) -> Doctor {
+        self.sessions = None;
+        self.no_session = reason.into();
         self
     }
 

@@ -28,11 +28,13 @@ impl Doctor {
         (!session.is_expired(self.clock.now())).then_some(session)
     }
 
-    /// The credential the API checks use: a usable session, else the token at hand.
+    /// The credential the API checks use: the usable session's ID token as it is (never
+    /// renewed, not even after a 401: a refusal is what the check reports), else the token at
+    /// hand.
     fn api_auth(&self) -> Option<Auth> {
-        match (&self.sessions, self.usable_session()) {
-            (Some(sessions), Some(_)) => Some(Auth::Cognito(sessions.clone())),
-            _ => self.token.clone(),
+        match self.usable_session() {
+            Some(session) => Some(Auth::IdToken(session.id_token().clone())),
+            None => self.token.clone(),
         }
     }
 
@@ -122,7 +124,7 @@ impl Doctor {
             );
         }
         let Some(sessions) = &self.sessions else {
-            return Check::skip(NAME, format!("not signed in: {SIGN_IN}"));
+            return Check::skip(NAME, self.no_session.clone());
         };
         let before = match sessions.cached() {
             Ok(Some(session)) => session,
@@ -150,7 +152,7 @@ impl Doctor {
     pub(super) async fn session(&self) -> Check {
         const NAME: &str = "session";
         let Some(sessions) = &self.sessions else {
-            return Check::skip(NAME, format!("not signed in: {SIGN_IN}"));
+            return Check::skip(NAME, self.no_session.clone());
         };
         let session = match sessions.cached() {
             Ok(Some(session)) => session,
@@ -192,7 +194,11 @@ impl Doctor {
     pub(super) async fn identity(&self) -> Check {
         const NAME: &str = "identity";
         let Some(session) = self.usable_session() else {
-            return Check::skip(NAME, "needs a signed-in, unexpired session");
+            let why = match &self.sessions {
+                Some(_) => "needs a signed-in, unexpired session".to_owned(),
+                None => self.no_session.clone(),
+            };
+            return Check::skip(NAME, why);
         };
         let client = IdentityClient::new(self.config.clone()).await;
         let outcome = async {

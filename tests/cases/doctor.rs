@@ -235,6 +235,33 @@ async fn a_dead_endpoint_fails_its_own_row_by_name_and_exits_4() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn without_refresh_a_refused_session_is_reported_and_the_cache_is_left_alone() {
+    let w = World::new("mediadrive.graphql", true).await;
+    w.drive.control(json!({"accept": ["nobody"]})).await;
+    let before = std::fs::read(w.home.cache_file("default")).unwrap();
+    let mut env = w.env();
+    env.retain(|(k, _)| k != "UL_API_TOKEN");
+
+    let (run, checks) = w.doctor(&[], &env);
+
+    run.expect_code(3);
+    assert_eq!(status(&checks, "refresh"), "skip");
+    for refused in ["graphql", "graphql-schema"] {
+        assert_eq!(status(&checks, refused), "fail");
+        let detail = row(&checks, refused)["detail"].as_str().unwrap();
+        assert!(
+            detail.contains("HTTP 401") && !detail.contains("after a refresh"),
+            "{detail}"
+        );
+    }
+    assert_eq!(
+        std::fs::read(w.home.cache_file("default")).unwrap(),
+        before,
+        "the doctor renewed the cached session without --refresh"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_schema_that_differs_from_what_we_send_is_reported_as_what_differs() {
     let w = World::new("mediadrive-drifted.graphql", true).await;
 
@@ -361,4 +388,49 @@ async fn no_token_key_or_password_appears_at_any_log_level() {
             );
         }
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_token_that_cannot_be_sent_is_its_own_row_and_every_other_row_still_runs() {
+    let w = World::new("mediadrive.graphql", true).await;
+    let mut env = w.env();
+    env.retain(|(k, _)| k != "UL_API_TOKEN");
+    env.push(("UL_API_TOKEN".into(), "ul_pat_a\u{1}b".into()));
+
+    let (run, checks) = w.doctor(&[], &env);
+
+    run.expect_code(3);
+    assert_eq!(status(&checks, "pat"), "fail");
+    assert!(
+        row(&checks, "pat")["detail"]
+            .as_str()
+            .unwrap()
+            .contains("UL_API_TOKEN")
+    );
+    for fine in [
+        "cognito", "jwks", "session", "identity", "graphql", "flights",
+    ] {
+        assert_eq!(status(&checks, fine), "ok", "{fine}");
+    }
+    assert_eq!(status(&checks, "analytics"), "skip");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn on_another_providers_profile_the_session_rows_are_skipped_not_failed() {
+    let w = World::new("mediadrive.graphql", true).await;
+
+    let (run, checks) = w.doctor(&["--profile", "flags"], &w.env());
+
+    run.expect_code(0);
+    for skipped in ["session", "identity"] {
+        assert_eq!(status(&checks, skipped), "skip", "{skipped}");
+        let detail = row(&checks, skipped)["detail"].as_str().unwrap();
+        assert!(
+            detail.contains("unleash provider") && !detail.contains("remove"),
+            "{detail}"
+        );
+    }
+    assert_eq!(status(&checks, "provider:flags"), "ok");
+    // The APIs were probed with the PAT at hand instead.
+    assert_eq!(status(&checks, "graphql"), "ok");
 }
