@@ -218,7 +218,7 @@ impl Flights {
                 .send(&request, Some((&self.auth, ApiKind::Rest)))
                 .await?;
             let body = crate::transport::read_body(response, &endpoint).await?;
-            let page = parse_page(&body, &endpoint, pages)?;
+            let page = parse_page_after(&body, &endpoint, pages, logs.len())?;
             logs.extend(page.logs);
             let token = match page.next {
                 Next::Done => {
@@ -290,19 +290,19 @@ impl Flights {
 /// The query parameter (and answer field) that carries the continuation token.
 const NEXT_TOKEN: &str = "nextToken";
 
-/// Answer fields that say "there is more" in a form this version cannot follow: a listing
-/// that carries one (set: not null, `false` or `""`) is reported incomplete, never
-/// silently cut short.
-const UNFOLLOWABLE: [&str; 8] = [
-    "lastEvaluatedKey",
-    "LastEvaluatedKey",
-    "nextPageToken",
-    "NextToken",
-    "cursor",
-    "next",
-    "hasMore",
-    "more",
+/// Fields of an answer object that are known not to say anything about more pages.
+const NOT_CONTINUATION: [&str; 4] = ["items", "data", "errors", NEXT_TOKEN];
+
+/// Parts of a field name (lower case, without `_` and `-`) that may announce more pages in a
+/// form this version cannot follow (`lastEvaluatedKey`, `next_cursor`, `hasMore`,
+/// `pageToken`, `offset`, ...). The continuation field is not documented, so any of them
+/// marks the listing incomplete rather than letting a page drop silently.
+const MAY_CONTINUE: [&str; 8] = [
+    "next", "cursor", "token", "key", "more", "page", "offset", "continu",
 ];
+
+/// Count fields: a total larger than the logs received means pages were not followed.
+const TOTALS: [&str; 4] = ["total", "count", "totalcount", "totalitems"];
 
 /// One page of a listing.
 #[derive(Debug)]
@@ -325,7 +325,13 @@ enum Next {
 /// Accepts a bare list, `{"items": [...]}`, either inside `{"data": ...}`, and an empty body
 /// (no logs); `errors[]` is a failure even with a 2xx status. The continuation is looked for
 /// in the unwrapped answer, then in the `{"data": ...}` envelope around it.
+#[cfg(test)]
 fn parse_page(body: &[u8], endpoint: &str, page: u32) -> Result<Page> {
+    parse_page_after(body, endpoint, page, 0)
+}
+
+/// As [`parse_page`], `seen` logs having come on the earlier pages.
+fn parse_page_after(body: &[u8], endpoint: &str, page: u32, seen: usize) -> Result<Page> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(Page {
             logs: Vec::new(),
@@ -359,14 +365,16 @@ fn parse_page(body: &[u8], endpoint: &str, page: u32) -> Result<Page> {
         Some(data) => Some(std::mem::replace(&mut value, data)),
         None => None,
     };
-    let next = [Some(&value), envelope.as_ref()]
-        .into_iter()
-        .flatten()
-        .find_map(continuation)
-        .unwrap_or(Next::Done);
+    let answer = value.clone();
     if let Some(items) = value.get_mut("items").map(Value::take) {
         value = items;
     }
+    let received = seen + value.as_array().map_or(0, Vec::len);
+    let next = [Some(&answer), envelope.as_ref()]
+        .into_iter()
+        .flatten()
+        .find_map(|object| continuation(object, received))
+        .unwrap_or(Next::Done);
     if !value.is_array() {
         return Err(Error::UnexpectedResponse(format!(
             "{endpoint} answered page {page} of the listing with neither a list of flight logs \
@@ -377,8 +385,9 @@ fn parse_page(body: &[u8], endpoint: &str, page: u32) -> Result<Page> {
     Ok(Page { logs, next })
 }
 
-/// The continuation an answer object carries, `None` when it carries none.
-fn continuation(answer: &Value) -> Option<Next> {
+/// The continuation an answer object carries, `None` when it carries none. `received` is the
+/// number of logs so far, for totals.
+fn continuation(answer: &Value, received: usize) -> Option<Next> {
     let object = answer.as_object()?;
     let set = |v: &&Value| !matches!(v, Value::Null | Value::Bool(false)) && v.as_str() != Some("");
     if let Some(token) = object.get(NEXT_TOKEN).filter(set) {
@@ -387,10 +396,21 @@ fn continuation(answer: &Value) -> Option<Next> {
             None => Next::Unfollowed(NEXT_TOKEN.to_owned()),
         });
     }
-    UNFOLLOWABLE
+    object
         .iter()
-        .find(|field| object.get(**field).filter(set).is_some())
-        .map(|field| Next::Unfollowed((*field).to_owned()))
+        .filter(|(name, value)| !NOT_CONTINUATION.contains(&name.as_str()) && set(value))
+        .find(|(name, value)| {
+            let plain: String = name
+                .chars()
+                .filter(|c| !matches!(c, '_' | '-'))
+                .flat_map(char::to_lowercase)
+                .collect();
+            if TOTALS.contains(&plain.as_str()) {
+                return value.as_u64().is_some_and(|total| total > received as u64);
+            }
+            MAY_CONTINUE.iter().any(|part| plain.contains(part))
+        })
+        .map(|(name, _)| Next::Unfollowed(name.clone()))
 }
 
 #[cfg(test)]
@@ -443,6 +463,7 @@ mod tests {
             r#"{"items":[],"nextToken":null}"#,
             r#"{"items":[],"nextToken":""}"#,
             r#"{"items":[],"hasMore":false,"lastEvaluatedKey":null,"cursor":""}"#,
+            r#"{"items":[{"id":"a"}],"total":1,"version":"2"}"#,
         ] {
             assert_eq!(next(done), Next::Done, "{done}");
         }
@@ -466,6 +487,12 @@ mod tests {
             (r#"{"items":[],"next":"https://x/2"}"#, "next"),
             (r#"{"items":[],"hasMore":true}"#, "hasMore"),
             (r#"{"items":[],"more":true}"#, "more"),
+            (r#"{"items":[],"next_token":"t2"}"#, "next_token"),
+            (r#"{"items":[],"nextCursor":"c"}"#, "nextCursor"),
+            (r#"{"items":[],"paginationToken":"p"}"#, "paginationToken"),
+            (r#"{"items":[],"lastKey":{"id":"a"}}"#, "lastKey"),
+            (r#"{"items":[{"id":"a"}],"total":250,"page":1}"#, "page"),
+            (r#"{"items":[{"id":"a"}],"total":250}"#, "total"),
             // Outside the `data` envelope counts too.
             (r#"{"data":[],"hasMore":true}"#, "hasMore"),
         ] {
