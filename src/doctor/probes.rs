@@ -12,7 +12,7 @@ use crate::api::media_drive::{ListOptions, MediaDrive, operations};
 use crate::auth::{ApiKind, Auth};
 use crate::clock::{rfc3339, unix_seconds};
 use crate::cognito::{CognitoClient, FlowAnswer};
-use crate::error::Error;
+use crate::error::{Error, ErrorClass};
 use crate::identity::IdentityClient;
 use crate::session::Session;
 use crate::token::jwks::JwksCache;
@@ -35,6 +35,32 @@ impl Doctor {
         match self.usable_session() {
             Some(session) => Some(Auth::IdToken(session.id_token().clone())),
             None => self.token.clone(),
+        }
+    }
+
+    /// The token at hand when the session is what [`Doctor::api_auth`] chose: the API checks
+    /// then try it too, since whether each API takes a PAT is itself unverified.
+    fn also_token(&self) -> Option<Auth> {
+        self.usable_session().and(self.token.clone())
+    }
+
+    /// `check` with a note of how the same call went with the token at hand, if any.
+    async fn with_token_note<F, Fut>(&self, check: Check, probe: F) -> Check
+    where
+        F: FnOnce(Auth) -> Fut,
+        Fut: std::future::Future<Output = std::result::Result<(), Error>>,
+    {
+        let Some(token) = self.also_token() else {
+            return check;
+        };
+        let kind = token.kind_name();
+        let note = match probe(token).await {
+            Ok(()) => format!("the {kind} works too"),
+            Err(e) => format!("the {kind} does not: {e}"),
+        };
+        Check {
+            detail: format!("{}; {note}", check.detail),
+            ..check
         }
     }
 
@@ -238,7 +264,7 @@ impl Doctor {
         };
         let kind = auth.kind_name();
         let probe = Operation::query("DoctorProbe", "__typename");
-        match self.graphql_client(auth).run::<Value>(&probe).await {
+        let check = match self.graphql_client(auth).run::<Value>(&probe).await {
             Ok(data) => Check::ok(
                 NAME,
                 format!(
@@ -248,7 +274,14 @@ impl Doctor {
                 ),
             ),
             Err(e) => Check::fail(NAME, &e, "check UL_GRAPHQL_URL and the credential"),
-        }
+        };
+        self.with_token_note(check, |token| async move {
+            self.graphql_client(token)
+                .run::<Value>(&probe)
+                .await
+                .map(drop)
+        })
+        .await
     }
 
     pub(super) async fn graphql_schema(&self) -> Check {
@@ -281,7 +314,11 @@ impl Doctor {
             for difference in schema.differences(&op) {
                 differences.push(format!("{}: {difference}", op.field()));
             }
-            signatures.extend(schema.signature(op.kind(), op.field()));
+            if let Some(signature) = schema.signature(op.kind(), op.field())
+                && !signatures.contains(&signature)
+            {
+                signatures.push(signature);
+            }
         }
         if differences.is_empty() {
             Check::ok(
@@ -392,15 +429,17 @@ impl Doctor {
                 .query("dateTo", &now.to_string()),
             Err(e) => return Check::fail(NAME, &e, "check UL_API_URL"),
         };
-        let answer = async {
-            let response = self
-                .http
-                .send(&request, Some((&auth, ApiKind::Rest)))
-                .await?;
-            crate::transport::read_json::<Value>(response, &url).await
-        }
-        .await;
-        match answer {
+        let get = |auth: Auth| {
+            let (request, url) = (&request, &url);
+            async move {
+                let response = self
+                    .http
+                    .send(request, Some((&auth, ApiKind::Rest)))
+                    .await?;
+                crate::transport::read_json::<Value>(response, url).await
+            }
+        };
+        let check = match get(auth).await {
             Ok(body) => Check::ok(
                 NAME,
                 format!(
@@ -409,7 +448,9 @@ impl Doctor {
                 ),
             ),
             Err(e) => Check::fail(NAME, &e, "check UL_API_URL and the credential"),
-        }
+        };
+        self.with_token_note(check, |token| async move { get(token).await.map(drop) })
+            .await
     }
 
     pub(super) async fn analytics(&self) -> Check {
@@ -423,11 +464,16 @@ impl Doctor {
         let analytics = Analytics::new(self.http.clone(), token.clone(), &self.config);
         match analytics.version().await {
             Ok(version) => Check::ok(NAME, format!("version {version} ({})", token.kind_name())),
-            Err(e) => Check::fail(
-                NAME,
-                &e,
-                "create a new token in the web app (Profile → Developers)",
-            ),
+            Err(e) => {
+                let fix = match e.class() {
+                    ErrorClass::Authentication => {
+                        "the token is expired, revoked or its role too low: create a new one in \
+                         the web app (Profile → Developers)"
+                    }
+                    _ => "check UL_API_URL and the network",
+                };
+                Check::fail(NAME, &e, fix)
+            }
         }
     }
 }

@@ -175,6 +175,14 @@ async fn against_moto_and_the_stand_ins_every_check_is_ok() {
         detail("flights")
     );
     assert!(detail("analytics").contains("1.0.1"));
+    // Both credentials at hand: the APIs are tried with the PAT too.
+    for api in ["graphql", "flights"] {
+        assert!(
+            detail(api).contains("the personal access token works too"),
+            "{}",
+            detail(api)
+        );
+    }
     // Every GraphQL document the doctor sent was valid against the schema.
     for request in w.drive.requests().await {
         assert_eq!(request.outcome, "executed", "{}", request.query());

@@ -27,8 +27,13 @@ fn hostile() -> impl Strategy<Value = String> {
     prop::collection::vec(piece, 0..12).prop_map(|pieces| pieces.concat())
 }
 
-/// The root field's arguments of a one-operation document.
+/// The root field's arguments of a one-operation document, which must hold no raw control
+/// character (a lenient parser would accept one; a strict one, or a log, would not).
 fn root_arguments(document: &str) -> Vec<(String, Value<'static, String>)> {
+    assert!(
+        !document.chars().any(char::is_control),
+        "a raw control character in {document:?}"
+    );
     let parsed: Document<'static, String> = graphql_parser::parse_query::<String>(document)
         .unwrap_or_else(|e| panic!("{e}\n{document}"))
         .into_static();
@@ -68,6 +73,19 @@ proptest! {
     }
 
     #[test]
+    fn a_move_and_a_typed_listing_carry_any_text_exactly(id in hostile(), to in hostile(), kind in hostile()) {
+        let args = root_arguments(&operations::move_items(&[&id, "plain"], &to).document());
+        prop_assert_eq!(args, vec![
+            ("moveItems".to_owned(), Value::List(vec![id_object(&id), id_object("plain")])),
+            ("to".to_owned(), id_object(&to)),
+        ]);
+        let options = unleashlive_auth::api::media_drive::ListOptions::default().item_type(kind.clone());
+        let args = root_arguments(&operations::list(&id, &options, None).unwrap().document());
+        prop_assert!(args.contains(&("type".to_owned(), Value::String(kind.clone()))));
+        prop_assert!(args.contains(&("location".to_owned(), Value::String(id.clone()))));
+    }
+
+    #[test]
     fn a_delete_of_many_ids_is_one_list_of_their_objects(ids in prop::collection::vec(hostile(), 1..5)) {
         let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
         let args = root_arguments(&operations::delete(&refs).document());
@@ -86,9 +104,10 @@ proptest! {
         let sk_value = sk.clone().map_or(Value::Null, Value::String);
         prop_assert_eq!(&args[0], &("sort".to_owned(), Value::Enum("desc".to_owned())));
         prop_assert_eq!(&args[1], &("location".to_owned(), Value::String(pk.clone())));
-        prop_assert_eq!(args.len(), 3);
-        prop_assert_eq!(args[2].0.as_str(), "nextToken");
-        let Value::Object(mut sent) = args[2].1.clone() else {
+        prop_assert_eq!(args.len(), 4);
+        prop_assert_eq!(&args[2], &("limit".to_owned(), Value::Int(50.into())));
+        prop_assert_eq!(args[3].0.as_str(), "nextToken");
+        let Value::Object(mut sent) = args[3].1.clone() else {
             panic!("{document}")
         };
         let Some(Value::Int(back)) = sent.remove("createdAt") else {

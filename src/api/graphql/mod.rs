@@ -109,11 +109,24 @@ impl GraphqlClient {
                 .collect();
             return Err(Error::Graphql { messages });
         }
-        let data = reply.data.filter(|d| !d.is_null()).ok_or_else(|| {
-            Error::UnexpectedResponse(format!("{endpoint} answered without data or errors"))
-        })?;
-        serde_json::from_value(data).map_err(|e| {
-            Error::UnexpectedResponse(format!("{endpoint}: the data has an unexpected shape: {e}"))
-        })
+        // A mutation answered 200 without errors was most likely carried out, whatever its
+        // data looks like: say so rather than inviting a second attempt.
+        let unexpected = |what: String| {
+            if mutation {
+                Error::OutcomeUnknown {
+                    endpoint: endpoint.clone(),
+                    reason: format!("it answered without errors, but {what}"),
+                    check: crate::error::DEFAULT_CHECK.into(),
+                }
+            } else {
+                Error::UnexpectedResponse(format!("{endpoint}: {what}"))
+            }
+        };
+        let data = reply
+            .data
+            .filter(|d| !d.is_null())
+            .ok_or_else(|| unexpected("without data".into()))?;
+        serde_json::from_value(data)
+            .map_err(|e| unexpected(format!("the data has an unexpected shape: {e}")))
     }
 }

@@ -33,9 +33,27 @@ pub struct MediaDrive {
     cdn_url: String,
 }
 
-/// How to find out whether a change to `id` was made.
-fn check(id: &str) -> String {
-    format!("look the item up (`media-drive get {id}`)")
+/// Pages a listing follows at most: a service that hands out a new token forever (one holding
+/// a timestamp, say) must not keep `list --all` running forever.
+pub const MAX_PAGES: usize = 10_000;
+
+/// How to find out whether a change to `ids` was made.
+fn check(ids: &[&str]) -> String {
+    const SHOWN: usize = 3;
+    let mut gets: Vec<String> = ids
+        .iter()
+        .take(SHOWN)
+        .map(|id| format!("`media-drive get {id}`"))
+        .collect();
+    if ids.len() > SHOWN {
+        gets.push(format!("and the other {}", ids.len() - SHOWN));
+    }
+    let what = if ids.len() == 1 {
+        "the item"
+    } else {
+        "the items"
+    };
+    format!("look {what} up ({})", gets.join(", "))
 }
 
 impl MediaDrive {
@@ -128,6 +146,12 @@ impl MediaDrive {
                     .list_page(location, &options, state.next.as_ref())
                     .await?;
                 match page.next_token {
+                    Some(_) if state.seen.len() + 1 >= MAX_PAGES => {
+                        return Err(Error::UnexpectedResponse(format!(
+                            "Media Drive still had more of {location:?} after {MAX_PAGES} pages; \
+                             stopping (list it page by page, or a narrower --type)"
+                        )));
+                    }
                     Some(token) => {
                         if !state.seen.insert(token.to_string()) {
                             return Err(Error::UnexpectedResponse(format!(
@@ -163,7 +187,7 @@ impl MediaDrive {
             .graphql
             .run(&operations::rename(id, new_name))
             .await
-            .map_err(|e| e.with_check(check(id)))?;
+            .map_err(|e| e.with_check(check(&[id])))?;
         Ok(data.rename.id)
     }
 
@@ -186,14 +210,14 @@ impl MediaDrive {
             #[serde(rename = "move")]
             moved: OneOrMany<Moved>,
         }
-        let first = ids
-            .first()
-            .ok_or_else(|| Error::InvalidAnswer("nothing to move".into()))?;
+        if ids.is_empty() {
+            return Err(Error::InvalidAnswer("nothing to move".into()));
+        }
         let data: Data = self
             .graphql
             .run(&operations::move_items(ids, to))
             .await
-            .map_err(|e| e.with_check(check(first)))?;
+            .map_err(|e| e.with_check(check(ids)))?;
         Ok(match data.moved {
             OneOrMany::Many(items) => items,
             OneOrMany::One(item) => vec![item],
@@ -210,14 +234,14 @@ impl MediaDrive {
         struct Data {
             delete: Deleted,
         }
-        let first = ids
-            .first()
-            .ok_or_else(|| Error::InvalidAnswer("nothing to delete".into()))?;
+        if ids.is_empty() {
+            return Err(Error::InvalidAnswer("nothing to delete".into()));
+        }
         let data: Data = self
             .graphql
             .run(&operations::delete(ids))
             .await
-            .map_err(|e| e.with_check(check(first)))?;
+            .map_err(|e| e.with_check(check(ids)))?;
         Ok(data.delete)
     }
 

@@ -5,7 +5,7 @@
 //! | operation | arguments (as the samples write them) | selection |
 //! |---|---|---|
 //! | `get` | `item: {id: "…"}` | `id location name` (get.js, delete.js) |
-//! | `list` | `sort: desc location: "…" limit: N type: "I"`, and `nextToken:` the object the previous page returned | list.js's `items { … }` and `nextToken { … }` |
+//! | `list` | `sort: desc location: "…" limit: N type: "I"` (`limit` always sent, 50 unless asked; `sort: asc` is a guess), and `nextToken:` the object the previous page returned | list.js's `items { … }` and `nextToken { … }` |
 //! | `rename` | `item: {id: "…"} newName: "…"` | `id` |
 //! | `move` | `moveItems: [{id: "…"}] to: {id: "…"}` | `id parentId location` |
 //! | `delete` | `deleteItems: [{id: "…"}, …]` | `deleteItems { id } ownerId` |
@@ -17,6 +17,9 @@ use crate::api::graphql::{EnumValue, Literal, Operation, Selection};
 use crate::error::Result;
 
 use Selection::{Field, Object};
+
+/// Items per page when the caller names no limit (the samples always send one; they use 2).
+pub const DEFAULT_LIMIT: u32 = 50;
 
 /// What `get` selects: the fields the samples read from it.
 pub const GET_FIELDS: &[Selection] = &[Field("id"), Field("location"), Field("name")];
@@ -105,9 +108,9 @@ pub fn list(
     let mut op = Operation::query("list", "list")
         .arg("sort", EnumValue::new(sort)?)
         .arg("location", location);
-    if let Some(limit) = options.limit {
-        op = op.arg("limit", limit);
-    }
+    // The samples always send a limit; so do we (GraphQL's Int is 32-bit).
+    let limit = options.limit.unwrap_or(DEFAULT_LIMIT).min(i32::MAX as u32);
+    op = op.arg("limit", limit);
     if let Some(item_type) = &options.item_type {
         op = op.arg("type", item_type.as_str());
     }
@@ -150,9 +153,11 @@ pub fn examples() -> Vec<Operation> {
         .map(|f| (f.name().to_owned(), Value::Null))
         .collect();
     let options = ListOptions::default().limit(2).item_type("I");
+    let ascending = ListOptions::default().sort(Sort::Asc);
     vec![
         get("item-id"),
         list("location", &options, Some(&Value::Object(token))).expect("constant names"),
+        list("location", &ascending, None).expect("constant names"),
         rename("item-id", "New name"),
         move_items(&["item-id"], "folder-id"),
         delete(&["item-id"]),
