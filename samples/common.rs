@@ -160,10 +160,19 @@ pub fn exit(name: &str, outcome: Result<()>) -> ExitCode {
              token ({} or `ul-auth pat set`)",
             pat::ENV_VAR
         ),
-        // A command that needs the Cognito session (an upload) refused the PAT this run chose.
+        // A command that needs the Cognito session (an upload) refused the PAT this run chose,
+        // or the service refused that PAT: say which token it was and how to use the session.
         Some(Error::Config { setting, .. }) if setting == pat::ENV_VAR => {
             if let Some(hint) = SESSION_HINT.get() {
                 eprintln!("{name}: {hint}");
+            }
+        }
+        Some(Error::NotAuthorized { .. }) => {
+            if let Some(hint) = SESSION_HINT.get() {
+                eprintln!(
+                    "{name}: {hint}; a refused token may be expired, revoked, or of a role too \
+                     low for this call"
+                );
             }
         }
         _ => {}

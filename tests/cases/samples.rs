@@ -571,6 +571,45 @@ async fn media_drive_without_a_session_exits_3_and_sends_a_pat_as_bearer() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn media_drive_uses_the_stored_pat_for_every_call_and_names_it_when_refused() {
+    let running = CognitoStandIn::new(None).start().await;
+    let md = MediaDriveStandIn::start();
+    md.control(drive_store()).await;
+    md.control(json!({"accept": ["Bearer ul_pat_stored0123456789abcd"]}))
+        .await;
+    let home = Home::new();
+    let mut env = running.env();
+    env.extend(url_env_at("http://127.0.0.1:9", &md.graphql_url()));
+    home.run(
+        &["pat", "set", "--token-stdin"],
+        &env,
+        Some("ul_pat_stored0123456789abcd\n"),
+    )
+    .expect_code(0);
+
+    for args in [
+        &["get", "f1"][..],
+        &["list", "f1", "--all"],
+        &["rename", "a", "by stored PAT"],
+    ] {
+        run_sample(&home, MEDIA_DRIVE, args, &env).expect_code(0);
+    }
+
+    assert_eq!(md.stored("a").await.unwrap()["name"], "by stored PAT");
+    let requests = md.executed_requests().await;
+    assert!(requests.len() >= 3);
+    for r in &requests {
+        assert_only_auth_recorded(r, "authorization", "Bearer ul_pat_stored0123456789abcd");
+    }
+    // Refused: exit 3, and the message says which token was used and how to use the session.
+    md.control(json!({"accept": ["nobody"]})).await;
+    let refused = run_sample(&home, MEDIA_DRIVE, &["get", "f1"], &env);
+    refused.expect_code(3);
+    refused.expect_stderr("stored for profile default");
+    refused.expect_stderr("--session");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn media_drive_refused_with_401_refreshes_once_then_exits_3() {
     let s = OnStandIn::new().await;
     let before = s.id_token();
