@@ -49,6 +49,8 @@ pub mod env {
     pub const PROVIDER: &str = "UL_PROVIDER";
     /// The API base of a provider other than Unleash Live.
     pub const BASE_URL: &str = "UL_BASE_URL";
+    /// `1`: allow plain `http://` URLs to hosts other than this machine.
+    pub const ALLOW_HTTP: &str = "UL_ALLOW_HTTP";
 }
 
 /// The validated settings every other part of the library works from.
@@ -79,6 +81,9 @@ pub struct Config {
     pub endpoint_url: Option<String>,
     /// Explicit JWKS URL; `None` = derived from the pool (or the endpoint override).
     pub jwks_url: Option<String>,
+    /// Whether plain `http://` may be used to hosts other than this machine (loopback is
+    /// always allowed, for emulators). Off: credentials travel only over TLS.
+    pub allow_http: bool,
 }
 
 impl Config {
@@ -97,6 +102,7 @@ impl Config {
             upload_bucket: "library-upload-syd-cloud".into(),
             endpoint_url: None,
             jwks_url: None,
+            allow_http: false,
         }
     }
 
@@ -192,24 +198,58 @@ impl Config {
                 ));
             }
         }
-        validate_url(env::API_URL, &self.api_url)?;
-        validate_url(env::GRAPHQL_URL, &self.graphql_url)?;
-        validate_url(env::MEDIA_CDN_URL, &self.media_cdn_url)?;
-        validate_url(env::FLIGHTS_CDN_URL, &self.flights_cdn_url)?;
+        let urls = [
+            (env::API_URL, Some(&self.api_url)),
+            (env::GRAPHQL_URL, Some(&self.graphql_url)),
+            (env::MEDIA_CDN_URL, Some(&self.media_cdn_url)),
+            (env::FLIGHTS_CDN_URL, Some(&self.flights_cdn_url)),
+            (env::ENDPOINT_URL, self.endpoint_url.as_ref()),
+            (env::JWKS_URL, self.jwks_url.as_ref()),
+        ];
+        for (setting, url) in urls {
+            if let Some(url) = url {
+                validate_url(setting, url)?;
+                refuse_plain_http(setting, url, self.allow_http)?;
+            }
+        }
         if self.upload_bucket.trim().is_empty() {
             return Err(Error::config(
                 env::UPLOAD_BUCKET,
                 "the bucket name is empty",
             ));
         }
-        if let Some(url) = &self.endpoint_url {
-            validate_url(env::ENDPOINT_URL, url)?;
-        }
-        if let Some(url) = &self.jwks_url {
-            validate_url(env::JWKS_URL, url)?;
-        }
         Ok(())
     }
+}
+
+/// Refuses a plain `http://` URL to a host other than this machine unless `allowed`: every
+/// URL of ours carries a credential or is trusted for keys.
+///
+/// # Errors
+/// [`Error::Config`] naming the setting and the way to allow it.
+pub fn refuse_plain_http(setting: &str, value: &str, allowed: bool) -> Result<()> {
+    let Ok(uri) = value.parse::<http::Uri>() else {
+        return Ok(());
+    };
+    if allowed || uri.scheme_str() != Some("http") {
+        return Ok(());
+    }
+    let host = uri.host().unwrap_or_default().trim_matches(['[', ']']);
+    let loopback = host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    if loopback {
+        return Ok(());
+    }
+    Err(Error::config(
+        setting,
+        format!(
+            "{value:?} is plain http to another machine: tokens and keys would cross the network \
+             unencrypted; use https, or allow it with --allow-http / {}=1",
+            env::ALLOW_HTTP
+        ),
+    ))
 }
 
 fn validate_region(region: &str) -> Result<()> {
@@ -285,6 +325,8 @@ pub struct Settings {
     pub provider: Option<String>,
     /// The API base of a provider other than Unleash Live.
     pub base_url: Option<String>,
+    /// See [`Config::allow_http`].
+    pub allow_http: Option<bool>,
 }
 
 impl Settings {
@@ -312,6 +354,12 @@ impl Settings {
             cache_dir: get(env::CACHE_DIR).map(PathBuf::from),
             provider: get(env::PROVIDER),
             base_url: get(env::BASE_URL),
+            allow_http: get(env::ALLOW_HTTP).map(|v| {
+                !matches!(
+                    v.trim().to_ascii_lowercase().as_str(),
+                    "0" | "false" | "no" | "off"
+                )
+            }),
         }
     }
 
@@ -333,6 +381,7 @@ impl Settings {
             cache_dir: self.cache_dir.or(lower.cache_dir),
             provider: self.provider.or(lower.provider),
             base_url: self.base_url.or(lower.base_url),
+            allow_http: self.allow_http.or(lower.allow_http),
         }
     }
 
@@ -355,6 +404,7 @@ impl Settings {
             upload_bucket: self.upload_bucket.unwrap_or(d.upload_bucket),
             endpoint_url: self.endpoint_url.map(trim_slash),
             jwks_url: self.jwks_url,
+            allow_http: self.allow_http.unwrap_or(false),
         };
         config.validate()?;
         Ok(config)
@@ -478,6 +528,42 @@ pub fn validate_profile(name: &str) -> Result<()> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn plain_http_to_another_machine_is_refused_unless_allowed() {
+        let with = |name: &str, value: &str, allow: Option<&str>| {
+            Settings::from_lookup(|n| match n {
+                n if n == name => Some(value.to_owned()),
+                "UL_ALLOW_HTTP" => allow.map(str::to_owned),
+                _ => None,
+            })
+            .resolve()
+        };
+        for setting in [
+            env::API_URL,
+            env::GRAPHQL_URL,
+            env::ENDPOINT_URL,
+            env::JWKS_URL,
+        ] {
+            let err = with(setting, "http://api.example.com/x", None).unwrap_err();
+            let text = err.to_string();
+            assert!(
+                text.contains(setting) && text.contains("--allow-http"),
+                "{text}"
+            );
+            assert!(with(setting, "http://api.example.com/x", Some("1")).is_ok());
+            assert!(with(setting, "http://api.example.com/x", Some("0")).is_err());
+            for local in [
+                "http://127.0.0.1:5000/x",
+                "http://localhost/x",
+                "http://[::1]:9/x",
+            ] {
+                assert!(with(setting, local, None).is_ok(), "{local}");
+            }
+            assert!(with(setting, "https://api.example.com/x", None).is_ok());
+        }
+    }
+
     use super::*;
 
     fn lookup(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {

@@ -102,6 +102,10 @@ pub struct SettingArgs {
     /// AWS endpoint override, e.g. a local emulator.
     #[arg(long, global = true, env = env::ENDPOINT_URL, value_name = "URL")]
     pub endpoint_url: Option<String>,
+    /// Allow plain http:// URLs to hosts other than this machine (credentials would cross
+    /// the network unencrypted; loopback is always allowed).
+    #[arg(long, global = true, env = env::ALLOW_HTTP, value_parser = clap::builder::FalseyValueParser::new(), hide_short_help = true)]
+    pub allow_http: bool,
     /// Directory of the session cache [default: $XDG_CACHE_HOME/unleashlive-auth].
     #[arg(long, global = true, env = env::CACHE_DIR, value_name = "DIR")]
     pub cache_dir: Option<PathBuf>,
@@ -155,6 +159,7 @@ impl SettingArgs {
         s.jwks_url = given(&self.jwks_url);
         s.provider = given(&self.provider);
         s.base_url = given(&self.base_url);
+        s.allow_http = self.allow_http.then_some(true);
         s
     }
 }

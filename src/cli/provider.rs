@@ -362,5 +362,11 @@ pub fn http() -> Result<unleashlive_auth::api::http::HttpClient> {
 
 /// The provider's API base from the settings (or its default).
 pub fn base_url(ctx: &Ctx, kind: ProviderKind) -> Result<String> {
-    Ok(kind.base_url(ctx.settings.base_url.as_deref())?)
+    let base = kind.base_url(ctx.settings.base_url.as_deref())?;
+    unleashlive_auth::config::refuse_plain_http(
+        "base_url",
+        &base,
+        ctx.settings.allow_http.unwrap_or(false),
+    )?;
+    Ok(base)
 }

@@ -835,3 +835,32 @@ async fn with_the_keyring_feature_a_remembered_unith_key_lives_in_the_keychain()
     run_in_keyring(&home, &keyring, &["token"], &e).expect_code(3);
     run_in_keyring(&home, &keyring, &["logout"], &e).expect_code(0);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn plain_http_to_another_machine_is_refused_before_anything_is_sent() {
+    let home = Home::new();
+    let e = vec![
+        ("UL_PROVIDER".to_owned(), "unith".to_owned()),
+        (
+            "UL_BASE_URL".to_owned(),
+            "http://platform-api.example.com".to_owned(),
+        ),
+        ("UNITH_EMAIL".to_owned(), EMAIL.to_owned()),
+    ];
+    let out = home.run(&["login"], &with_key(&e), None);
+    out.expect_code(2);
+    out.expect_stderr("--allow-http");
+    let out = home.run(
+        &[
+            "--api-url",
+            "http://api.example.com",
+            "login",
+            "--username",
+            "x@example.com",
+        ],
+        &[("UL_PASSWORD".to_owned(), "not-sent".to_owned())],
+        None,
+    );
+    out.expect_code(2);
+    out.expect_stderr("UL_API_URL");
+}
