@@ -1,5 +1,7 @@
 //! What both samples share: the profile and settings `ul-auth` uses, the credential, `login`,
-//! exit codes and a progress line.
+//! exit codes, Ctrl-C and a progress line. Every server- or teammate-supplied string printed
+//! as text (names, ids, paths, labels, error messages) goes through `terminal_safe`, which
+//! escapes control and invisible format characters; JSON escapes them by itself.
 //!
 //! The credential, first found: a personal access token in `UL_API_TOKEN`, the PAT stored for
 //! the profile with `ul-auth pat set`, the profile's Cognito session (`ul-auth login`).
@@ -7,6 +9,8 @@
 
 #![allow(dead_code)]
 
+use std::borrow::Cow;
+use std::future::Future;
 use std::io::{IsTerminal as _, Write as _};
 use std::process::ExitCode;
 use std::sync::OnceLock;
@@ -15,6 +19,7 @@ use anyhow::{Context as _, Result, bail};
 use clap::{Args, ValueEnum};
 use unleashlive_auth::cognito::AuthFlow;
 use unleashlive_auth::config::{self, ConfigFile, Settings};
+use unleashlive_auth::text::terminal_safe;
 use unleashlive_auth::{
     Auth, CognitoClient, CognitoRenewer, CognitoSessions, Config, Error, ErrorClass, Password,
     PersonalAccessToken, SessionStore, SignIn, pat,
@@ -150,7 +155,19 @@ pub fn exit(name: &str, outcome: Result<()>) -> ExitCode {
     let Err(err) = outcome else {
         return ExitCode::SUCCESS;
     };
-    let chain: Vec<String> = err.chain().map(ToString::to_string).collect();
+    if err.downcast_ref::<Interrupted>().is_some() {
+        eprintln!("{name}: {err}");
+        return ExitCode::from(130);
+    }
+    // Messages can quote the server (a GraphQL error, an item id): escaped, line by line.
+    let chain: Vec<String> = err
+        .chain()
+        .map(|e| {
+            let message = e.to_string();
+            let lines: Vec<Cow<'_, str>> = message.split('\n').map(terminal_safe).collect();
+            lines.join("\n")
+        })
+        .collect();
     eprintln!("{name}: {}", chain.join(": "));
     let error = err.chain().find_map(|e| e.downcast_ref::<Error>());
     let class = error.map(Error::class);
@@ -185,6 +202,34 @@ pub fn exit(name: &str, outcome: Result<()>) -> ExitCode {
     })
 }
 
+/// The error of a run stopped by Ctrl-C (exit code 130).
+#[derive(Debug)]
+pub struct Interrupted;
+
+impl std::fmt::Display for Interrupted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("interrupted (Ctrl-C); a half-written download, if any, was removed")
+    }
+}
+
+impl std::error::Error for Interrupted {}
+
+/// Runs `work` on a current-thread runtime until it ends or Ctrl-C (SIGINT) comes; then the
+/// work is dropped, which removes a half-written download (see `unleashlive_auth::api::download`),
+/// and the run fails with [`Interrupted`].
+pub fn run_until_ctrl_c(work: impl Future<Output = Result<()>>) -> Result<()> {
+    runtime()?.block_on(async {
+        tokio::select! {
+            biased;
+            signal = tokio::signal::ctrl_c() => {
+                signal.context("listening for Ctrl-C")?;
+                Err(Interrupted.into())
+            }
+            outcome = work => outcome,
+        }
+    })
+}
+
 /// Tracing on stderr, `RUST_LOG` to choose (default: warnings).
 pub fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
@@ -197,7 +242,8 @@ pub fn init_logging() {
 }
 
 /// A progress line on stderr, only when stderr is a terminal.
-pub fn progress(label: String) -> Option<impl Fn(u64, Option<u64>) + Send + Sync + 'static> {
+pub fn progress(label: &str) -> Option<impl Fn(u64, Option<u64>) + Send + Sync + 'static> {
+    let label = terminal_safe(label).into_owned();
     let report = move |done: u64, total: Option<u64>| {
         let text = match total {
             Some(t) if t > 0 => format!("{label}: {:>3}% of {}", done * 100 / t, size(t)),

@@ -90,6 +90,7 @@ pub mod providers;
 pub mod secret;
 pub mod session;
 pub mod store;
+pub mod text;
 pub mod token;
 pub mod transport;
 #[cfg(feature = "upload")]

@@ -17,8 +17,14 @@
 //! more in a form this sample cannot follow, the logs received are shown and stderr says the
 //! listing is incomplete, why, and to narrow it with `--from` / `--to`. `--output json` prints
 //! `{"logs": [...], "complete": true|false}`.
+//!
+//! `download` never replaces a file: when the log's name is taken it is saved as
+//! `name (2).txt` (`--overwrite` replaces it instead); Ctrl-C removes the file being downloaded.
+//! Pilot and drone names and paths from the service are printed with control and invisible
+//! format characters escaped.
+//!
 //! Exit codes: 0 ok (an incomplete listing too), 1 other, 2 usage, 3 authentication,
-//! 4 service.
+//! 4 service, 130 Ctrl-C.
 
 #[path = "../common.rs"]
 mod common;
@@ -28,9 +34,11 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, Result, bail};
 use clap::{Args, Parser, Subcommand};
+use unleashlive_auth::api::download::DownloadDir;
 use unleashlive_auth::api::flights::{FlightListing, Flights, Scope};
 use unleashlive_auth::api::http::HttpClient;
 use unleashlive_auth::clock::{self, Clock as _};
+use unleashlive_auth::text::terminal_safe;
 
 use common::{Ctx, Global, Output, print_json, progress};
 
@@ -50,7 +58,7 @@ enum Command {
     Login,
     /// List flight logs.
     List(Range),
-    /// Download a flight log.
+    /// Download a flight log. A name that is taken gets a number: `name (2).txt`.
     Download {
         /// The first log of the range.
         #[arg(long, conflicts_with = "s3_path", required_unless_present = "s3_path")]
@@ -60,6 +68,9 @@ enum Command {
         s3_path: Option<String>,
         #[arg(long, default_value = ".")]
         out: PathBuf,
+        /// Replace a file of the same name in --out.
+        #[arg(long)]
+        overwrite: bool,
         #[command(flatten)]
         range: Range,
     },
@@ -86,7 +97,7 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<()> {
     let ctx = Ctx::new(&cli.global)?;
-    common::runtime()?.block_on(async {
+    common::run_until_ctrl_c(async {
         let flights = Flights::new(HttpClient::new()?, ctx.auth(), &ctx.config);
         match cli.command {
             Command::Login => ctx.login().await,
@@ -98,6 +109,7 @@ fn run(cli: Cli) -> Result<()> {
                 first,
                 s3_path,
                 out,
+                overwrite,
                 range,
             } => {
                 let s3_path = match (first, s3_path) {
@@ -110,16 +122,30 @@ fn run(cli: Cli) -> Result<()> {
                         .context("no flight log with an s3Path in that range")?,
                     (false, None) => bail!("give --first or --s3-path"),
                 };
-                let report = progress(s3_path.clone());
+                let report = progress(&s3_path);
+                let to = DownloadDir::new(out).overwrite(overwrite);
                 let done = flights
-                    .download(&s3_path, &out, report.as_ref().map(|p| p as _))
+                    .download(&s3_path, &to, report.as_ref().map(|p| p as _))
                     .await?;
                 match ctx.output {
-                    Output::Json => {
-                        print_json(&serde_json::json!({ "path": done.path, "bytes": done.bytes }))
-                    }
+                    Output::Json => print_json(&serde_json::json!({
+                        "path": done.path,
+                        "bytes": done.bytes,
+                        "requestedName": done.requested_name,
+                        "renamed": done.renamed(),
+                    })),
                     Output::Text => {
-                        println!("{}  {}", done.path.display(), common::size(done.bytes));
+                        let renamed = if done.renamed() {
+                            format!("  ({} was taken)", terminal_safe(&done.requested_name))
+                        } else {
+                            String::new()
+                        };
+                        let path = done.path.display().to_string();
+                        println!(
+                            "{}  {}{renamed}",
+                            terminal_safe(&path),
+                            common::size(done.bytes)
+                        );
                         Ok(())
                     }
                 }
@@ -143,9 +169,10 @@ async fn list(flights: &Flights, range: &Range) -> Result<FlightListing> {
         let field = listing.unfollowed.as_deref().unwrap_or("?");
         eprintln!(
             "flights: the listing is incomplete: the service's page {} says there is more \
-             (`{field}`) in a form this sample cannot follow; only the {} logs received are \
+             (`{}`) in a form this sample cannot follow; only the {} logs received are \
              shown. Narrow the range with --from/--to and list the rest in further runs.",
             listing.pages,
+            terminal_safe(field),
             listing.logs.len()
         );
     }
@@ -167,14 +194,15 @@ fn show(ctx: &Ctx, listing: &FlightListing) -> Result<()> {
         let num = |v: Option<f64>, scale: f64| {
             v.map_or_else(|| "-".to_owned(), |v| format!("{:.1}", v / scale))
         };
+        let text = |v: &Option<String>| terminal_safe(v.as_deref().unwrap_or("-")).into_owned();
         println!(
             "{:<22} {:<16} {:<10} {:>9} {:>9}  {}",
-            log.flight_start_date.as_deref().unwrap_or("-"),
-            log.pilot_name.as_deref().unwrap_or("-"),
-            log.drone_name.as_deref().unwrap_or("-"),
+            text(&log.flight_start_date),
+            text(&log.pilot_name),
+            text(&log.drone_name),
             num(log.flight_duration, 60.0),
             num(log.flight_distance, 1000.0),
-            log.s3_path.as_deref().unwrap_or("-"),
+            text(&log.s3_path),
         );
     }
     Ok(())

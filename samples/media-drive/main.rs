@@ -14,7 +14,16 @@
 //! `media-drive login` signs in with `UL_USERNAME` / `UL_PASSWORD`.
 //! Endpoints: `UL_GRAPHQL_URL`, `UL_MEDIA_CDN_URL`, `UL_UPLOAD_BUCKET`, `UL_IDENTITY_POOL_ID`
 //! and the other `ul-auth` settings (`UL_REGION`, `UL_USER_POOL_ID`, `UL_CLIENT_ID`,
-//! `AWS_ENDPOINT_URL`). Exit codes: 0 ok, 1 other, 2 usage, 3 authentication, 4 service.
+//! `AWS_ENDPOINT_URL`).
+//!
+//! `download` never replaces a file: an item whose (made-safe) name is taken, by a file from
+//! before or by another item of the same folder, is saved as `name (2).jpg`, `name (3).jpg`...
+//! and the output says so (`--output json`: each entry's `path`, `requestedName` and
+//! `renamed`); `--overwrite` replaces files from before. Ctrl-C removes the file being
+//! downloaded. Names and ids from the service are printed with control and invisible format
+//! characters escaped.
+//!
+//! Exit codes: 0 ok, 1 other, 2 usage, 3 authentication, 4 service, 130 Ctrl-C.
 
 #[path = "../common.rs"]
 mod common;
@@ -26,8 +35,10 @@ use std::sync::Arc;
 use anyhow::{Context as _, Result, bail};
 use clap::{Parser, Subcommand};
 use futures_util::TryStreamExt as _;
+use unleashlive_auth::api::download::DownloadDir;
 use unleashlive_auth::api::http::HttpClient;
 use unleashlive_auth::api::media_drive::{ListOptions, MediaDrive, MediaItem};
+use unleashlive_auth::text::terminal_safe;
 use unleashlive_auth::upload::Progress;
 use unleashlive_auth::{Auth, Error, IdentityCredentials, Uploader};
 
@@ -68,13 +79,17 @@ enum Command {
         #[arg(long)]
         folder: String,
     },
-    /// Download every file of a folder.
+    /// Download every file of a folder. A name that is taken (a file already there, or two
+    /// items of the same name) gets a number: `name (2).jpg`.
     Download {
         folder: String,
         #[arg(long, default_value = ".")]
         out: PathBuf,
         #[arg(long = "type")]
         item_type: Option<String>,
+        /// Replace files that were in --out before (two items still never share a name).
+        #[arg(long)]
+        overwrite: bool,
     },
     /// Move items into another folder (sent once: if the answer is lost, check with `get`).
     Move {
@@ -101,7 +116,7 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<()> {
     let ctx = Ctx::new(&cli.global)?;
-    common::runtime()?.block_on(async {
+    common::run_until_ctrl_c(async {
         let drive = MediaDrive::new(HttpClient::new()?, ctx.auth(), &ctx.config);
         match cli.command {
             Command::Login => ctx.login().await,
@@ -110,15 +125,22 @@ fn run(cli: Cli) -> Result<()> {
                 match ctx.output {
                     Output::Json => print_json(&item),
                     Output::Text => {
-                        println!("id        {}", item.id);
-                        println!("name      {}", item.name.as_deref().unwrap_or("-"));
-                        println!("location  {}", item.location.as_deref().unwrap_or("-"));
-                        println!("lists at  {}", item.listing_location());
+                        let name = item.name.as_deref().unwrap_or("-");
+                        let location = item.location.as_deref().unwrap_or("-");
+                        println!("id        {}", terminal_safe(&item.id));
+                        println!("name      {}", terminal_safe(name));
+                        println!("location  {}", terminal_safe(location));
+                        println!("lists at  {}", terminal_safe(&item.listing_location()));
                         Ok(())
                     }
                 }
             }
-            Command::List { folder: id, limit, item_type, all } => {
+            Command::List {
+                folder: id,
+                limit,
+                item_type,
+                all,
+            } => {
                 let location = folder(&drive, &id).await?.listing_location();
                 let mut options = ListOptions::default();
                 options.limit = limit;
@@ -141,8 +163,9 @@ fn run(cli: Cli) -> Result<()> {
                 };
                 let folder = folder(&drive, &id).await?;
                 let uploader = Uploader::new(&ctx.config, IdentityCredentials::new(sessions)).await;
-                let report = progress(file.display().to_string())
-                    .map(|p| Arc::new(move |sent: u64, total: u64| p(sent, Some(total))) as Progress);
+                let report = progress(&file.display().to_string()).map(|p| {
+                    Arc::new(move |sent: u64, total: u64| p(sent, Some(total))) as Progress
+                });
                 let done = drive.upload(&uploader, &folder, &file, report).await?;
                 match ctx.output {
                     Output::Json => print_json(&serde_json::json!({
@@ -150,27 +173,58 @@ fn run(cli: Cli) -> Result<()> {
                         "location": done.location, "name": done.name,
                     })),
                     Output::Text => {
-                        println!("uploaded {} ({}) to s3://{}/{}", done.name, common::size(done.size), done.bucket, done.key);
+                        println!(
+                            "uploaded {} ({}) to s3://{}/{}",
+                            terminal_safe(&done.name),
+                            common::size(done.size),
+                            terminal_safe(&done.bucket),
+                            terminal_safe(&done.key)
+                        );
                         Ok(())
                     }
                 }
             }
-            Command::Download { folder: id, out, item_type } => {
+            Command::Download {
+                folder: id,
+                out,
+                item_type,
+                overwrite,
+            } => {
                 let location = folder(&drive, &id).await?.listing_location();
                 let mut options = ListOptions::default();
                 options.item_type = item_type;
                 let items: Vec<MediaItem> = drive.list(&location, options).try_collect().await?;
+                let to = DownloadDir::new(out).overwrite(overwrite);
                 let mut paths = Vec::new();
-                for item in items.iter().filter(|i| !i.is_folder() && i.s3_path.is_some()) {
-                    let report = progress(item.name.clone().unwrap_or_else(|| item.id.clone()));
+                for item in items
+                    .iter()
+                    .filter(|i| !i.is_folder() && i.s3_path.is_some())
+                {
+                    let report = progress(item.name.as_deref().unwrap_or(&item.id));
                     let done = drive
-                        .download(item, &out, report.as_ref().map(|p| p as _))
+                        .download(item, &to, report.as_ref().map(|p| p as _))
                         .await
-                        .with_context(|| format!("downloading {}", item.id))?;
+                        .with_context(|| format!("downloading {:?}", item.id))?;
                     if ctx.output == Output::Text {
-                        println!("{}  {}", done.path.display(), common::size(done.bytes));
+                        let renamed = if done.renamed() {
+                            format!("  ({} was taken)", terminal_safe(&done.requested_name))
+                        } else {
+                            String::new()
+                        };
+                        let path = done.path.display().to_string();
+                        println!(
+                            "{}  {}{renamed}",
+                            terminal_safe(&path),
+                            common::size(done.bytes)
+                        );
                     }
-                    paths.push(serde_json::json!({ "id": item.id, "path": done.path, "bytes": done.bytes }));
+                    paths.push(serde_json::json!({
+                        "id": item.id,
+                        "path": done.path,
+                        "bytes": done.bytes,
+                        "requestedName": done.requested_name,
+                        "renamed": done.renamed(),
+                    }));
                 }
                 if ctx.output == Output::Json {
                     print_json(&paths)?;
@@ -180,17 +234,22 @@ fn run(cli: Cli) -> Result<()> {
             Command::Move { ids, to } => {
                 let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
                 let moved = drive.move_items(&refs, &to).await?;
-                done(&ctx, &moved, &format!("moved {} into {to}", ids.join(" ")))
+                let text = format!("moved {} into {to}", ids.join(" "));
+                done(&ctx, &moved, &terminal_safe(&text))
             }
             Command::Rename { id, name } => {
                 let renamed = drive.rename(&id, &name).await?;
-                done(&ctx, &serde_json::json!({ "id": renamed }), &format!("renamed {id} to {name:?}"))
+                done(
+                    &ctx,
+                    &serde_json::json!({ "id": renamed }),
+                    &format!("renamed {id} to {name:?}"),
+                )
             }
             Command::Delete { ids } => {
                 let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
                 let deleted = drive.delete(&ids).await?;
                 let text = format!("deleted {}", deleted.delete_items.join(" "));
-                done(&ctx, &deleted, &text)
+                done(&ctx, &deleted, &terminal_safe(&text))
             }
         }
     })
@@ -227,10 +286,10 @@ fn show(ctx: &Ctx, items: &[MediaItem]) -> Result<()> {
         let created = item.created_at.map_or_else(|| "-".to_owned(), created);
         println!(
             "{:<38} {:<4} {:<20} {}",
-            item.id,
-            kind,
+            terminal_safe(&item.id),
+            terminal_safe(kind),
             created,
-            item.name.as_deref().unwrap_or("")
+            terminal_safe(item.name.as_deref().unwrap_or(""))
         );
     }
     Ok(())

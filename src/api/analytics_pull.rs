@@ -6,9 +6,17 @@
 //! [`pull_to_file`] writes to `<out>.partial` and renames it at the end; after a failure the
 //! partial file stays with a sidecar (`<out>.partial.json`) naming the last complete page, and
 //! a resumed pull truncates to that point and continues without duplicating a row.
+//!
+//! The sidecar is only ever written after the data it names is on disk (fsync), so a crash or a
+//! power cut cannot leave a checkpoint that points past the data. A resume is refused, with
+//! what to do, when the sidecar describes another pull (devices, range, format), when the
+//! partial file is shorter than the sidecar says or its CSV header is not the recorded
+//! columns. Neither file is created or opened through a symbolic link: a link at either path
+//! (or at the sidecar's temporary file) is refused and nothing is written through it.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, BufWriter, Seek, SeekFrom, Write};
+use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
+use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::{Path, PathBuf};
 
 use futures_util::StreamExt as _;
@@ -109,6 +117,9 @@ fn sibling(out: &Path, suffix: &str) -> PathBuf {
 struct Checkpoint {
     format: String,
     devices: Vec<String>,
+    /// Whether `devices` is what `--device all` found (absent in older sidecars).
+    #[serde(default)]
+    all_devices: Option<bool>,
     from_ms: i64,
     to_ms: i64,
     output: Format,
@@ -274,8 +285,11 @@ pub async fn pull<W: Write>(
 ///
 /// # Errors
 /// As [`pull`]; [`Error::File`] when a partial pull exists and `resume` is false, when the
-/// sidecar describes another pull, or when the files cannot be written. After a failure the
-/// partial file and its sidecar stay for a resume.
+/// sidecar describes another pull (devices, range, format) or contradicts itself, when the
+/// partial file is shorter than the sidecar records or its CSV header is not the recorded
+/// columns, when the partial file, the sidecar or its temporary file is a symbolic link, or
+/// when the files cannot be written. After a failure the partial file and its sidecar stay for
+/// a resume.
 pub async fn pull_to_file(
     client: &Analytics,
     spec: &PullSpec,
@@ -301,10 +315,8 @@ pub async fn pull_to_file(
     let (devices, start, file, mut sink_state) = match previous {
         Some(cp) => {
             check_same(&cp, spec, &sidecar)?;
-            let mut file = OpenOptions::new()
-                .write(true)
-                .open(&partial)
-                .map_err(|e| file_error(&partial, e))?;
+            let mut file = open_no_follow(&partial, OpenOptions::new().read(true).write(true))?;
+            check_partial(&cp, &mut file, &partial)?;
             // Anything after the checkpoint is a page that was not finished: cut it off.
             file.set_len(cp.bytes)
                 .map_err(|e| file_error(&partial, e))?;
@@ -325,7 +337,10 @@ pub async fn pull_to_file(
         }
         None => {
             let devices = resolve_devices(client, &spec.devices).await?;
-            let file = File::create(&partial).map_err(|e| file_error(&partial, e))?;
+            let file = open_no_follow(
+                &partial,
+                OpenOptions::new().write(true).create(true).truncate(true),
+            )?;
             let start = Start {
                 device_index: 0,
                 next_page: 1,
@@ -343,6 +358,7 @@ pub async fn pull_to_file(
     let base = Checkpoint {
         format: SIDECAR_FORMAT.into(),
         devices: devices.clone(),
+        all_devices: Some(spec.devices == Devices::All),
         from_ms: spec.from_ms,
         to_ms: spec.to_ms,
         output: spec.format,
@@ -354,7 +370,6 @@ pub async fn pull_to_file(
         keys: None,
     };
     let checkpoint = |sink: &mut Sink<BufWriter<File>>, device_index, last_page, total_pages| {
-        sink.out.flush().map_err(|e| write_error(&sink.name, e))?;
         let cp = Checkpoint {
             device_index,
             last_page,
@@ -364,7 +379,7 @@ pub async fn pull_to_file(
             keys: sink.keys.clone(),
             ..base.clone()
         };
-        write_checkpoint(&sidecar, &cp)
+        commit(sink, &sidecar, &cp)
     };
     let pages = run(
         client,
@@ -450,16 +465,20 @@ async fn run<W: Write>(
 }
 
 fn read_checkpoint(path: &Path) -> Result<Option<Checkpoint>> {
-    let bytes = match fs::read(path) {
-        Ok(b) => b,
+    let mut file = match OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(path)
+    {
+        Ok(file) => file,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => {
-            return Err(Error::File {
-                path: path.to_owned(),
-                reason: format!("cannot read: {e}"),
-            });
-        }
+        Err(e) => return Err(open_error(path, e)),
     };
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes).map_err(|e| Error::File {
+        path: path.to_owned(),
+        reason: format!("cannot read: {e}"),
+    })?;
     let cp: Checkpoint = serde_json::from_slice(&bytes).map_err(|e| Error::File {
         path: path.to_owned(),
         reason: format!("is not a pull checkpoint ({e}); delete it to start over"),
@@ -473,32 +492,169 @@ fn read_checkpoint(path: &Path) -> Result<Option<Checkpoint>> {
     Ok(Some(cp))
 }
 
+/// Refuses a checkpoint that records another pull than `spec` asks for, naming what differs.
 fn check_same(cp: &Checkpoint, spec: &PullSpec, sidecar: &Path) -> Result<()> {
-    let same_devices = match &spec.devices {
-        Devices::All => true,
-        Devices::List(list) => *list == cp.devices,
+    let recorded = match cp.all_devices {
+        Some(true) => format!("all ({})", cp.devices.join(", ")),
+        _ => cp.devices.join(", "),
     };
-    if !same_devices
-        || cp.from_ms != spec.from_ms
-        || cp.to_ms != spec.to_ms
-        || cp.output != spec.format
-    {
+    let mut differs = Vec::new();
+    match &spec.devices {
+        // `all` resumes the list it found first; an older sidecar did not say which it was.
+        Devices::All if cp.all_devices != Some(false) => {}
+        Devices::All => differs.push(format!("--device {recorded} there, all here")),
+        Devices::List(list) if *list == cp.devices && cp.all_devices != Some(true) => {}
+        Devices::List(list) => {
+            differs.push(format!(
+                "--device {recorded} there, {} here",
+                list.join(", ")
+            ));
+        }
+    }
+    if cp.from_ms != spec.from_ms {
+        differs.push(format!(
+            "--from {} there, {} here",
+            cp.from_ms, spec.from_ms
+        ));
+    }
+    if cp.to_ms != spec.to_ms {
+        differs.push(format!("--to {} there, {} here", cp.to_ms, spec.to_ms));
+    }
+    if cp.output != spec.format {
+        differs.push(format!(
+            "--format {} there, {} here",
+            format_name(cp.output),
+            format_name(spec.format)
+        ));
+    }
+    if !differs.is_empty() {
         return Err(Error::File {
             path: sidecar.to_owned(),
-            reason: "records a pull of other devices, times or format; resume it with the same \
-                     --device, --from, --to and --format, or delete it and its partial file"
+            reason: format!(
+                "records another pull ({}); resume it with the same --device, --from, --to and \
+                 --format, or delete it and its partial file to start over",
+                differs.join("; ")
+            ),
+        });
+    }
+    let consistent = cp.device_index < cp.devices.len()
+        && cp.last_page <= cp.total_pages
+        && (cp.output != Format::Csv || cp.bytes == 0 || cp.keys.is_some());
+    if !consistent {
+        return Err(Error::File {
+            path: sidecar.to_owned(),
+            reason: "contradicts itself (was it edited?); delete it and its partial file to \
+                     start over"
                 .into(),
         });
     }
     Ok(())
 }
 
-/// Replaces the sidecar with a rename, so it always names a page that is complete on disk.
-/// Not fsynced: a lost sidecar costs a restart, never a duplicate.
+fn format_name(format: Format) -> &'static str {
+    match format {
+        Format::Csv => "csv",
+        Format::Jsonl => "jsonl",
+    }
+}
+
+/// Refuses a partial file that cannot hold what its checkpoint records: a regular file at
+/// least as long, whose CSV header is the recorded columns.
+fn check_partial(cp: &Checkpoint, file: &mut File, partial: &Path) -> Result<()> {
+    let refuse = |reason: String| Error::File {
+        path: partial.to_owned(),
+        reason: format!("{reason}; delete it and its .json sidecar to start over"),
+    };
+    let meta = file.metadata().map_err(|e| open_error(partial, e))?;
+    if !meta.is_file() {
+        return Err(refuse("is not a regular file".into()));
+    }
+    if meta.len() < cp.bytes {
+        return Err(refuse(format!(
+            "is {} bytes, shorter than the {} its checkpoint records as complete (was it \
+             changed since?)",
+            meta.len(),
+            cp.bytes
+        )));
+    }
+    if let (Format::Csv, Some(keys)) = (cp.output, &cp.keys) {
+        let mut header = Vec::new();
+        csv_line(&mut header, keys.iter().map(|k| Value::from(k.as_str())));
+        let mut found = vec![0; header.len()];
+        let same = header.len() as u64 <= cp.bytes
+            && file.read_exact(&mut found).is_ok()
+            && found == header;
+        if !same {
+            return Err(refuse(format!(
+                "does not start with the CSV header of the columns its checkpoint records \
+                 ({}) (was it changed since?)",
+                keys.join(",")
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// A file whose written data can be forced to disk; a trait so that a test can watch when.
+trait SyncData {
+    fn sync_data(&self) -> io::Result<()>;
+}
+
+impl SyncData for File {
+    fn sync_data(&self) -> io::Result<()> {
+        File::sync_data(self)
+    }
+}
+
+/// Makes every page written so far durable, then records them in the sidecar: after a crash
+/// the sidecar never names bytes the partial file lacks.
+fn commit<F: Write + SyncData>(
+    sink: &mut Sink<BufWriter<F>>,
+    sidecar: &Path,
+    cp: &Checkpoint,
+) -> Result<()> {
+    sink.out.flush().map_err(|e| write_error(&sink.name, e))?;
+    sink.out
+        .get_ref()
+        .sync_data()
+        .map_err(|e| write_error(&sink.name, e))?;
+    write_checkpoint(sidecar, cp)
+}
+
+/// Opens `path` with `options`, refusing a symbolic link at it (`O_NOFOLLOW`) with an error
+/// that says so.
+fn open_no_follow(path: &Path, options: &mut OpenOptions) -> Result<File> {
+    options
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(path)
+        .map_err(|e| open_error(path, e))
+}
+
+fn open_error(path: &Path, e: io::Error) -> Error {
+    let reason = if e.raw_os_error() == Some(libc::ELOOP) {
+        "is a symbolic link; refusing to open it or write through it (remove the link, or \
+         choose another --out)"
+            .to_owned()
+    } else {
+        e.to_string()
+    };
+    Error::File {
+        path: path.to_owned(),
+        reason,
+    }
+}
+
+/// Replaces the sidecar with a rename of a synced temporary file, so it is always whole and
+/// names a page that is complete on disk (see [`commit`]).
 fn write_checkpoint(path: &Path, cp: &Checkpoint) -> Result<()> {
     let tmp = sibling(path, ".tmp");
     let bytes = serde_json::to_vec(cp).map_err(|e| Error::UnexpectedResponse(e.to_string()))?;
-    fs::write(&tmp, bytes)
+    let mut file = open_no_follow(
+        &tmp,
+        OpenOptions::new().write(true).create(true).truncate(true),
+    )?;
+    file.write_all(&bytes)
+        .and_then(|()| file.sync_data())
         .and_then(|()| fs::rename(&tmp, path))
         .map_err(|e| Error::File {
             path: path.to_owned(),
@@ -510,6 +666,73 @@ fn write_checkpoint(path: &Path, cp: &Checkpoint) -> Result<()> {
 mod tests {
     use super::*;
     use serde_json::json;
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    /// Keeps nothing; notes each write and, on a sync, whether the sidecar exists yet.
+    struct Watched {
+        log: Rc<RefCell<Vec<String>>>,
+        sidecar: PathBuf,
+    }
+
+    impl Write for Watched {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.log.borrow_mut().push(format!("write {}", buf.len()));
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl SyncData for Watched {
+        fn sync_data(&self) -> io::Result<()> {
+            let there = self.sidecar.exists();
+            self.log
+                .borrow_mut()
+                .push(format!("sync, sidecar there: {there}"));
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_checkpoint_is_written_only_after_the_data_it_names_is_synced() {
+        let dir = tempfile::tempdir().unwrap();
+        let sidecar = dir.path().join("x.csv.partial.json");
+        let log = Rc::new(RefCell::new(Vec::new()));
+        let out = Watched {
+            log: Rc::clone(&log),
+            sidecar: sidecar.clone(),
+        };
+        let mut sink = Sink::new(BufWriter::new(out), Format::Csv, "x".into());
+        let page = AnalyticsPage {
+            keys: vec!["a".into(), "b".into()],
+            rows: vec![vec![json!(1), json!("x")]],
+            total_num_pages: 1,
+            extra: Default::default(),
+        };
+        sink.page(&page, "W1", 1).unwrap();
+        let cp = Checkpoint {
+            format: SIDECAR_FORMAT.into(),
+            devices: vec!["W1".into()],
+            all_devices: Some(false),
+            from_ms: 1,
+            to_ms: 2,
+            output: Format::Csv,
+            device_index: 0,
+            last_page: 1,
+            total_pages: 1,
+            bytes: sink.bytes,
+            rows: sink.rows,
+            keys: sink.keys.clone(),
+        };
+        assert!(log.borrow().is_empty(), "still buffered");
+
+        commit(&mut sink, &sidecar, &cp).unwrap();
+
+        assert_eq!(*log.borrow(), ["write 8", "sync, sidecar there: false"]);
+        assert_eq!(read_checkpoint(&sidecar).unwrap(), Some(cp));
+    }
 
     #[test]
     fn csv_quotes_commas_quotes_and_line_breaks_only() {

@@ -1,13 +1,25 @@
-//! Downloads to disk that never leave a file which looks finished but is not, and never write
-//! outside the directory asked for.
+//! Downloads to disk that never leave a file which looks finished but is not, never write
+//! outside the directory asked for, and never replace a file unless asked to.
 //!
 //! The body is streamed into a hidden temporary file beside the target
-//! (`.<name>.<random>.part`) and renamed to the target only once every byte has arrived and
-//! been flushed; any failure removes the temporary file. The local name is made here from a
-//! name the server suggests, keeping only its last path component, so `../../etc/passwd`
-//! becomes `passwd` inside the output directory.
+//! (`.<name>.<random>.part`) and put in place only once every byte has arrived and been
+//! flushed. Any failure removes the temporary file, and so does dropping the download's future
+//! half-way (a timeout, or a program that stops it on Ctrl-C, as the samples do). The local
+//! name is made here from a name the server suggests, keeping only its last path component, so
+//! `../../etc/passwd` becomes `passwd` inside the output directory.
+//!
+//! A [`DownloadDir`] never replaces a file: when the name is taken — by a file that was there
+//! before, or by an earlier download of the same run whose name came out the same — the
+//! download gets the first free `name (2).ext`, `name (3).ext`, ... and [`Downloaded`] says so.
+//! The file is hard-linked into place, which fails rather than replace a file that appeared
+//! meanwhile. With [`DownloadDir::overwrite`], files from before are replaced, but two
+//! downloads of one run still never share a name.
 
+use std::collections::HashSet;
+use std::ffi::OsStr;
+use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
 
 use tokio::io::AsyncWriteExt as _;
 
@@ -17,6 +29,9 @@ use crate::error::{Error, Result};
 
 /// Longest local file name kept, in bytes.
 pub const MAX_NAME_BYTES: usize = 200;
+
+/// How many numbered names (`name (2).ext` ...) are tried before giving up.
+const MAX_NUMBER: u32 = 10_000;
 
 /// Called as bytes arrive: `(bytes_received, total_bytes_if_known)`.
 pub type DownloadProgress<'a> = &'a (dyn Fn(u64, Option<u64>) + Send + Sync);
@@ -29,20 +44,189 @@ pub struct Downloaded {
     pub path: PathBuf,
     /// Its size in bytes.
     pub bytes: u64,
+    /// The file name asked for: the safe form of the server's name (see [`safe_file_name`]).
+    /// The file has another name when this one was taken (see [`Downloaded::renamed`]).
+    pub requested_name: String,
+}
+
+impl Downloaded {
+    /// Whether the file got a numbered name (`name (2).ext`) because
+    /// [`requested_name`](Self::requested_name) was taken.
+    pub fn renamed(&self) -> bool {
+        self.path.file_name() != Some(OsStr::new(&self.requested_name))
+    }
+}
+
+/// The directory downloads go into, and the names given out in it so far: one per run, shared
+/// by every download of the run, so that two items whose safe names are the same never land on
+/// one file.
+#[derive(Debug)]
+pub struct DownloadDir {
+    path: PathBuf,
+    overwrite: bool,
+    given: Mutex<HashSet<String>>,
+}
+
+impl DownloadDir {
+    /// Downloads into `path` (created when missing), never replacing a file.
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        DownloadDir {
+            path: path.into(),
+            overwrite: false,
+            given: Mutex::default(),
+        }
+    }
+
+    /// With `true`, a file that was in the directory before is replaced by a download of the
+    /// same name (a file an earlier download of this value wrote never is).
+    #[must_use]
+    pub fn overwrite(mut self, overwrite: bool) -> Self {
+        self.overwrite = overwrite;
+        self
+    }
+
+    /// The directory.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Takes `name` for one download; false when it was given out before.
+    fn claim(&self, name: &str) -> bool {
+        self.given
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(name.to_owned())
+    }
+
+    fn release(&self, name: &str) {
+        self.given
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(name);
+    }
+
+    /// Moves the finished `temp` to `wanted`, or to the first free numbered form of it.
+    async fn place(&self, temp: &mut PartFile, wanted: &str) -> Result<PathBuf> {
+        for n in 1..=MAX_NUMBER {
+            let name = numbered(wanted, n);
+            if !self.claim(&name) {
+                continue;
+            }
+            let target = self.path.join(&name);
+            let placed = if self.overwrite {
+                tokio::fs::rename(&temp.path, &target).await
+            } else {
+                link_without_replacing(&temp.path, &target).await
+            };
+            match placed {
+                Ok(()) => {
+                    temp.remove().await;
+                    return Ok(target);
+                }
+                // Taken by a file from before (or one that just appeared): the next number.
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+                Err(e) => {
+                    self.release(&name);
+                    return Err(file_error(
+                        &target,
+                        format!("cannot move the download in place: {e}"),
+                    ));
+                }
+            }
+        }
+        Err(file_error(
+            &self.path.join(wanted),
+            format!("this name and {MAX_NUMBER} numbered forms of it are all taken"),
+        ))
+    }
+}
+
+/// `name` for `n` = 1, else `name (n)` before the extension (`photo (2).jpg`, `README (3)`),
+/// the stem shortened to stay within [`MAX_NAME_BYTES`].
+fn numbered(name: &str, n: u32) -> String {
+    if n == 1 {
+        return name.to_owned();
+    }
+    let (stem, ext) = match name.rfind('.') {
+        Some(i) if i > 0 => name.split_at(i),
+        _ => (name, ""),
+    };
+    let suffix = format!(" ({n})");
+    let mut cut = stem
+        .len()
+        .min(MAX_NAME_BYTES.saturating_sub(suffix.len() + ext.len()));
+    while !stem.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}{suffix}{ext}", &stem[..cut])
+}
+
+/// Puts `temp` at `target` unless something (a symbolic link too) is there already
+/// (`AlreadyExists`). A hard link never replaces; where the file system has none, an
+/// exclusively created placeholder claims the name and the download replaces it.
+async fn link_without_replacing(temp: &Path, target: &Path) -> io::Result<()> {
+    match tokio::fs::hard_link(temp, target).await {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Err(e),
+        Err(e) => {
+            tracing::debug!(error = %e, "no hard link here; claiming the name with a placeholder");
+            tokio::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(target)
+                .await?;
+            if let Err(e) = tokio::fs::rename(temp, target).await {
+                let _ = tokio::fs::remove_file(target).await;
+                return Err(e);
+            }
+            Ok(())
+        }
+    }
+}
+
+/// The temporary file of a download in progress, removed when this is dropped (after an
+/// error, or when the download's future is dropped half-way).
+struct PartFile {
+    path: PathBuf,
+    armed: bool,
+}
+
+impl PartFile {
+    fn new(path: PathBuf) -> Self {
+        PartFile { path, armed: true }
+    }
+
+    /// Removes the file now (if it is still there) and disarms the guard.
+    async fn remove(&mut self) {
+        let _ = tokio::fs::remove_file(&self.path).await;
+        self.armed = false;
+    }
+}
+
+impl Drop for PartFile {
+    fn drop(&mut self) {
+        if self.armed {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
 }
 
 /// A name that is safe to use as one file name inside a directory, made from `suggested`
 /// (a server-supplied name or key): its last `/`- or `\`-separated component, without control
-/// characters, characters Windows refuses, or leading dots and spaces, and at most
-/// [`MAX_NAME_BYTES`] long. `None` when nothing usable is left.
+/// characters, line or paragraph separators, or characters Windows refuses (each becomes `_`),
+/// without Unicode format characters (bidirectional overrides, zero-width characters, the byte
+/// order mark, ...: see [`is_format`](crate::text::is_format); dropped), without leading dots
+/// and spaces, and at most [`MAX_NAME_BYTES`] long. `None` when nothing usable is left.
 pub fn safe_file_name(suggested: &str) -> Option<String> {
     let last = suggested
         .rsplit(['/', '\\'])
         .find(|part| !part.trim().is_empty())?;
     let cleaned: String = last
         .chars()
+        .filter(|&c| !crate::text::is_format(c))
         .map(|c| {
-            if c.is_control() || matches!(c, '<' | '>' | ':' | '"' | '|' | '?' | '*') {
+            if crate::text::needs_escape(c) || matches!(c, '<' | '>' | ':' | '"' | '|' | '?' | '*')
+            {
                 '_'
             } else {
                 c
@@ -62,9 +246,9 @@ pub fn safe_file_name(suggested: &str) -> Option<String> {
     (!name.is_empty()).then_some(name)
 }
 
-/// Downloads what `request` answers into `dir` under the safe form of `suggested_name`
-/// (see [`safe_file_name`]; `fallback_name` when nothing of it is usable), replacing a file of
-/// that name once the download is complete.
+/// Downloads what `request` answers into `to` under the safe form of `suggested_name`
+/// (see [`safe_file_name`]; `fallback_name` when nothing of it is usable), or the first free
+/// numbered form of it when that is taken (see [`DownloadDir`]).
 ///
 /// # Errors
 /// [`Error::File`] when no usable name is left or the directory or file cannot be written;
@@ -74,15 +258,15 @@ pub async fn download_to(
     http: &HttpClient,
     request: &Request,
     auth: Option<(&Auth, ApiKind)>,
-    dir: &Path,
+    to: &DownloadDir,
     suggested_name: &str,
     fallback_name: &str,
     progress: Option<DownloadProgress<'_>>,
 ) -> Result<Downloaded> {
+    let dir = to.path();
     let name = safe_file_name(suggested_name)
         .or_else(|| safe_file_name(fallback_name))
         .ok_or_else(|| file_error(dir, format!("no usable file name in {suggested_name:?}")))?;
-    let target = dir.join(&name);
     let request = request.clone().streamed();
     let endpoint = request.endpoint();
     // Ask first: an error status must not even create a temporary file.
@@ -90,26 +274,14 @@ pub async fn download_to(
     tokio::fs::create_dir_all(dir)
         .await
         .map_err(|e| file_error(dir, format!("cannot create the directory: {e}")))?;
-    let temp = dir.join(format!(".{name}.{}.part", random_hex()));
-    let outcome = write_body(response, &temp, &endpoint, progress).await;
-    let bytes = match outcome {
-        Ok(bytes) => bytes,
-        Err(e) => {
-            let _ = tokio::fs::remove_file(&temp).await;
-            return Err(e);
-        }
-    };
-    if let Err(e) = tokio::fs::rename(&temp, &target).await {
-        let _ = tokio::fs::remove_file(&temp).await;
-        return Err(file_error(
-            &target,
-            format!("cannot move the download in place: {e}"),
-        ));
-    }
-    tracing::debug!(path = %target.display(), bytes, "downloaded");
+    let mut temp = PartFile::new(dir.join(format!(".{name}.{}.part", random_hex())));
+    let bytes = write_body(response, &temp.path, &endpoint, progress).await?;
+    let path = to.place(&mut temp, &name).await?;
+    tracing::debug!(path = %path.display(), bytes, "downloaded");
     Ok(Downloaded {
-        path: target,
+        path,
         bytes,
+        requested_name: name,
     })
 }
 
@@ -171,7 +343,7 @@ fn file_error(path: &Path, reason: impl Into<String>) -> Error {
 
 #[cfg(test)]
 mod tests {
-    use super::safe_file_name;
+    use super::{MAX_NAME_BYTES, numbered, safe_file_name};
 
     #[test]
     fn server_names_never_climb_out_of_the_directory() {
@@ -194,5 +366,41 @@ mod tests {
             assert_eq!(safe_file_name(bad), None, "{bad:?}");
         }
         assert!(safe_file_name(&"é".repeat(300)).unwrap().len() <= super::MAX_NAME_BYTES);
+    }
+
+    #[test]
+    fn names_lose_bidi_overrides_zero_width_and_other_format_characters() {
+        // Shown as "invoiceexe.jpg" with the override; the file is really an .exe.
+        assert_eq!(
+            safe_file_name("invoice\u{202e}gpj.exe").as_deref(),
+            Some("invoicegpj.exe")
+        );
+        assert_eq!(
+            safe_file_name("\u{feff}a\u{200b}b\u{200d}c\u{2066}d\u{2069}\u{200e}.jpg").as_deref(),
+            Some("abcd.jpg")
+        );
+        assert_eq!(
+            safe_file_name("tag\u{e0041}\u{ad}s\u{2060}.txt").as_deref(),
+            Some("tags.txt")
+        );
+        assert_eq!(
+            safe_file_name("line\u{2028}para\u{2029}nel\u{85}esc\u{1b}.log").as_deref(),
+            Some("line_para_nel_esc_.log")
+        );
+        // Nothing but format characters leaves nothing usable.
+        assert_eq!(safe_file_name("\u{202e}\u{200b}"), None);
+    }
+
+    #[test]
+    fn numbered_names_go_before_the_extension_and_stay_short() {
+        assert_eq!(numbered("photo.jpg", 1), "photo.jpg");
+        assert_eq!(numbered("photo.jpg", 2), "photo (2).jpg");
+        assert_eq!(numbered("README", 12), "README (12)");
+        assert_eq!(numbered("a.tar.gz", 3), "a.tar (3).gz");
+        assert_eq!(numbered("hidden", 2), "hidden (2)");
+        let long = format!("{}.jpg", "é".repeat(98));
+        let two = numbered(&long, 2);
+        assert!(two.len() <= MAX_NAME_BYTES, "{}", two.len());
+        assert!(two.ends_with("é (2).jpg"), "{two}");
     }
 }

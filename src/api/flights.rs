@@ -7,12 +7,11 @@
 //! ([`FlightListing::unfollowed`]) instead of dropping the rest silently.
 
 use std::collections::{BTreeMap, HashSet};
-use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::download::{DownloadProgress, Downloaded, download_to};
+use super::download::{DownloadDir, DownloadProgress, Downloaded, download_to};
 use super::http::{HttpClient, Request};
 use super::lenient;
 use crate::auth::{ApiKind, Auth};
@@ -261,15 +260,16 @@ impl Flights {
         }
     }
 
-    /// Downloads a log from the flights CDN (`<flights CDN>/<s3_path>`) into `dir`, named after
-    /// the last part of `s3_path` (made safe).
+    /// Downloads a log from the flights CDN (`<flights CDN>/<s3_path>`) into `to`, named after
+    /// the last part of `s3_path` (made safe), never replacing a file unless `to` says so (see
+    /// [`DownloadDir`]).
     ///
     /// # Errors
     /// As [`download_to`]; [`Error::UnexpectedResponse`] for a path with `.` or `..` parts.
     pub async fn download(
         &self,
         s3_path: &str,
-        dir: &Path,
+        to: &DownloadDir,
         progress: Option<DownloadProgress<'_>>,
     ) -> Result<Downloaded> {
         let request = Request::get_path(&self.cdn_url, s3_path)?;
@@ -278,7 +278,7 @@ impl Flights {
             &self.http,
             &request,
             None,
-            dir,
+            to,
             s3_path,
             "flight-log",
             progress,

@@ -17,6 +17,7 @@ use unleashlive_auth::api::analytics_pull::{
     self, Devices, Format, Progress, PullSpec, partial_path, sidecar_path,
 };
 use unleashlive_auth::api::http::HttpClient;
+use unleashlive_auth::text::terminal_safe;
 
 use super::args::Output;
 use super::commands::{Ctx, runtime};
@@ -84,7 +85,7 @@ pub fn run(ctx: &Ctx, args: AnalyticsArgs) -> Result<ExitCode> {
             let version = rt.block_on(client.version())?;
             match ctx.output {
                 Output::Json => println!("{}", json!({ "version": version })),
-                Output::Text => println!("{version}"),
+                Output::Text => println!("{}", terminal_safe(&version)),
             }
         }
         AnalyticsCommand::Devices | AnalyticsCommand::Sessions => {
@@ -95,7 +96,7 @@ pub fn run(ctx: &Ctx, args: AnalyticsArgs) -> Result<ExitCode> {
             };
             match ctx.output {
                 Output::Json => println!("{}", json!(ids)),
-                Output::Text => ids.iter().for_each(|id| println!("{id}")),
+                Output::Text => ids.iter().for_each(|id| println!("{}", terminal_safe(id))),
             }
         }
         AnalyticsCommand::Pull(pull) => return rt.block_on(run_pull(&client, pull)),
@@ -131,8 +132,13 @@ async fn run_pull(client: &Analytics, args: PullArgs) -> Result<ExitCode> {
             let result =
                 analytics_pull::pull_to_file(client, &spec, out, args.resume, report).await;
             meter.finish();
+            // A refusal to start (a file problem before any page) says itself what to do.
+            let refused = meter.pages == 0
+                && result
+                    .as_ref()
+                    .is_err_and(|e| matches!(e, Error::File { .. }));
             let pulled = result.with_context(|| {
-                if partial_path(out).exists() && sidecar_path(out).exists() {
+                if !refused && partial_path(out).exists() && sidecar_path(out).exists() {
                     format!(
                         "the pull stopped; the rows so far are in {} (run the same command with \
                          --resume to continue)",
@@ -195,6 +201,8 @@ impl<W: Write> PipeAware<W> {
 
 /// A progress line on stderr, only when stderr is a terminal; at most ten redraws a second.
 struct Meter {
+    /// Pages written so far by this run.
+    pages: u64,
     tty: bool,
     started: Instant,
     last: Option<Instant>,
@@ -204,6 +212,7 @@ struct Meter {
 impl Meter {
     fn new() -> Self {
         Meter {
+            pages: 0,
             tty: std::io::stderr().is_terminal(),
             started: Instant::now(),
             last: None,
@@ -212,6 +221,7 @@ impl Meter {
     }
 
     fn show(&mut self, p: &Progress) {
+        self.pages += 1;
         if !self.tty {
             return;
         }

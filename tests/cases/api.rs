@@ -11,12 +11,13 @@ use std::time::Duration;
 
 use futures_util::{StreamExt as _, TryStreamExt as _};
 use serde_json::{Value, json};
+use unleashlive_auth::api::download::DownloadDir;
 use unleashlive_auth::api::flights::{Flights, Scope};
 use unleashlive_auth::api::graphql::{GraphqlClient, Literal, Operation, Selection};
 use unleashlive_auth::api::http::{HttpClient, Retry};
 use unleashlive_auth::api::media_drive::{ListOptions, MediaDrive, MediaItem};
 use unleashlive_auth::{
-    ApiKey, Auth, CognitoRenewer, CognitoSessions, Error, ErrorClass, PersonalAccessToken,
+    ApiKey, Auth, CognitoRenewer, CognitoSessions, Config, Error, ErrorClass, PersonalAccessToken,
     SessionStore,
 };
 use wiremock::matchers::{method, path, query_param};
@@ -26,7 +27,7 @@ use crate::util::mediadrive::{MediaDriveStandIn, folder as md_folder, item as md
 use crate::util::standin::{CognitoStandIn, Running};
 use crate::util::unleash::{
     assert_no_auth, assert_only_auth, assert_only_auth_recorded, config, config_at,
-    cut_short_server, fast_http, signed_in,
+    cut_short_server, fast_http, names_in, signed_in, stalling_server,
 };
 use crate::util::{PASSWORD, PILOT};
 
@@ -850,7 +851,7 @@ async fn downloads_come_from_the_cdn_without_credentials_into_a_safe_name() {
 
     let done = s
         .drive()
-        .download(&evil, &target, Some(&progress))
+        .download(&evil, &DownloadDir::new(&target), Some(&progress))
         .await
         .unwrap();
 
@@ -876,7 +877,11 @@ async fn a_download_that_404s_leaves_no_file_and_says_so() {
     let out = tempfile::tempdir().unwrap();
     let it = serde_json::from_value::<MediaItem>(item("a", "x.jpg")).unwrap();
 
-    let err = s.drive().download(&it, out.path(), None).await.unwrap_err();
+    let err = s
+        .drive()
+        .download(&it, &DownloadDir::new(out.path()), None)
+        .await
+        .unwrap_err();
 
     assert!(matches!(err, Error::Http { status: 404, .. }), "{err:?}");
     assert!(err.to_string().contains("NoSuchKey"));
@@ -898,7 +903,7 @@ async fn a_download_cut_mid_body_leaves_no_file_at_the_target() {
     let out = tempfile::tempdir().unwrap();
 
     let err = flights
-        .download("logs/flight.txt", out.path(), None)
+        .download("logs/flight.txt", &DownloadDir::new(out.path()), None)
         .await
         .unwrap_err();
 
@@ -909,6 +914,146 @@ async fn a_download_cut_mid_body_leaves_no_file_at_the_target() {
         0,
         "no partial file either"
     );
+}
+
+/// Media Drive and flights with a PAT, both CDNs at `cdn` (`/cdn`, `/flights-cdn`).
+fn cdn_clients(cdn: &str) -> (MediaDrive, Flights) {
+    let mut config = Config::unleash_live();
+    config.media_cdn_url = format!("{cdn}/cdn");
+    config.flights_cdn_url = format!("{cdn}/flights-cdn");
+    let auth = Auth::Pat(PersonalAccessToken::new("ul_pat_cdn"));
+    (
+        MediaDrive::new(fast_http(), auth.clone(), &config),
+        Flights::new(fast_http(), auth, &config),
+    )
+}
+
+#[tokio::test]
+async fn a_download_never_replaces_a_file_and_items_of_one_name_get_numbered_names() {
+    let cdn = MockServer::start().await;
+    for id in ["a", "b", "c", "d", "e"] {
+        Mock::given(method("GET"))
+            .and(path(format!("/cdn/team-7/{id}/obj")))
+            .respond_with(ResponseTemplate::new(200).set_body_string(format!("content {id}")))
+            .mount(&cdn)
+            .await;
+    }
+    let (drive, _) = cdn_clients(&cdn.uri());
+    let named = |id: &str, name: &str| {
+        let mut it = serde_json::from_value::<MediaItem>(item(id, name)).unwrap();
+        it.s3_path = Some(format!("team-7/{id}/obj"));
+        it
+    };
+    // a and b: one name; c: the name of a file already there; d: the name of a symbolic link
+    // (to a file outside); e: a name that only a zero-width space sets apart.
+    let items = [
+        named("a", "same.jpg"),
+        named("b", "same.jpg"),
+        named("c", "mine.jpg"),
+        named("d", "link.jpg"),
+        named("e", "same\u{200b}.jpg"),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    std::fs::write(out.join("mine.jpg"), "my own").unwrap();
+    let outside = dir.path().join("outside.txt");
+    std::fs::write(&outside, "not yours").unwrap();
+    std::os::unix::fs::symlink(&outside, out.join("link.jpg")).unwrap();
+
+    let to = DownloadDir::new(&out);
+    let mut done = Vec::new();
+    for it in &items {
+        done.push(drive.download(it, &to, None).await.unwrap());
+    }
+
+    let got: Vec<(String, &str, bool)> = done
+        .iter()
+        .map(|d| {
+            let name = d.path.file_name().unwrap().to_str().unwrap().to_owned();
+            (name, d.requested_name.as_str(), d.renamed())
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("same.jpg".to_owned(), "same.jpg", false),
+            ("same (2).jpg".to_owned(), "same.jpg", true),
+            ("mine (2).jpg".to_owned(), "mine.jpg", true),
+            ("link (2).jpg".to_owned(), "link.jpg", true),
+            ("same (3).jpg".to_owned(), "same.jpg", true),
+        ]
+    );
+    for (d, id) in done.iter().zip(["a", "b", "c", "d", "e"]) {
+        assert_eq!(
+            std::fs::read_to_string(&d.path).unwrap(),
+            format!("content {id}")
+        );
+    }
+    assert_eq!(
+        std::fs::read_to_string(out.join("mine.jpg")).unwrap(),
+        "my own"
+    );
+    assert_eq!(std::fs::read_to_string(&outside).unwrap(), "not yours");
+
+    // With overwrite, files from before are replaced (a link itself, not its target), and
+    // two downloads of one run still never share a file.
+    let again = DownloadDir::new(&out).overwrite(true);
+    let mut replaced = Vec::new();
+    for it in &items[..4] {
+        let d = drive.download(it, &again, None).await.unwrap();
+        replaced.push(d.path.file_name().unwrap().to_str().unwrap().to_owned());
+    }
+    assert_eq!(
+        replaced,
+        ["same.jpg", "same (2).jpg", "mine.jpg", "link.jpg"]
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("mine.jpg")).unwrap(),
+        "content c"
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("same (2).jpg")).unwrap(),
+        "content b"
+    );
+    assert!(!out.join("link.jpg").is_symlink());
+    assert_eq!(
+        std::fs::read_to_string(out.join("link.jpg")).unwrap(),
+        "content d"
+    );
+    assert_eq!(std::fs::read_to_string(&outside).unwrap(), "not yours");
+    assert!(
+        names_in(&out).iter().all(|n| !n.ends_with(".part")),
+        "{:?}",
+        names_in(&out)
+    );
+}
+
+#[tokio::test]
+async fn a_download_dropped_half_way_leaves_no_part_file() {
+    let cdn = stalling_server(1_000_000, b"the first bytes").await;
+    let (_, flights) = cdn_clients(&cdn);
+    let dir = tempfile::tempdir().unwrap();
+    let to = DownloadDir::new(dir.path());
+
+    let part_seen = async {
+        loop {
+            if names_in(dir.path()).iter().any(|n| n.ends_with(".part")) {
+                // Let the first bytes reach the file too.
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    };
+    tokio::select! {
+        outcome = flights.download("logs/big.txt", &to, None) => {
+            panic!("the download ended: {outcome:?}")
+        }
+        () = part_seen => {}
+    }
+
+    assert_eq!(names_in(dir.path()), Vec::<String>::new());
 }
 
 #[tokio::test]
@@ -932,7 +1077,10 @@ async fn a_key_with_a_plus_and_a_space_is_fetched_percent_encoded_without_creden
         .try_collect()
         .await
         .unwrap();
-    let done = drive.download(&listed[0], out.path(), None).await.unwrap();
+    let done = drive
+        .download(&listed[0], &DownloadDir::new(out.path()), None)
+        .await
+        .unwrap();
 
     assert_eq!(done.path, out.path().join("a+b c.jpg"));
     assert_eq!(std::fs::read(&done.path).unwrap(), b"PLUS");

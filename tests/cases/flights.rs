@@ -14,7 +14,8 @@ use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 use crate::util::standin::{CognitoStandIn, Running};
 use crate::util::unleash::{
-    assert_no_auth, assert_only_auth, config, fast_http, run_sample, signed_in, url_env,
+    assert_no_auth, assert_only_auth, config, fast_http, names_in, run_sample, signed_in,
+    stalling_server, url_env,
 };
 use crate::util::{Home, PASSWORD, PILOT, Run, with};
 
@@ -768,4 +769,119 @@ async fn media_drive_upload_with_a_pat_says_which_was_chosen_and_how_to_use_the_
         );
     }
     assert!(api.received_requests().await.unwrap().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_during_a_download_removes_the_part_file_and_exits_130() {
+    use std::time::{Duration, Instant};
+    let cdn = stalling_server(10_000_000, b"the first bytes of a long log").await;
+    let home = Home::new();
+    let mut env = url_env("http://127.0.0.1:9");
+    env.push(("UL_FLIGHTS_CDN_URL".into(), cdn));
+    env.push(("UL_API_TOKEN".into(), PAT.into()));
+    let out_dir = home.dir.path().join("logs");
+    let out_file = tempfile::tempfile().unwrap();
+    let err_file = tempfile::tempfile().unwrap();
+    let mut child = std::process::Command::new(FLIGHTS)
+        .args(["download", "--s3-path", "team/a/big.txt", "--out"])
+        .arg(&out_dir)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home.dir.path())
+        .env("XDG_CONFIG_HOME", home.dir.path().join("config"))
+        .env("UL_CACHE_DIR", home.cache_dir())
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .stdin(std::process::Stdio::null())
+        .stdout(out_file.try_clone().unwrap())
+        .stderr(err_file.try_clone().unwrap())
+        .spawn()
+        .expect("spawn flights");
+    let parts = || {
+        std::fs::read_dir(&out_dir).map_or(0, |entries| {
+            entries
+                .flatten()
+                .filter(|e| e.file_name().to_string_lossy().ends_with(".part"))
+                .count()
+        })
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while parts() == 0 {
+        assert!(child.try_wait().unwrap().is_none(), "flights ended early");
+        assert!(Instant::now() < deadline, "no .part file within 30 s");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(200));
+
+    let kill = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            panic!("flights still running 30 s after SIGINT");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+
+    let stderr = {
+        use std::io::{Read as _, Seek as _};
+        let mut file = err_file;
+        let mut text = String::new();
+        file.rewind().unwrap();
+        file.read_to_string(&mut text).unwrap();
+        text
+    };
+    assert_eq!(status.code(), Some(130), "{status:?}: {stderr}");
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    assert_eq!(
+        names_in(&out_dir),
+        Vec::<String>::new(),
+        "no .part file left"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn flights_text_output_escapes_control_and_format_characters_and_json_keeps_them() {
+    let api = MockServer::start().await;
+    let hostile = json!({"id": "x", "s3Path": "team/x\u{7}/log\u{1b}[1A.txt",
+        "pilotName": "Ada\u{1b}]0;owned\u{7}", "droneName": "M\u{202e}03",
+        "flightStartDate": "2025\u{200b}-01-05"});
+    Mock::given(method("GET"))
+        .and(path("/v1/flights/team"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"items": [hostile]})))
+        .mount(&api)
+        .await;
+    let home = Home::new();
+    let env = with(&url_env(&api.uri()), &[("UL_API_TOKEN", PAT)]);
+
+    let text = run_sample(&home, FLIGHTS, &["list", "--from", FROM, "--to", TO], &env);
+    let json_out = run_sample(
+        &home,
+        FLIGHTS,
+        &["list", "--from", FROM, "--to", TO, "--output", "json"],
+        &env,
+    );
+
+    text.expect_code(0);
+    let shown = text.stdout();
+    for raw in ['\u{1b}', '\u{7}', '\u{202e}', '\u{200b}'] {
+        assert!(!shown.contains(raw), "{raw:?} in {shown:?}");
+    }
+    for escaped in [
+        "Ada\\u{1b}]0;owned\\u{7}",
+        "M\\u{202e}03",
+        "team/x\\u{7}/log\\u{1b}[1A.txt",
+        "2025\\u{200b}-01-05",
+    ] {
+        assert!(shown.contains(escaped), "{escaped} not in {shown}");
+    }
+    json_out.expect_code(0);
+    let listing: Value = serde_json::from_str(&json_out.stdout()).unwrap();
+    assert_eq!(listing["logs"][0]["pilotName"], hostile["pilotName"]);
 }

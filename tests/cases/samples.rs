@@ -782,3 +782,146 @@ async fn media_drive_upload_lands_in_s3_with_the_folder_location_and_name() {
     token.expect_code(0);
     assert_only_auth_recorded(&requests[0], "authorization", token.stdout().trim());
 }
+
+/// Folder `f1` holding `a` "one.jpg", `b` and `c` both "dup.jpg", and `d` named with a
+/// right-to-left override, in that (listing) order; each on the CDN as `team-7/<id>/obj`.
+async fn colliding_folder(s: &OnStandIn) {
+    let mut items = vec![md_folder("root", "team-7"), md_folder("f1", "team-7/root")];
+    for (n, (id, name)) in (0_i64..).zip([
+        ("a", "one.jpg"),
+        ("b", "dup.jpg"),
+        ("c", "dup.jpg"),
+        ("d", "invoice\u{202e}gpj.exe"),
+    ]) {
+        let mut item = md_item(id, name, "team-7/root/f1", 1_735_689_600_000 - n);
+        item["s3Path"] = json!(format!("team-7/{id}/obj"));
+        items.push(item);
+        Mock::given(method("GET"))
+            .and(path(format!("/cdn/team-7/{id}/obj")))
+            .respond_with(ResponseTemplate::new(200).set_body_string(format!("content of {id}")))
+            .mount(&s.cdn)
+            .await;
+    }
+    s.seed(json!({ "items": items })).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn media_drive_download_never_overwrites_and_numbers_colliding_names_saying_which() {
+    let s = OnStandIn::new().await;
+    colliding_folder(&s).await;
+    let out_dir = s.home.dir.path().join("out");
+    std::fs::create_dir(&out_dir).unwrap();
+    std::fs::write(out_dir.join("one.jpg"), "my own photo").unwrap();
+    let out = out_dir.to_str().unwrap();
+
+    let first = s.run(&["download", "f1", "--out", out, "--output", "json"]);
+
+    first.expect_code(0);
+    let entries: Vec<Value> = serde_json::from_str(&first.stdout()).unwrap();
+    let summary: Vec<(&str, String, &str, bool)> = entries
+        .iter()
+        .map(|e| {
+            let path = std::path::Path::new(e["path"].as_str().unwrap());
+            (
+                e["id"].as_str().unwrap(),
+                path.file_name().unwrap().to_str().unwrap().to_owned(),
+                e["requestedName"].as_str().unwrap(),
+                e["renamed"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("a", "one (2).jpg".to_owned(), "one.jpg", true),
+            ("b", "dup.jpg".to_owned(), "dup.jpg", false),
+            ("c", "dup (2).jpg".to_owned(), "dup.jpg", true),
+            ("d", "invoicegpj.exe".to_owned(), "invoicegpj.exe", false),
+        ]
+    );
+    assert_eq!(
+        std::fs::read_to_string(out_dir.join("one.jpg")).unwrap(),
+        "my own photo"
+    );
+    for (name, id) in [("one (2).jpg", "a"), ("dup.jpg", "b"), ("dup (2).jpg", "c")] {
+        assert_eq!(
+            std::fs::read_to_string(out_dir.join(name)).unwrap(),
+            format!("content of {id}")
+        );
+    }
+
+    // Text output says which was renamed; --overwrite replaces files from before, yet two
+    // items of one name still get two files.
+    let second = s.run(&["download", "f1", "--out", out, "--overwrite"]);
+
+    second.expect_code(0);
+    let lines: Vec<String> = second.stdout().lines().map(str::to_owned).collect();
+    assert_eq!(lines.len(), 4, "{lines:?}");
+    assert!(lines[0].ends_with("one.jpg  12 B"), "{lines:?}");
+    assert!(
+        lines[2].ends_with("dup (2).jpg  12 B  (dup.jpg was taken)"),
+        "{lines:?}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(out_dir.join("one.jpg")).unwrap(),
+        "content of a"
+    );
+    let mut names: Vec<String> = std::fs::read_dir(&out_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "dup (2).jpg",
+            "dup.jpg",
+            "invoicegpj.exe",
+            "one (2).jpg",
+            "one.jpg"
+        ]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn media_drive_text_output_escapes_control_and_format_characters_from_the_service() {
+    let s = OnStandIn::new().await;
+    let mut items = vec![md_folder("root", "team-7"), md_folder("f1", "team-7/root")];
+    let mut red = md_item(
+        "red\u{1b}[31m",
+        "\u{1b}]0;owned\u{7}x.jpg",
+        "team-7/root/f1",
+        2,
+    );
+    red["s3Path"] = json!("team-7/red/obj");
+    items.push(red);
+    items.push(md_item(
+        "rlo",
+        "cod\u{202e}gpj.exe\u{200b}",
+        "team-7/root/f1",
+        1,
+    ));
+    s.seed(json!({ "items": items })).await;
+
+    let listed = s.run(&["list", "f1"]);
+    let got = s.run(&["get", "red\u{1b}[31m"]);
+    let json_out = s.run(&["list", "f1", "--output", "json"]);
+
+    listed.expect_code(0);
+    got.expect_code(0);
+    for out in [&listed, &got] {
+        let text = out.stdout();
+        for raw in ['\u{1b}', '\u{7}', '\u{202e}', '\u{200b}'] {
+            assert!(!text.contains(raw), "{raw:?} in {text:?}");
+        }
+        assert!(text.contains("\\u{1b}]0;owned\\u{7}x.jpg"), "{text}");
+        assert!(text.contains("red\\u{1b}[31m"), "{text}");
+    }
+    assert!(listed.stdout().contains("cod\\u{202e}gpj.exe\\u{200b}"));
+    json_out.expect_code(0);
+    let items: Vec<Value> = serde_json::from_str(&json_out.stdout()).unwrap();
+    assert_eq!(
+        items[0]["name"], "\u{1b}]0;owned\u{7}x.jpg",
+        "JSON keeps the name"
+    );
+}

@@ -135,6 +135,39 @@ pub async fn cut_short_server(declared: usize, sent: &'static [u8]) -> String {
     format!("http://{addr}")
 }
 
+/// An HTTP server that promises `declared` bytes, sends `sent` and then nothing more, holding
+/// each connection open until the client goes away: a download that stays in progress.
+pub async fn stalling_server(declared: usize, sent: &'static [u8]) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+                let mut buf = [0u8; 4096];
+                let _ = socket.read(&mut buf).await;
+                let head = format!("HTTP/1.1 200 OK\r\nContent-Length: {declared}\r\n\r\n");
+                let _ = socket.write_all(head.as_bytes()).await;
+                let _ = socket.write_all(sent).await;
+                let _ = socket.flush().await;
+                // Until the client closes (read returns 0) or errs.
+                while matches!(socket.read(&mut buf).await, Ok(n) if n > 0) {}
+            });
+        }
+    });
+    format!("http://{addr}")
+}
+
+/// The names in `dir`, sorted.
+pub fn names_in(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    names
+}
+
 /// Runs a sample binary (`exe`) like [`Home::run`] runs `ul-auth`.
 pub fn run_sample(home: &Home, exe: &str, args: &[&str], env: &[(String, String)]) -> Run {
     let mut cmd = Command::new(exe);

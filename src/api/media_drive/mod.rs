@@ -6,13 +6,12 @@
 //! the schema is unpublished and AppSync refuses a document whose type names differ from it.
 
 use std::collections::HashSet;
-use std::path::Path;
 
 use futures_util::{Stream, TryStreamExt as _, stream};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::download::{DownloadProgress, Downloaded, download_to};
+use super::download::{DownloadDir, DownloadProgress, Downloaded, download_to};
 use super::graphql::GraphqlClient;
 use super::http::{HttpClient, Request};
 use crate::auth::Auth;
@@ -245,8 +244,10 @@ impl MediaDrive {
         Ok(data.delete)
     }
 
-    /// Downloads an item's content from the CDN (`<media CDN>/<s3Path>`) into `dir`, named
-    /// after the item (made safe; see [`safe_file_name`](super::download::safe_file_name)).
+    /// Downloads an item's content from the CDN (`<media CDN>/<s3Path>`) into `to`, named
+    /// after the item (made safe; see [`safe_file_name`](super::download::safe_file_name)),
+    /// never replacing a file unless `to` says so and never on a file another download into
+    /// `to` wrote (see [`DownloadDir`]).
     ///
     /// # Errors
     /// [`Error::UnexpectedResponse`] for an item without an `s3Path` (a folder) or with `.`
@@ -254,7 +255,7 @@ impl MediaDrive {
     pub async fn download(
         &self,
         item: &MediaItem,
-        dir: &Path,
+        to: &DownloadDir,
         progress: Option<DownloadProgress<'_>>,
     ) -> Result<Downloaded> {
         let s3_path = item.s3_path.as_deref().ok_or_else(|| {
@@ -267,7 +268,7 @@ impl MediaDrive {
             .unwrap_or_else(|| s3_path.rsplit('/').next().unwrap_or_default().to_owned());
         // The CDN takes no credential (as Unleash Live's own samples call it).
         download_to(
-            &self.http, &request, None, dir, &suggested, &item.id, progress,
+            &self.http, &request, None, to, &suggested, &item.id, progress,
         )
         .await
     }
@@ -283,7 +284,7 @@ impl MediaDrive {
         &self,
         uploader: &crate::Uploader,
         folder: &MediaItem,
-        path: &Path,
+        path: &std::path::Path,
         progress: Option<crate::upload::Progress>,
     ) -> Result<crate::Uploaded> {
         let mut upload = crate::Upload::new(path, folder.listing_location());
