@@ -11,10 +11,12 @@ use unleashlive_auth::clock::{self, Clock, SystemClock};
 use unleashlive_auth::config::{self, ConfigFile, Settings};
 use unleashlive_auth::token::unverified::decode_payload_unverified;
 use unleashlive_auth::{
-    ApiKind, CognitoRenewer, CognitoSessions, Config, Error, ProviderKind, Session, SessionStore,
+    ApiKind, ClientSecret, CognitoRenewer, CognitoSessions, Config, Error, ProviderKind, Session,
+    SessionStore,
 };
 
 use super::args::{Cli, Command, HeaderApi, Output, TokenKind};
+use super::prompt::Stdin;
 
 pub struct Ctx {
     pub profile: String,
@@ -65,11 +67,13 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Some(path) => ConfigFile::load(path)?,
         None => ConfigFile::default(),
     };
+    let mut given = cli.global.settings.to_settings();
+    if let Some(secret) = given.client_secret.take() {
+        let secret = Stdin.unless_dash(secret.secret(), "the app client secret")?;
+        given.client_secret = Some(ClientSecret::new(secret.as_str()));
+    }
     let ctx = Ctx {
-        settings: layered(
-            cli.global.settings.to_settings(),
-            file.profile(&cli.global.profile),
-        ),
+        settings: layered(given, file.profile(&cli.global.profile)),
         profile: cli.global.profile,
         output: cli.global.output,
     };

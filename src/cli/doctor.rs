@@ -131,7 +131,7 @@ fn probe(ctx: &Ctx, settings: &Settings, config: Config, args: &DoctorArgs) -> R
 fn token_at_hand(ctx: &Ctx) -> Result<Option<Auth>> {
     let cred = CredArgs {
         token_stdin: false,
-        api_key: std::env::var("UL_API_KEY")
+        api_key: std::env::var(super::secrets::API_KEY)
             .ok()
             .filter(|k| !k.trim().is_empty())
             .map(ApiKey::new),

@@ -11,6 +11,7 @@ mod password;
 mod pat;
 mod prompt;
 mod provider;
+pub mod secrets;
 mod unith;
 mod unleash;
 mod unleashx;

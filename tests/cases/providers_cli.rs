@@ -538,6 +538,35 @@ async fn an_unleashx_error_in_a_200_is_exit_3_without_the_code_and_any_verify_an
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn unleashx_takes_the_code_from_stdin_with_otp_dash_and_warns_only_for_a_typed_code() {
+    let server = unleashx_server(0).await;
+    mint_answers(
+        &server,
+        ResponseTemplate::new(200).set_body_json(json!({"token": API_TOKEN})),
+    )
+    .await;
+    let e = env(&server, "unleashx", &[("UNLEASHX_USERNAME", EMAIL)]);
+    let home = Home::new();
+    let login = home.run(&["login", "--otp", "-"], &e, Some(&format!("{OTP}\n")));
+    login.expect_code(0);
+    assert!(
+        !login.stderr().contains("command line"),
+        "{}",
+        login.stderr()
+    );
+    assert!(home.all_files_text().contains(API_TOKEN));
+
+    let home = Home::new();
+    let typed = home.run(&["login", "--otp", OTP], &e, None);
+    typed.expect_code(0);
+    typed
+        .expect_stderr("--otp is on the command line")
+        .expect_stderr("UNLEASHX_OTP")
+        .expect_stderr("`--otp -`");
+    assert_absent("stderr", &typed.stderr(), &[OTP]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn each_unleashx_error_code_is_a_clear_exit_3() {
     for (status, code, says) in [
         (401, "SESSIONEXPIRED", "expired"),
