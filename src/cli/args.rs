@@ -284,19 +284,17 @@ pub enum Command {
     ///
     /// unleash-live: UL_ID_TOKEN and UL_ACCESS_TOKEN (refreshed first if needed), UL_TOKEN
     /// (the ID token) and UL_AUTH_HEADER (the REST header line) and, from the identity pool,
-    /// AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_REGION.
+    /// AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_CREDENTIAL_EXPIRATION,
+    /// AWS_REGION (in place of any AWS credentials or AWS_PROFILE ul-auth was started with).
+    /// When the identity pool gives none, CMD is not run: --no-aws runs it without any.
     /// Other providers: UL_TOKEN (the token) and UL_AUTH_HEADER (the whole header line), plus
     /// UNLEASH_API_TOKEN for unleash.
-    Exec {
-        /// The command and its arguments, after `--`.
-        #[arg(
-            trailing_var_arg = true,
-            allow_hyphen_values = true,
-            required = true,
-            value_name = "CMD"
-        )]
-        command: Vec<std::ffi::OsString>,
-    },
+    ///
+    /// The secrets ul-auth itself reads are removed from CMD's environment: UL_PASSWORD,
+    /// UL_CLIENT_SECRET, UNITH_SECRET_KEY, UL_API_KEY, UL_API_TOKEN, UNLEASH_API_TOKEN (set
+    /// again for unleash), the one-time codes UL_MFA_CODE, UL_OTP_CODE, UL_RESET_CODE,
+    /// UNLEASHX_OTP, and UL_VERIFY_TOKEN. --keep-env NAME passes one on.
+    Exec(ExecArgs),
     /// Check a token's signature and claims against the user pool and print its claims as
     /// JSON (exit 3 with the reason on stderr when it is refused).
     Verify {
@@ -469,6 +467,26 @@ pub struct LoginArgs {
     /// standard input after Cognito has sent it.
     #[arg(long, env = secrets::OTP_CODE, hide_env_values = true, value_parser = one_time_code)]
     pub code: Option<OneTimeCode>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExecArgs {
+    /// Pass the variable NAME on to CMD although exec would remove it (repeatable).
+    #[arg(long, value_name = "NAME")]
+    pub keep_env: Vec<String>,
+    /// Run CMD without AWS credentials: the identity pool is not asked, and AWS_ACCESS_KEY_ID,
+    /// AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_PROFILE and the other variables that
+    /// choose AWS credentials are removed from its environment.
+    #[arg(long)]
+    pub no_aws: bool,
+    /// The command and its arguments, after `--`.
+    #[arg(
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        required = true,
+        value_name = "CMD"
+    )]
+    pub command: Vec<std::ffi::OsString>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -6,6 +6,7 @@ mod commands;
 mod credentials;
 mod devices;
 mod doctor;
+mod exec;
 mod login;
 mod password;
 mod pat;
