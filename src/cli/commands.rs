@@ -1,6 +1,7 @@
 //! What each subcommand does (login lives in `login.rs`).
 
 use std::io::Write;
+use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -21,6 +22,9 @@ pub struct Ctx {
     pub profile: String,
     pub settings: Settings,
     pub output: Output,
+    /// Where an endpoint override would come from (`--endpoint-url`, AWS_ENDPOINT_URL or the
+    /// config file), for the notice before a password is used.
+    pub endpoint_origin: Option<String>,
 }
 
 impl Ctx {
@@ -50,6 +54,38 @@ impl Ctx {
     }
 }
 
+/// Says on stderr, before a password is used, that Cognito is not AWS's: an AWS_ENDPOINT_URL
+/// exported for a local emulator would otherwise receive `what` unnoticed.
+pub fn note_endpoint(ctx: &Ctx, config: &Config, what: &str) {
+    if let Some(url) = &config.endpoint_url {
+        let origin = ctx
+            .endpoint_origin
+            .as_deref()
+            .unwrap_or("the endpoint_url setting");
+        eprintln!(
+            "ul-auth: note: Cognito is redirected to {url} by {origin}: {what} goes there, not \
+             to https://cognito-idp.{}.amazonaws.com",
+            config.region
+        );
+    }
+}
+
+/// Which layer set the endpoint override: the flag, its variable, or the profile's table.
+fn endpoint_origin(given: &Settings, file: Option<&Path>, profile: &str) -> Option<String> {
+    if let Some(url) = &given.endpoint_url {
+        // clap folds the flag and the variable into one value; the variable holding that
+        // same value is where it came from.
+        let variable = std::env::var(config::env::ENDPOINT_URL).unwrap_or_default();
+        return Some(if variable.trim() == url.trim() {
+            config::env::ENDPOINT_URL.to_owned()
+        } else {
+            "--endpoint-url".to_owned()
+        });
+    }
+    let file = file?;
+    Some(format!("endpoint_url in [{profile}] of {}", file.display()))
+}
+
 pub fn with_login_hint(e: Error, profile: &str) -> Error {
     match e {
         Error::SignInAgain { reason } => Error::SignInAgain {
@@ -71,10 +107,12 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         let secret = Stdin.unless_dash(secret.secret(), "the app client secret")?;
         given.client_secret = Some(ClientSecret::new(secret.as_str()));
     }
+    let endpoint_origin = endpoint_origin(&given, file_path.as_deref(), &cli.global.profile);
     let ctx = Ctx {
         settings: layered(given, file.profile(&cli.global.profile)),
         profile: cli.global.profile,
         output: cli.global.output,
+        endpoint_origin,
     };
     let ok = |r: Result<()>| r.map(|()| ExitCode::SUCCESS);
     let command = match cli.command {

@@ -180,6 +180,7 @@ fn provider_checks(ctx: &Ctx, file: &ConfigFile) -> Vec<Check> {
             profile: name.clone(),
             settings,
             output: ctx.output,
+            endpoint_origin: None,
         };
         let check = match super::provider::check_profile(&sub, kind) {
             Ok(said) => Check::ok(row, format!("{}: {said}", kind.title())),

@@ -18,6 +18,7 @@ const MAX_CHALLENGES: usize = 6;
 
 pub fn login(ctx: &Ctx, args: LoginArgs) -> Result<()> {
     let config = ctx.config()?;
+    super::commands::note_endpoint(ctx, &config, "the sign-in");
     let manager = ctx.manager()?;
     let mut stdin = Stdin;
     let username = prompt::username(

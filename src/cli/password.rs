@@ -4,7 +4,7 @@ use anyhow::Result;
 use unleashlive_auth::{CognitoClient, Error, OneTimeCode, Password};
 
 use super::args::PasswordCommand;
-use super::commands::{Ctx, runtime};
+use super::commands::{Ctx, note_endpoint, runtime};
 use super::prompt::{self, Stdin};
 use super::secrets::RESET_CODE;
 
@@ -36,10 +36,12 @@ pub fn run(ctx: &Ctx, action: PasswordCommand) -> Result<()> {
             code,
             new_password_stdin,
         } => {
+            let config = ctx.config()?;
+            note_endpoint(ctx, &config, "the new password");
             let username = prompt::username(username)?;
             let code = reset_code(code)?;
             let new_password = new_password(new_password_stdin, &mut Stdin)?;
-            let cognito = rt.block_on(CognitoClient::new(ctx.config()?));
+            let cognito = rt.block_on(CognitoClient::new(config));
             rt.block_on(cognito.confirm_forgot_password(&username, code.secret(), &new_password))?;
             eprintln!("Password changed. Sign in with `ul-auth login --username {username}`.");
         }
@@ -47,6 +49,7 @@ pub fn run(ctx: &Ctx, action: PasswordCommand) -> Result<()> {
             password_stdin,
             new_password_stdin,
         } => {
+            note_endpoint(ctx, &ctx.config()?, "the password change");
             let mut stdin = Stdin;
             let current = prompt::password(password_stdin, &mut stdin)?;
             let new_password = new_password(new_password_stdin, &mut stdin)?;
