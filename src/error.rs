@@ -39,7 +39,8 @@ pub enum Error {
     /// An administrator requires a password reset before the next sign-in.
     #[error(
         "a password reset is required before signing in: run `ul-auth password forgot`, then \
-         `ul-auth password confirm --code CODE`"
+         `ul-auth password confirm` with the code it sends (typed when asked, in UL_RESET_CODE, \
+         or on standard input with `--code -`)"
     )]
     PasswordResetRequired,
 

@@ -117,8 +117,12 @@ impl IdentityClient {
             .endpoint_url
             .clone()
             .unwrap_or_else(|| format!("https://cognito-identity.{region}.amazonaws.com"));
+        let mut ci_config = ci::config::Builder::from(&sdk);
+        // Exactly the configured endpoint, as for the user pool (see `CognitoClient::new`):
+        // the ID token goes nowhere else.
+        ci_config.set_endpoint_url(config.endpoint_url.clone());
         IdentityClient {
-            client: ci::Client::new(&sdk),
+            client: ci::Client::from_conf(ci_config.build()),
             config,
             clock,
             endpoint,

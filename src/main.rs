@@ -4,7 +4,7 @@ mod cli;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 use tracing_subscriber::EnvFilter;
 use unleashlive_auth::{Error, ErrorClass};
 
@@ -21,8 +21,16 @@ pub mod exit {
 }
 
 fn main() -> ExitCode {
-    let cli = cli::args::Cli::parse();
+    // Parsed by hand rather than with `Cli::parse()` to keep the matches, which know whether
+    // a secret came from the command line.
+    let matches = cli::args::Cli::command().get_matches();
+    let cli = cli::args::Cli::from_arg_matches(&matches).unwrap_or_else(|e| {
+        e.format(&mut cli::args::Cli::command()).exit();
+    });
     init_logging(cli.global.verbose);
+    for warning in cli::secrets::on_command_line(&matches) {
+        eprintln!("ul-auth: warning: {warning}");
+    }
     match cli::run(cli) {
         Ok(code) => code,
         Err(err) => {

@@ -147,6 +147,9 @@ impl Uploader {
         }
         let sdk = loader.load().await;
         let mut s3_config = s3::config::Builder::from(&sdk);
+        // Exactly the configured endpoint, as for Cognito (see `CognitoClient::new`): not
+        // AWS_ENDPOINT_URL_S3 or an AWS profile's endpoint_url.
+        s3_config.set_endpoint_url(config.endpoint_url.clone());
         if config.endpoint_url.is_some() {
             s3_config = s3_config.force_path_style(true);
         }

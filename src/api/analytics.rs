@@ -21,7 +21,7 @@ use crate::error::{Error, Result};
 /// What a refused analytics credential most often means, appended to the 401/403 error.
 pub const REFUSED_HINT: &str = "the token may have expired or been revoked (create a new one in \
      the web app: Profile → Developers), or its role may be too low for this call; a legacy \
-     key belongs in --api-key / UL_API_KEY, not in UL_API_TOKEN";
+     key belongs in UL_API_KEY (or `--api-key -`, on standard input), not in UL_API_TOKEN";
 
 /// One page of the size-optimised format: column names and rows of values in that order.
 #[derive(Debug, Clone, PartialEq)]

@@ -6,6 +6,8 @@ use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 use unleashlive_auth::config::{Settings, env};
 use unleashlive_auth::secret::{ApiKey, ClientSecret, OneTimeCode};
 
+use super::secrets;
+
 const ABOUT: &str = "Sign in to Unleash Live and hand its tokens to other programs.";
 
 const LONG_ABOUT: &str = "\
@@ -19,6 +21,8 @@ Credentials:
   or from a hidden prompt on a terminal. It is never stored anywhere.
   After `ul-auth login`, the other commands use the cached session of the profile
   ($XDG_CACHE_HOME/unleashlive-auth/<profile>.json, mode 0600; UL_CACHE_DIR moves it).
+  Codes, keys and tokens come from their variables or, with `-` as the value, standard input:
+  typed on the command line, any local user can read them (ps), and ul-auth warns.
 
 Other token systems (--provider NAME, UL_PROVIDER, or provider = \"NAME\" in the profile):
   unith     e-mail + secret key (Manage account -> Generate) -> 7-day bearer token
@@ -93,7 +97,8 @@ pub struct SettingArgs {
     /// App client id [default: 7jhe1lfkb5pvhbkicc3d14m0ej].
     #[arg(long, global = true, env = env::CLIENT_ID)]
     pub client_id: Option<String>,
-    /// App client secret, only for app clients created with one.
+    /// App client secret, only for app clients created with one; `-` reads it from the first
+    /// line of standard input (before any other line ul-auth reads there).
     #[arg(long, global = true, env = env::CLIENT_SECRET, hide_env_values = true, value_parser = client_secret)]
     pub client_secret: Option<ClientSecret>,
     /// Cognito identity pool id.
@@ -228,8 +233,9 @@ pub enum Command {
     /// unleash: the API token (UNLEASH_API_TOKEN, --token-stdin or a hidden prompt) is stored
     /// as it is.
     ///
-    /// unleashx: --username (UNLEASHX_USERNAME). Without --otp a one-time code is e-mailed and
-    /// asked for on a terminal (elsewhere: run again with --otp CODE or UNLEASHX_OTP). With
+    /// unleashx: --username (UNLEASHX_USERNAME). Without a code a one-time code is e-mailed and
+    /// asked for on a terminal (elsewhere: run again with the code in UNLEASHX_OTP, or on
+    /// standard input with `--otp -`). With
     /// the code, the login MINTS A NEW API TOKEN and stores it: every login makes another
     /// token, and earlier ones stay valid until deleted in the UnleashX web app.
     ///
@@ -283,24 +289,22 @@ pub enum Command {
     ///
     /// unleash-live: UL_ID_TOKEN and UL_ACCESS_TOKEN (refreshed first if needed), UL_TOKEN
     /// (the ID token) and UL_AUTH_HEADER (the REST header line) and, from the identity pool,
-    /// AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_REGION.
+    /// AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_CREDENTIAL_EXPIRATION,
+    /// AWS_REGION (in place of any AWS credentials or AWS_PROFILE ul-auth was started with).
+    /// When the identity pool gives none, CMD is not run: --no-aws runs it without any.
     /// Other providers: UL_TOKEN (the token) and UL_AUTH_HEADER (the whole header line), plus
     /// UNLEASH_API_TOKEN for unleash.
-    Exec {
-        /// The command and its arguments, after `--`.
-        #[arg(
-            trailing_var_arg = true,
-            allow_hyphen_values = true,
-            required = true,
-            value_name = "CMD"
-        )]
-        command: Vec<std::ffi::OsString>,
-    },
+    ///
+    /// The secrets ul-auth itself reads are removed from CMD's environment: UL_PASSWORD,
+    /// UL_CLIENT_SECRET, UNITH_SECRET_KEY, UL_API_KEY, UL_API_TOKEN, UNLEASH_API_TOKEN (set
+    /// again for unleash), the one-time codes UL_MFA_CODE, UL_OTP_CODE, UL_RESET_CODE,
+    /// UNLEASHX_OTP, and UL_VERIFY_TOKEN. --keep-env NAME passes one on.
+    Exec(ExecArgs),
     /// Check a token's signature and claims against the user pool and print its claims as
     /// JSON (exit 3 with the reason on stderr when it is refused).
     Verify {
         /// The token, or - to read it from standard input [default: the cached session's].
-        #[arg(value_name = "TOKEN|-")]
+        #[arg(value_name = "TOKEN|-", env = secrets::VERIFY_TOKEN, hide_env_values = true)]
         token: Option<String>,
         /// Which kind of token it must be.
         #[arg(long, value_enum, default_value_t = TokenKind::Id)]
@@ -384,9 +388,10 @@ pub enum PasswordCommand {
         /// Login name (e-mail).
         #[arg(long, env = "UL_USERNAME")]
         username: Option<String>,
-        /// The code that was sent.
-        #[arg(long, env = "UL_RESET_CODE", hide_env_values = true, value_parser = one_time_code)]
-        code: OneTimeCode,
+        /// The code that was sent; `-` reads it from the first line of standard input (the
+        /// new password, with --new-password-stdin, on the next) [default: a prompt].
+        #[arg(long, env = secrets::RESET_CODE, hide_env_values = true, value_parser = one_time_code)]
+        code: Option<OneTimeCode>,
         /// Read the new password from standard input instead of prompting twice.
         #[arg(long)]
         new_password_stdin: bool,
@@ -425,10 +430,11 @@ pub struct LoginArgs {
     /// UNLEASH_API_TOKEN, else a hidden prompt].
     #[arg(long, help_heading = "Unleash")]
     pub token_stdin: bool,
-    /// unleashx: the one-time code from the e-mail; without it a code is requested.
+    /// unleashx: the one-time code from the e-mail (`-` reads it from standard input);
+    /// without it a code is requested.
     #[arg(
         long,
-        env = "UNLEASHX_OTP",
+        env = secrets::UNLEASHX_OTP,
         hide_env_values = true,
         help_heading = "UnleashX",
         value_parser = one_time_code
@@ -448,8 +454,9 @@ pub struct LoginArgs {
     /// Attribute the pool requires with a new password, NAME=VALUE (repeatable).
     #[arg(long = "attribute", value_name = "NAME=VALUE")]
     pub attributes: Vec<String>,
-    /// MFA code (authenticator app, SMS or e-mail) for accounts with MFA.
-    #[arg(long, env = "UL_MFA_CODE", hide_env_values = true, value_parser = one_time_code)]
+    /// MFA code (authenticator app, SMS or e-mail) for accounts with MFA; `-` reads it from
+    /// standard input once Cognito asks for it.
+    #[arg(long, env = secrets::MFA_CODE, hide_env_values = true, value_parser = one_time_code)]
     pub mfa_code: Option<OneTimeCode>,
     /// MFA method to use when the account has several.
     #[arg(long, value_enum, env = "UL_MFA_METHOD")]
@@ -463,8 +470,28 @@ pub struct LoginArgs {
     pub no_remember_device: bool,
     /// One-time code sent by e-mail or SMS (choice-based sign-in); `-` reads it from
     /// standard input after Cognito has sent it.
-    #[arg(long, env = "UL_OTP_CODE", hide_env_values = true, value_parser = one_time_code)]
+    #[arg(long, env = secrets::OTP_CODE, hide_env_values = true, value_parser = one_time_code)]
     pub code: Option<OneTimeCode>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExecArgs {
+    /// Pass the variable NAME on to CMD although exec would remove it (repeatable).
+    #[arg(long, value_name = "NAME")]
+    pub keep_env: Vec<String>,
+    /// Run CMD without AWS credentials: the identity pool is not asked, and AWS_ACCESS_KEY_ID,
+    /// AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_PROFILE and the other variables that
+    /// choose AWS credentials are removed from its environment.
+    #[arg(long)]
+    pub no_aws: bool,
+    /// The command and its arguments, after `--`.
+    #[arg(
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        required = true,
+        value_name = "CMD"
+    )]
+    pub command: Vec<std::ffi::OsString>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -1,7 +1,7 @@
 //! What each subcommand does (login lives in `login.rs`).
 
-use std::ffi::OsString;
 use std::io::Write;
+use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -11,15 +11,20 @@ use unleashlive_auth::clock::{self, Clock, SystemClock};
 use unleashlive_auth::config::{self, ConfigFile, Settings};
 use unleashlive_auth::token::unverified::decode_payload_unverified;
 use unleashlive_auth::{
-    ApiKind, CognitoRenewer, CognitoSessions, Config, Error, ProviderKind, Session, SessionStore,
+    ApiKind, ClientSecret, CognitoRenewer, CognitoSessions, Config, Error, ProviderKind, Session,
+    SessionStore,
 };
 
-use super::args::{Cli, Command, HeaderApi, Output, TokenKind};
+use super::args::{Cli, Command, ExecArgs, HeaderApi, Output, TokenKind};
+use super::prompt::Stdin;
 
 pub struct Ctx {
     pub profile: String,
     pub settings: Settings,
     pub output: Output,
+    /// Where an endpoint override would come from (`--endpoint-url`, AWS_ENDPOINT_URL or the
+    /// config file), for the notice before a password is used.
+    pub endpoint_origin: Option<String>,
 }
 
 impl Ctx {
@@ -49,6 +54,38 @@ impl Ctx {
     }
 }
 
+/// Says on stderr, before a password is used, that Cognito is not AWS's: an AWS_ENDPOINT_URL
+/// exported for a local emulator would otherwise receive `what` unnoticed.
+pub fn note_endpoint(ctx: &Ctx, config: &Config, what: &str) {
+    if let Some(url) = &config.endpoint_url {
+        let origin = ctx
+            .endpoint_origin
+            .as_deref()
+            .unwrap_or("the endpoint_url setting");
+        eprintln!(
+            "ul-auth: note: Cognito is redirected to {url} by {origin}: {what} goes there, not \
+             to https://cognito-idp.{}.amazonaws.com",
+            config.region
+        );
+    }
+}
+
+/// Which layer set the endpoint override: the flag, its variable, or the profile's table.
+fn endpoint_origin(given: &Settings, file: Option<&Path>, profile: &str) -> Option<String> {
+    if let Some(url) = &given.endpoint_url {
+        // clap folds the flag and the variable into one value; the variable holding that
+        // same value is where it came from.
+        let variable = std::env::var(config::env::ENDPOINT_URL).unwrap_or_default();
+        return Some(if variable.trim() == url.trim() {
+            config::env::ENDPOINT_URL.to_owned()
+        } else {
+            "--endpoint-url".to_owned()
+        });
+    }
+    let file = file?;
+    Some(format!("endpoint_url in [{profile}] of {}", file.display()))
+}
+
 pub fn with_login_hint(e: Error, profile: &str) -> Error {
     match e {
         Error::SignInAgain { reason } => Error::SignInAgain {
@@ -65,13 +102,17 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Some(path) => ConfigFile::load(path)?,
         None => ConfigFile::default(),
     };
+    let mut given = cli.global.settings.to_settings();
+    if let Some(secret) = given.client_secret.take() {
+        let secret = Stdin.unless_dash(secret.secret(), "the app client secret")?;
+        given.client_secret = Some(ClientSecret::new(secret.as_str()));
+    }
+    let endpoint_origin = endpoint_origin(&given, file_path.as_deref(), &cli.global.profile);
     let ctx = Ctx {
-        settings: layered(
-            cli.global.settings.to_settings(),
-            file.profile(&cli.global.profile),
-        ),
+        settings: layered(given, file.profile(&cli.global.profile)),
         profile: cli.global.profile,
         output: cli.global.output,
+        endpoint_origin,
     };
     let ok = |r: Result<()>| r.map(|()| ExitCode::SUCCESS);
     let command = match cli.command {
@@ -114,7 +155,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         )),
         Command::Refresh => ok(refresh(&ctx)),
         Command::Credentials { format } => ok(super::credentials::credentials(&ctx, format)),
-        Command::Exec { command } => exec(&ctx, command),
+        Command::Exec(args) => exec(&ctx, &args),
         Command::Logout { global } => ok(logout(&ctx, global)),
         Command::Password(action) => ok(super::password::run(&ctx, action)),
         Command::Devices(action) => ok(super::devices::run(&ctx, action)),
@@ -253,15 +294,19 @@ fn refresh(ctx: &Ctx) -> Result<()> {
     Ok(())
 }
 
-/// Runs CMD with the tokens in its environment and returns its exit status as ours.
-fn exec(ctx: &Ctx, command: Vec<OsString>) -> Result<ExitCode> {
+/// Runs CMD with the tokens (and, unless --no-aws, the identity pool's AWS credentials) in its
+/// environment and returns its exit status as ours. Without AWS credentials CMD is not run:
+/// it would otherwise act with whatever AWS profile or keys ul-auth was started with.
+fn exec(ctx: &Ctx, args: &ExecArgs) -> Result<ExitCode> {
     let session = ctx.session()?;
-    // CMD may need only the tokens: a failing identity pool costs it the AWS variables, not
-    // the run.
-    let aws_env = super::credentials::aws_env(ctx).unwrap_or_else(|e| {
-        eprintln!("ul-auth: warning: running without AWS credentials: {e:#}");
+    let aws_env = if args.no_aws {
         Vec::new()
-    });
+    } else {
+        super::credentials::aws_env(ctx).context(
+            "the command was not run: the identity pool gave no AWS credentials for it (pass \
+             --no-aws to run it without any)",
+        )?
+    };
     let (name, value) = ApiKind::Rest.header_for(&session);
     let mut env = vec![
         ("UL_ID_TOKEN", session.id_token().secret().to_owned()),
@@ -274,42 +319,7 @@ fn exec(ctx: &Ctx, command: Vec<OsString>) -> Result<ExitCode> {
         ("UL_AUTH_HEADER", format!("{name}: {value}")),
     ];
     env.extend(aws_env);
-    run_with_env(&command, env)
-}
-
-/// Runs CMD (program and arguments) with `env` added to ours; its exit status becomes ours
-/// (127 when it cannot be found, 126 when it cannot run, 128 + N when killed by signal N).
-pub fn run_with_env(command: &[OsString], env: Vec<(&'static str, String)>) -> Result<ExitCode> {
-    let env: Vec<(&str, zeroize::Zeroizing<String>)> = env
-        .into_iter()
-        .map(|(k, v)| (k, zeroize::Zeroizing::new(v)))
-        .collect();
-    let (program, args) = command
-        .split_first()
-        .context("no command given: ul-auth exec -- CMD [ARGS...]")?;
-    let status = std::process::Command::new(program)
-        .args(args)
-        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-        .status();
-    let status = match status {
-        Ok(status) => status,
-        Err(e) => {
-            eprintln!("ul-auth: cannot run {}: {e}", program.to_string_lossy());
-            // What shells answer for a command that cannot be found or run.
-            let code = if e.kind() == std::io::ErrorKind::NotFound {
-                127
-            } else {
-                126
-            };
-            return Ok(ExitCode::from(code));
-        }
-    };
-    if let Some(code) = status.code() {
-        return Ok(ExitCode::from(u8::try_from(code & 0xff).unwrap_or(1)));
-    }
-    // Killed by a signal: report it as shells do, 128 + signal number.
-    let signal = std::os::unix::process::ExitStatusExt::signal(&status).unwrap_or(0);
-    Ok(ExitCode::from(u8::try_from(128 + signal).unwrap_or(1)))
+    super::exec::run(args, env, !args.no_aws)
 }
 
 fn logout(ctx: &Ctx, global: bool) -> Result<()> {

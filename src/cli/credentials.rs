@@ -80,7 +80,13 @@ pub fn credentials(ctx: &Ctx, format: CredentialsFormat) -> Result<()> {
 /// When nobody is signed in or the identity pool cannot give credentials.
 pub fn aws_env(ctx: &Ctx) -> Result<Vec<(&'static str, String)>> {
     let (creds, region) = fetch(ctx)?;
-    Ok(env_pairs(&creds, &region))
+    let mut env = env_pairs(&creds, &region);
+    // As `--format env` exports it: tools that cache credentials know when these expire.
+    env.push((
+        "AWS_CREDENTIAL_EXPIRATION",
+        clock::rfc3339(creds.expires_at()),
+    ));
+    Ok(env)
 }
 
 fn env_pairs(creds: &AwsCredentials, region: &str) -> Vec<(&'static str, String)> {

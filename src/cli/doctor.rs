@@ -176,7 +176,7 @@ fn row_for(name: &str, e: &anyhow::Error, fix: &str, since: Instant) -> Check {
 fn token_at_hand(ctx: &Ctx) -> Result<Option<Auth>> {
     let cred = CredArgs {
         token_stdin: false,
-        api_key: std::env::var("UL_API_KEY")
+        api_key: std::env::var(super::secrets::API_KEY)
             .ok()
             .filter(|k| !k.trim().is_empty())
             .map(ApiKey::new),
@@ -225,6 +225,7 @@ fn provider_checks(ctx: &Ctx, file: &ConfigFile) -> Vec<Check> {
             profile: name.clone(),
             settings,
             output: ctx.output,
+            endpoint_origin: None,
         };
         let check = match super::provider::check_profile(&sub, kind) {
             Ok(said) => Check::ok(row, format!("{}: {said}", kind.title())),

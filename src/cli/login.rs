@@ -11,12 +11,14 @@ use unleashlive_auth::{Challenge, ChallengeKind, CognitoClient, Error, Password,
 use super::args::{Flow, LoginArgs, MfaChoice, Output, Prefer};
 use super::commands::{Ctx, human_duration, runtime};
 use super::prompt::{self, Stdin};
+use super::secrets::{MFA_CODE, OTP_CODE};
 
 /// A chain longer than this (new password → MFA setup → MFA code ...) is a server bug.
 const MAX_CHALLENGES: usize = 6;
 
 pub fn login(ctx: &Ctx, args: LoginArgs) -> Result<()> {
     let config = ctx.config()?;
+    super::commands::note_endpoint(ctx, &config, "the sign-in");
     let manager = ctx.manager()?;
     let mut stdin = Stdin;
     let username = prompt::username(
@@ -209,7 +211,13 @@ async fn ask(
                     challenge.code_destination().unwrap_or("you")
                 ),
             };
-            Ok(Answer::Code(code(args, code_used, &source, &unanswered)?))
+            Ok(Answer::Code(code(
+                args,
+                stdin,
+                code_used,
+                &source,
+                &unanswered,
+            )?))
         }
         ChallengeKind::SelectChallenge => {
             let offered: Vec<&str> = challenge
@@ -300,6 +308,7 @@ async fn ask(
 
 fn code(
     args: &LoginArgs,
+    stdin: &mut Stdin,
     code_used: &mut bool,
     source: &str,
     unanswered: &dyn Fn(&str) -> anyhow::Error,
@@ -311,17 +320,19 @@ fn code(
         if code.secret() == "-" {
             // The code is only known once Cognito has sent it: read it from stdin now.
             eprintln!("Waiting for the code from {source} on standard input");
-            return prompt::visible("");
         }
-        return Ok(code.secret().to_owned());
+        return Ok(stdin
+            .unless_dash(code.secret(), "the code")?
+            .as_str()
+            .to_owned());
     }
     if prompt::interactive() {
         return prompt::visible(&format!("Code from {source}: "));
     }
     Err(unanswered(&format!(
-        "this sign-in needs the code from {source}: pass --code CODE (UL_OTP_CODE) or \
-         --mfa-code CODE (UL_MFA_CODE); `--code -` reads it from standard input once it has \
-         been sent; or run on a terminal to be prompted"
+        "this sign-in needs the code from {source}: set {MFA_CODE} (or {OTP_CODE}), or pass \
+         `--mfa-code -` (or `--code -`) to read it from standard input once it has been sent; \
+         or run on a terminal to be prompted"
     )))
 }
 

@@ -1,11 +1,12 @@
 //! `ul-auth password forgot|confirm|change`.
 
 use anyhow::Result;
-use unleashlive_auth::{CognitoClient, Password};
+use unleashlive_auth::{CognitoClient, Error, OneTimeCode, Password};
 
 use super::args::PasswordCommand;
-use super::commands::{Ctx, runtime};
+use super::commands::{Ctx, note_endpoint, runtime};
 use super::prompt::{self, Stdin};
+use super::secrets::RESET_CODE;
 
 pub fn run(ctx: &Ctx, action: PasswordCommand) -> Result<()> {
     let rt = runtime()?;
@@ -25,16 +26,22 @@ pub fn run(ctx: &Ctx, action: PasswordCommand) -> Result<()> {
                     .as_deref()
                     .unwrap_or("the account's verified address")
             );
-            eprintln!("Then run: ul-auth password confirm --username {username} --code CODE");
+            eprintln!(
+                "Then run `ul-auth password confirm --username {username}` and type the code \
+                 when asked (or give it in {RESET_CODE}, or on standard input with `--code -`)"
+            );
         }
         PasswordCommand::Confirm {
             username,
             code,
             new_password_stdin,
         } => {
+            let config = ctx.config()?;
+            note_endpoint(ctx, &config, "the new password");
             let username = prompt::username(username)?;
+            let code = reset_code(code)?;
             let new_password = new_password(new_password_stdin, &mut Stdin)?;
-            let cognito = rt.block_on(CognitoClient::new(ctx.config()?));
+            let cognito = rt.block_on(CognitoClient::new(config));
             rt.block_on(cognito.confirm_forgot_password(&username, code.secret(), &new_password))?;
             eprintln!("Password changed. Sign in with `ul-auth login --username {username}`.");
         }
@@ -42,6 +49,7 @@ pub fn run(ctx: &Ctx, action: PasswordCommand) -> Result<()> {
             password_stdin,
             new_password_stdin,
         } => {
+            note_endpoint(ctx, &ctx.config()?, "the password change");
             let mut stdin = Stdin;
             let current = prompt::password(password_stdin, &mut stdin)?;
             let new_password = new_password(new_password_stdin, &mut stdin)?;
@@ -59,6 +67,26 @@ pub fn run(ctx: &Ctx, action: PasswordCommand) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The reset code: the flag's or variable's value (`-`: the first line of standard input), else
+/// a prompt on a terminal.
+fn reset_code(given: Option<OneTimeCode>) -> Result<OneTimeCode> {
+    if let Some(code) = given.filter(|c| !c.secret().is_empty()) {
+        let code = Stdin.unless_dash(code.secret(), "the reset code")?;
+        return Ok(OneTimeCode::new(code.as_str()));
+    }
+    if prompt::interactive() {
+        return Ok(OneTimeCode::new(prompt::visible("Reset code: ")?));
+    }
+    Err(Error::NotAuthorized {
+        message: format!(
+            "no reset code: set {RESET_CODE}, or pass `--code -` to read it from standard input \
+             (the new password then goes on the next line, with --new-password-stdin), or run \
+             on a terminal to be prompted"
+        ),
+    }
+    .into())
 }
 
 fn new_password(from_stdin: bool, stdin: &mut Stdin) -> Result<Password> {

@@ -1,5 +1,5 @@
 //! `ul-auth pat set|status|forget`, and the one place that decides which analytics credential
-//! a command uses: `--token-stdin`, `UL_API_TOKEN`, `--api-key` / `UL_API_KEY`, then the
+//! a command uses: `--token-stdin`, `UL_API_TOKEN`, `UL_API_KEY` / `--api-key`, then the
 //! profile's stored PAT.
 //!
 //! The stored PAT is the library's ([`unleashlive_auth::pat`]): `<profile>.pat` in the session
@@ -17,6 +17,7 @@ use unleashlive_auth::{ApiKey, Auth, AuthHeader, Error, PersonalAccessToken, pat
 use super::args::Output;
 use super::commands::Ctx;
 use super::prompt::{self, Stdin};
+use super::secrets::API_KEY;
 
 /// The prefix of every personal access token.
 const PREFIX: &str = "ul_pat_";
@@ -47,8 +48,8 @@ pub struct CredArgs {
     #[arg(long, global = true)]
     pub token_stdin: bool,
     /// A legacy API key, sent as x-api-key (used when no PAT is given on stdin or in
-    /// UL_API_TOKEN).
-    #[arg(long, global = true, env = "UL_API_KEY", hide_env_values = true, value_parser = super::args::api_key)]
+    /// UL_API_TOKEN); `-` reads it from the first line of standard input.
+    #[arg(long, global = true, env = super::secrets::API_KEY, hide_env_values = true, value_parser = super::args::api_key)]
     pub api_key: Option<ApiKey>,
 }
 
@@ -126,7 +127,7 @@ pub fn run(ctx: &Ctx, action: PatCommand) -> Result<ExitCode> {
 }
 
 /// The credential for the analytics API, first found: `--token-stdin`, `UL_API_TOKEN`,
-/// `--api-key` / `UL_API_KEY`, the stored PAT.
+/// `UL_API_KEY` / `--api-key` (`-`: standard input), the stored PAT.
 pub fn analytics_auth(ctx: &Ctx, cred: &CredArgs) -> Result<Auth> {
     if cred.token_stdin {
         let line = Stdin.secret_line("the personal access token")?;
@@ -140,8 +141,9 @@ pub fn analytics_auth(ctx: &Ctx, cred: &CredArgs) -> Result<Auth> {
         return Ok(Auth::Pat(checked(PersonalAccessToken::new(token.trim()))?));
     }
     if let Some(key) = cred.api_key.as_ref().filter(|k| !k.secret().is_empty()) {
+        let key = ApiKey::new(Stdin.unless_dash(key.secret(), "the API key")?.as_str());
         AuthHeader::new("x-api-key", key.secret())?;
-        return Ok(Auth::ApiKey(key.clone()));
+        return Ok(Auth::ApiKey(key));
     }
     match pat::load(&ctx.store()?, &ctx.profile)? {
         Some(token) => Ok(Auth::Pat(token)),
@@ -149,7 +151,7 @@ pub fn analytics_auth(ctx: &Ctx, cred: &CredArgs) -> Result<Auth> {
             message: format!(
                 "no analytics credential: set {TOKEN_ENV}, pass --token-stdin, store one with \
                  `ul-auth --profile {} pat set --token-stdin`, or give a legacy key with \
-                 --api-key / UL_API_KEY",
+                 {API_KEY} (or `--api-key -` on standard input)",
                 ctx.profile
             ),
         }),
@@ -167,7 +169,8 @@ fn checked(token: PersonalAccessToken) -> Result<PersonalAccessToken> {
     if !token.secret().starts_with(PREFIX) {
         eprintln!(
             "ul-auth: warning: the token does not start with {PREFIX}; sending it as a Bearer \
-             token anyway (a legacy API key goes in --api-key / UL_API_KEY)"
+             token anyway (a legacy API key goes in {API_KEY}, or `--api-key -` on standard \
+             input)"
         );
     }
     Ok(token)

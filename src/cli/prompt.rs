@@ -35,6 +35,16 @@ impl Stdin {
         }
         Ok(Password::new(trimmed))
     }
+
+    /// `given` itself, or when it is `-` the next line (surrounding whitespace removed): how
+    /// a secret flag takes its value without putting it in the process list.
+    pub fn unless_dash(&mut self, given: &str, what: &str) -> Result<zeroize::Zeroizing<String>> {
+        if given != "-" {
+            return Ok(zeroize::Zeroizing::new(given.to_owned()));
+        }
+        let line = self.secret_line(what)?;
+        Ok(zeroize::Zeroizing::new(line.secret().trim().to_owned()))
+    }
 }
 
 pub fn username(given: Option<String>) -> Result<String> {
@@ -56,7 +66,7 @@ pub fn password(from_stdin: bool, stdin: &mut Stdin) -> Result<Password> {
     if from_stdin {
         return stdin.secret_line("the password");
     }
-    if let Ok(p) = std::env::var("UL_PASSWORD")
+    if let Ok(p) = std::env::var(super::secrets::PASSWORD)
         && !p.is_empty()
     {
         return Ok(Password::new(p));

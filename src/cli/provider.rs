@@ -2,7 +2,6 @@
 //! `refresh`, `exec`, `logout`, written once over [`CliProvider`]. What differs (how to log in,
 //! how to prove the token works) lives in one file per provider.
 
-use std::ffi::OsString;
 use std::process::ExitCode;
 
 use anyhow::Result;
@@ -14,8 +13,10 @@ use unleashlive_auth::providers::unleashx::UnleashX;
 use unleashlive_auth::providers::{self, Provider, ProviderKind, Sessions, Token};
 use unleashlive_auth::{Error, SessionStore};
 
-use super::args::{Command, LoginArgs, Output, SecretKeyCommand, TokenKind, UnleashApiArg};
-use super::commands::{Ctx, human_duration, run_with_env, runtime, with_login_hint, write_stdout};
+use super::args::{
+    Command, ExecArgs, LoginArgs, Output, SecretKeyCommand, TokenKind, UnleashApiArg,
+};
+use super::commands::{Ctx, human_duration, runtime, with_login_hint, write_stdout};
 
 /// A provider as the CLI drives it.
 pub trait CliProvider: Provider {
@@ -149,7 +150,7 @@ fn dispatch<P: CliProvider>(ctx: &Ctx, command: Command) -> Result<ExitCode> {
             done(P::check(ctx, &sessions, api).map(|said| eprintln!("{said}")))
         }
         Command::Refresh => done(refresh(ctx, &sessions)),
-        Command::Exec { command } => exec(ctx, &sessions, &command),
+        Command::Exec(args) => exec(ctx, &sessions, &args),
         Command::Logout { global } => done(logout::<P>(ctx, &ctx.store()?, global)),
         Command::SecretKey(action) => done(P::secret_key(ctx, &sessions, action)),
         other => Err(usage(
@@ -318,11 +319,7 @@ pub fn report_renewal(ctx: &Ctx, expires_at: Option<std::time::SystemTime>) {
     }
 }
 
-fn exec<P: CliProvider>(
-    ctx: &Ctx,
-    sessions: &Sessions<P>,
-    command: &[OsString],
-) -> Result<ExitCode> {
+fn exec<P: CliProvider>(ctx: &Ctx, sessions: &Sessions<P>, args: &ExecArgs) -> Result<ExitCode> {
     let token = current(ctx, sessions)?;
     let mut env = vec![
         ("UL_TOKEN", token.value().secret().to_owned()),
@@ -331,7 +328,8 @@ fn exec<P: CliProvider>(
     if let Some(name) = P::EXEC_ENV {
         env.push((name, token.value().secret().to_owned()));
     }
-    run_with_env(command, env)
+    // These providers hand out no AWS credentials: CMD keeps ours unless --no-aws.
+    super::exec::run(args, env, false)
 }
 
 fn logout<P: CliProvider>(ctx: &Ctx, store: &SessionStore, global: bool) -> Result<()> {

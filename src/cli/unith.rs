@@ -13,7 +13,7 @@ use super::prompt::{secret_input, visible_input};
 use super::provider::{CliProvider, base_url, current, expiry_text, http, usage};
 
 /// Where the secret key is read from when it is not typed.
-const KEY_ENV: &str = "UNITH_SECRET_KEY";
+const KEY_ENV: &str = super::secrets::UNITH_SECRET_KEY;
 
 fn key_from_env() -> Option<SecretKey> {
     std::env::var(KEY_ENV)

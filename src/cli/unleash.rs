@@ -14,7 +14,7 @@ use super::prompt::secret_input;
 use super::provider::{CliProvider, http};
 
 /// The variable Unleash tools read the token from; `login` reads it too.
-const TOKEN_ENV: &str = "UNLEASH_API_TOKEN";
+const TOKEN_ENV: &str = super::secrets::UNLEASH_API_TOKEN;
 
 impl CliProvider for Unleash {
     const EXEC_ENV: Option<&'static str> = Some(TOKEN_ENV);

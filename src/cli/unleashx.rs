@@ -11,8 +11,9 @@ use unleashlive_auth::{Error, OneTimeCode};
 
 use super::args::{LoginArgs, Output, UnleashApiArg};
 use super::commands::{Ctx, runtime};
-use super::prompt::visible_input;
+use super::prompt::{Stdin, visible_input};
 use super::provider::{CliProvider, base_url, http, usage};
+use super::secrets::UNLEASHX_OTP;
 
 impl CliProvider for UnleashX {
     const LOGOUT_NOTE: &'static str = "UnleashX API tokens never expire: if this one leaked, \
@@ -44,7 +45,11 @@ impl CliProvider for UnleashX {
         let unleashx = &sessions.renewer().0;
         let rt = runtime()?;
         let code = match args.otp.filter(|c| !c.secret().is_empty()) {
-            Some(code) => code,
+            Some(code) => OneTimeCode::new(
+                Stdin
+                    .unless_dash(code.secret(), "the one-time code")?
+                    .as_str(),
+            ),
             None => {
                 rt.block_on(unleashx.request_code(&username))?;
                 eprintln!("UnleashX e-mailed a one-time code to {username}");
@@ -52,7 +57,8 @@ impl CliProvider for UnleashX {
                     return Err(Error::NotAuthorized {
                         message: format!(
                             "the one-time code was sent to {username}; no terminal to ask for \
-                             it on: run again with --otp CODE (or UNLEASHX_OTP=CODE)"
+                             it on: run again with the code in {UNLEASHX_OTP}, or on standard \
+                             input with `--otp -`"
                         ),
                     }
                     .into());

@@ -36,8 +36,13 @@ impl CognitoClient {
             .endpoint_url
             .clone()
             .unwrap_or_else(|| format!("https://cognito-idp.{}.amazonaws.com", config.region));
+        let mut idp_config = idp::config::Builder::from(&sdk);
+        // Exactly the configured endpoint, else AWS's: left to itself the SDK also follows
+        // AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER and an AWS profile's endpoint_url, and the
+        // sign-in would go where no setting of ours (nor `ul-auth login`'s notice) shows.
+        idp_config.set_endpoint_url(config.endpoint_url.clone());
         CognitoClient {
-            idp: idp::Client::new(&sdk),
+            idp: idp::Client::from_conf(idp_config.build()),
             config,
             clock,
             endpoint,

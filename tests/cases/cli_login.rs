@@ -325,3 +325,94 @@ fn without_a_password_and_a_terminal_login_says_how_to_give_one() {
     run.expect_code(3);
     assert!(run.stderr().contains("UL_PASSWORD"), "{}", run.stderr());
 }
+
+#[test]
+fn login_names_an_endpoint_override_and_where_it_came_from_before_reading_the_password() {
+    let home = Home::new();
+    let username = [("UL_USERNAME".to_owned(), PILOT.to_owned())];
+    let redirected = "ul-auth: note: Cognito is redirected to";
+    // No password anywhere: each run stops where the password would be read, so the note comes
+    // first or not at all.
+    let from_variable = home.run(
+        &["login"],
+        &with(&username, &[("AWS_ENDPOINT_URL", "http://127.0.0.1:9")]),
+        None,
+    );
+    from_variable.expect_code(3);
+    let stderr = from_variable.stderr();
+    let note = stderr.lines().next().unwrap_or_default();
+    assert!(
+        note.starts_with(redirected)
+            && note.contains("http://127.0.0.1:9 by AWS_ENDPOINT_URL")
+            && note.contains("cognito-idp.ap-southeast-2.amazonaws.com"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("UL_PASSWORD"),
+        "then the password: {stderr}"
+    );
+
+    let from_flag = home.run(
+        &["--endpoint-url", "http://127.0.0.1:8", "login"],
+        &with(&username, &[("AWS_ENDPOINT_URL", "http://127.0.0.1:9")]),
+        None,
+    );
+    from_flag.expect_stderr("redirected to http://127.0.0.1:8 by --endpoint-url");
+
+    let file = home.dir.path().join("localstack.toml");
+    std::fs::write(&file, "[dev]\nendpoint_url = \"http://localhost:4566\"\n").unwrap();
+    let from_file = home.run(
+        &[
+            "--config",
+            file.to_str().unwrap(),
+            "--profile",
+            "dev",
+            "login",
+        ],
+        &username,
+        None,
+    );
+    from_file.expect_stderr(&format!(
+        "redirected to http://localhost:4566 by endpoint_url in [dev] of {}",
+        file.display()
+    ));
+
+    let production = home.run(&["login"], &username, None);
+    production.expect_code(3);
+    assert!(
+        !production.stderr().contains("redirected"),
+        "{}",
+        production.stderr()
+    );
+}
+
+#[test]
+fn the_sdks_own_endpoint_variable_and_profile_setting_cannot_redirect_the_sign_in() {
+    // A listener that would receive the sign-in if the AWS SDK followed them.
+    let trap = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    trap.set_nonblocking(true).unwrap();
+    let url = format!("http://{}", trap.local_addr().unwrap());
+    let home = Home::new();
+    let aws_config = home.dir.path().join("aws-config");
+    std::fs::write(&aws_config, format!("[default]\nendpoint_url = {url}\n")).unwrap();
+    // A region without Cognito: with no endpoint setting of ours the sign-in reaches nothing.
+    let env: Vec<(String, String)> = [
+        ("UL_REGION", "zz-nowhere-1"),
+        ("UL_USER_POOL_ID", "zz-nowhere-1_Example"),
+        ("UL_CLIENT_ID", "client1"),
+        ("UL_USERNAME", PILOT),
+        ("UL_PASSWORD", PASSWORD),
+        ("UL_AUTH_FLOW", "password"),
+        ("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER", url.as_str()),
+        ("AWS_CONFIG_FILE", aws_config.to_str().unwrap()),
+    ]
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .to_vec();
+    let run = home.run(&["login"], &env, None);
+    run.expect_code(4);
+    assert!(!run.stderr().contains("redirected"), "{}", run.stderr());
+    assert!(
+        matches!(trap.accept(), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock),
+        "the sign-in went to the endpoint only the AWS SDK knew of"
+    );
+}

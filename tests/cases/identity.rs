@@ -512,9 +512,21 @@ async fn the_cli_prints_credentials_in_each_format_and_exec_exports_them() {
         let script = format!(
             "test \"$AWS_SECRET_ACCESS_KEY\" = '{secret}' && test \"$AWS_SESSION_TOKEN\" = \
              '{token}' && test \"$AWS_REGION\" = {REGION} && test -n \"$AWS_ACCESS_KEY_ID\" \
+             && test \"$AWS_ACCESS_KEY_ID\" != AKIAPARENT && test -z \"${{AWS_PROFILE:-}}\" \
+             && test -n \"$AWS_CREDENTIAL_EXPIRATION\" && test -z \"${{UL_PASSWORD:-}}\" \
              && test -n \"$UL_ID_TOKEN\" && exit 7"
         );
-        let run = home.run(&["exec", "--", "sh", "-c", &script], &env, None);
+        // The parent's AWS profile and keys, and the password ul-auth could have read, stay
+        // out of the command's environment.
+        let parent = with(
+            &env,
+            &[
+                ("AWS_PROFILE", "parents-profile"),
+                ("AWS_ACCESS_KEY_ID", "AKIAPARENT"),
+                ("UL_PASSWORD", PASSWORD),
+            ],
+        );
+        let run = home.run(&["exec", "--", "sh", "-c", &script], &parent, None);
         run.expect_code(7);
         for out in [run.stdout(), run.stderr()] {
             assert!(!out.contains(&secret) && !out.contains(&token));
@@ -525,35 +537,53 @@ async fn the_cli_prints_credentials_in_each_format_and_exec_exports_them() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn exec_runs_the_command_without_aws_variables_when_the_identity_pool_fails() {
+async fn exec_without_identity_pool_credentials_runs_nothing_unless_no_aws_and_then_no_aws_at_all()
+{
     let aws = Aws::create().await;
     tokio::task::spawn_blocking(move || {
         let (home, env) = cli_signed_in(&aws);
         let env = with(
             &env,
-            &[(
-                "UL_IDENTITY_POOL_ID",
-                "ap-southeast-2:00000000-0000-0000-0000-000000000000",
-            )],
+            &[
+                (
+                    "UL_IDENTITY_POOL_ID",
+                    "ap-southeast-2:00000000-0000-0000-0000-000000000000",
+                ),
+                // What the command must not run under instead.
+                ("AWS_PROFILE", "parents-profile"),
+                ("AWS_ACCESS_KEY_ID", "AKIAPARENT"),
+                ("AWS_SECRET_ACCESS_KEY", "parent-secret"),
+                ("AWS_SESSION_TOKEN", "parent-session"),
+                ("AWS_CREDENTIAL_EXPIRATION", "2099-01-01T00:00:00Z"),
+            ],
         );
+        let marker = home.dir.path().join("ran");
+        let touch = format!("touch '{}'", marker.display());
+        let run = home.run(&["exec", "--", "sh", "-c", &touch], &env, None);
+        // The identity pool's failure, with its class's exit code (4: it cannot be reached).
+        run.expect_code(4);
+        run.expect_stderr("--no-aws")
+            .expect_stderr("UL_IDENTITY_POOL_ID");
+        assert!(!marker.exists(), "the command ran");
+
         let run = home.run(
             &[
                 "exec",
+                "--no-aws",
                 "--",
                 "sh",
                 "-c",
-                "test -z \"${AWS_SESSION_TOKEN:-}\" && test -n \"$UL_ID_TOKEN\" && exit 5",
+                "env | grep '^AWS_' | grep -v '^AWS_ENDPOINT_URL='; test -n \"$UL_ID_TOKEN\" \
+                 && exit 5",
             ],
             &env,
             None,
         );
         run.expect_code(5);
-        assert!(run.stderr().contains("warning"), "{}", run.stderr());
-        assert!(
-            run.stderr().contains("UL_IDENTITY_POOL_ID"),
-            "{}",
-            run.stderr()
-        );
+        assert_eq!(run.stdout(), "", "AWS variables left");
+        // The identity pool was not asked: its failure is not even mentioned.
+        assert!(!run.stderr().contains("identity"), "{}", run.stderr());
+
         let run = home.run(&["credentials"], &env, None);
         run.expect_code(4);
         assert!(

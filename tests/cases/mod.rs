@@ -1,6 +1,7 @@
 mod analytics;
 mod api;
 mod cli_login;
+mod cli_secrets;
 mod devices;
 mod doctor;
 mod flights;

@@ -436,6 +436,87 @@ async fn exec_gives_the_command_the_token_the_header_and_the_customary_variable(
     );
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn exec_removes_the_secrets_ul_auth_reads_unless_kept_and_aws_ones_only_with_no_aws() {
+    let server = MockServer::start().await;
+    let home = Home::new();
+    home.run(
+        &["login"],
+        &env(&server, "unleash", &[("UNLEASH_API_TOKEN", UNLEASH_TOKEN)]),
+        None,
+    )
+    .expect_code(0);
+    let secrets = [
+        ("UL_PASSWORD", "pw-0a1b2c"),
+        ("UL_CLIENT_SECRET", "cs-1b2c3d"),
+        ("UNITH_SECRET_KEY", "uk-2c3d4e"),
+        ("UL_API_KEY", "ak-3d4e5f"),
+        ("UL_API_TOKEN", "ul_pat_4e5f6a"),
+        ("UL_MFA_CODE", "501234"),
+        ("UL_OTP_CODE", "612345"),
+        ("UNLEASHX_OTP", "723456"),
+        ("UL_RESET_CODE", "834567"),
+        ("UL_VERIFY_TOKEN", "vt-5f6a7b"),
+        ("UNLEASH_API_TOKEN", "other:token.6a7b8c"),
+    ];
+    let aws = [
+        ("AWS_PROFILE", "parents-profile"),
+        ("AWS_ACCESS_KEY_ID", "AKIAPARENT"),
+        ("AWS_SECRET_ACCESS_KEY", "parent-secret-7b8c9d"),
+        ("AWS_SESSION_TOKEN", "parent-session-8c9d0e"),
+    ];
+    let mut extra: Vec<(&str, &str)> = secrets.to_vec();
+    extra.extend(aws);
+    let e = env(&server, "unleash", &extra);
+    let child_env = |flags: &[&str]| -> String {
+        let mut args = vec!["exec"];
+        args.extend(flags);
+        args.extend(["--", "sh", "-c", "env"]);
+        let run = home.run(&args, &e, None);
+        run.expect_code(0);
+        run.stdout()
+    };
+
+    let plain = child_env(&[]);
+    assert_absent("the child's environment", &plain, &secrets.map(|(_, v)| v));
+    // The one secret exec hands out on purpose: the stored token, not the inherited one.
+    assert!(
+        plain.contains(&format!("UNLEASH_API_TOKEN={UNLEASH_TOKEN}\n")),
+        "{plain}"
+    );
+    // This provider gives no AWS credentials, so ours stay.
+    for (name, value) in aws {
+        assert!(
+            plain.contains(&format!("{name}={value}\n")),
+            "{name}: {plain}"
+        );
+    }
+
+    let kept = child_env(&["--keep-env", "UL_PASSWORD", "--keep-env", "UL_API_KEY"]);
+    assert!(kept.contains("UL_PASSWORD=pw-0a1b2c\n") && kept.contains("UL_API_KEY=ak-3d4e5f\n"));
+    assert_absent(
+        "the child's environment",
+        &kept,
+        &["cs-1b2c3d", "uk-2c3d4e"],
+    );
+
+    let no_aws = child_env(&["--no-aws"]);
+    assert_absent(
+        "the child's environment",
+        &no_aws,
+        &[
+            "AWS_PROFILE=",
+            "AWS_ACCESS_KEY_ID=",
+            "AWS_SECRET_ACCESS_KEY=",
+            "AWS_SESSION_TOKEN=",
+        ],
+    );
+    assert!(
+        no_aws.contains(&format!("UL_TOKEN={UNLEASH_TOKEN}\n")),
+        "{no_aws}"
+    );
+}
+
 // ---------------------------------------------------------------- UnleashX
 
 async fn unleashx_server(code_requests: u64) -> MockServer {
@@ -559,6 +640,35 @@ async fn an_unleashx_error_in_a_200_is_exit_3_without_the_code_and_any_verify_an
     let e = env(&server, "unleashx", &[("UNLEASHX_USERNAME", EMAIL)]);
     home.run(&["login", "--otp", OTP], &e, None).expect_code(0);
     home.run(&["check"], &e, None).expect_code(0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unleashx_takes_the_code_from_stdin_with_otp_dash_and_warns_only_for_a_typed_code() {
+    let server = unleashx_server(0).await;
+    mint_answers(
+        &server,
+        ResponseTemplate::new(200).set_body_json(json!({"token": API_TOKEN})),
+    )
+    .await;
+    let e = env(&server, "unleashx", &[("UNLEASHX_USERNAME", EMAIL)]);
+    let home = Home::new();
+    let login = home.run(&["login", "--otp", "-"], &e, Some(&format!("{OTP}\n")));
+    login.expect_code(0);
+    assert!(
+        !login.stderr().contains("command line"),
+        "{}",
+        login.stderr()
+    );
+    assert!(home.all_files_text().contains(API_TOKEN));
+
+    let home = Home::new();
+    let typed = home.run(&["login", "--otp", OTP], &e, None);
+    typed.expect_code(0);
+    typed
+        .expect_stderr("--otp is on the command line")
+        .expect_stderr("UNLEASHX_OTP")
+        .expect_stderr("`--otp -`");
+    assert_absent("stderr", &typed.stderr(), &[OTP]);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -242,19 +242,32 @@ async fn exec_passes_tokens_in_the_environment_and_the_exit_code_through() {
     let script = format!(
         "test \"$UL_ID_TOKEN\" = '{token}' && test -n \"$UL_ACCESS_TOKEN\" && test \"$UL_TOKEN\" = '{token}' && test \"$UL_AUTH_HEADER\" = 'x-amz-cognito-security-token: {token}' && exit 7"
     );
-    let run = home.run(&["exec", "--", "sh", "-c", &script], &env, None);
+    // This pool has no identity pool: the tokens alone are wanted.
+    let run = home.run(&["exec", "--no-aws", "--", "sh", "-c", &script], &env, None);
     run.expect_code(7);
     assert!(!run.stdout().contains(&token) && !run.stderr().contains(&token));
-    home.run(&["exec", "--", "sh", "-c", "exit 0"], &env, None)
-        .expect_code(0);
-    let missing = home.run(&["exec", "--", "no-such-command-ul-auth"], &env, None);
+    home.run(
+        &["exec", "--no-aws", "--", "sh", "-c", "exit 0"],
+        &env,
+        None,
+    )
+    .expect_code(0);
+    let missing = home.run(
+        &["exec", "--no-aws", "--", "no-such-command-ul-auth"],
+        &env,
+        None,
+    );
     missing.expect_code(127);
     assert!(
         missing.stderr().contains("cannot run"),
         "{}",
         missing.stderr()
     );
-    let killed = home.run(&["exec", "--", "sh", "-c", "kill -9 $$"], &env, None);
+    let killed = home.run(
+        &["exec", "--no-aws", "--", "sh", "-c", "kill -9 $$"],
+        &env,
+        None,
+    );
     killed.expect_code(128 + 9);
 }
 
