@@ -115,7 +115,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Refresh => ok(refresh(&ctx)),
         Command::Credentials { format } => ok(super::credentials::credentials(&ctx, format)),
         Command::Exec { command } => exec(&ctx, command),
-        Command::Logout { global } => ok(logout(&ctx, global)),
+        Command::Logout { global } => logout(&ctx, global),
         Command::Password(action) => ok(super::password::run(&ctx, action)),
         Command::Devices(action) => ok(super::devices::run(&ctx, action)),
         Command::Verify { token, kind } => ok(super::verify::verify(&ctx, token.as_deref(), kind)),
@@ -312,17 +312,20 @@ pub fn run_with_env(command: &[OsString], env: Vec<(&'static str, String)>) -> R
     Ok(ExitCode::from(u8::try_from(128 + signal).unwrap_or(1)))
 }
 
-fn logout(ctx: &Ctx, global: bool) -> Result<()> {
-    let store = ctx.store()?;
+/// Signs out of the server, then removes the local session, all under the profile's lock: a
+/// refresh running in another process (the aws CLI's `credential_process`, say) finishes
+/// first, and its result is what gets revoked; none starts until the file is gone. The local
+/// session goes even when the server call fails (the user asked to be signed out here).
+fn logout(ctx: &Ctx, global: bool) -> Result<ExitCode> {
     let manager = ctx.manager()?;
-    let cached = manager.cached()?;
-    let mut global_failure = None;
-    if let Some(session) = cached {
+    let locked = manager.lock()?;
+    let mut failure = None;
+    if let Some(session) = locked.stored()? {
         let rt = runtime()?;
         if global {
             // GlobalSignOut needs a live access token: refresh first if needed.
             let result = rt.block_on(async {
-                let session = manager.current().await?;
+                let session = locked.valid().await?;
                 manager
                     .renewer()
                     .client()
@@ -334,8 +337,10 @@ fn logout(ctx: &Ctx, global: bool) -> Result<()> {
                 Ok(()) => {
                     eprintln!("Signed out everywhere: every refresh token of this user is revoked")
                 }
-                Err(e) => global_failure = Some(e),
+                Err(e) => failure = Some(e),
             }
+        } else if session.refresh_token().is_none() {
+            eprintln!("This session has no refresh token, so there is nothing to revoke");
         } else {
             let result =
                 rt.block_on(async { manager.renewer().client().await.revoke(&session).await });
@@ -351,18 +356,17 @@ fn logout(ctx: &Ctx, global: bool) -> Result<()> {
             }
         }
     }
-    // The local session goes even when a server call failed: the user asked to be signed
-    // out here.
-    if store.remove(&ctx.profile)? {
+    if locked.remove()? {
         eprintln!("Removed the cached session of profile {}", ctx.profile);
     } else {
         eprintln!("No cached session for profile {}", ctx.profile);
     }
-    match global_failure {
-        Some(e) => Err(anyhow::Error::new(e)
-            .context("the global sign-out failed (the local session was removed)")),
-        None => Ok(()),
+    drop(locked);
+    if let Some(e) = failure {
+        return Err(anyhow::Error::new(e)
+            .context("the global sign-out failed (the local session was removed)"));
     }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// One line on stdout. A closed pipe (`| head`) is not an error.

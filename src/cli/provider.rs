@@ -7,12 +7,12 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use serde_json::json;
+use unleashlive_auth::Error;
 use unleashlive_auth::clock::{self, Clock, SystemClock};
 use unleashlive_auth::providers::unith::Unith;
 use unleashlive_auth::providers::unleash::Unleash;
 use unleashlive_auth::providers::unleashx::UnleashX;
 use unleashlive_auth::providers::{self, Provider, ProviderKind, Sessions, Token};
-use unleashlive_auth::{Error, SessionStore};
 
 use super::args::{Command, LoginArgs, Output, SecretKeyCommand, TokenKind, UnleashApiArg};
 use super::commands::{Ctx, human_duration, run_with_env, runtime, with_login_hint, write_stdout};
@@ -150,7 +150,7 @@ fn dispatch<P: CliProvider>(ctx: &Ctx, command: Command) -> Result<ExitCode> {
         }
         Command::Refresh => done(refresh(ctx, &sessions)),
         Command::Exec { command } => exec(ctx, &sessions, &command),
-        Command::Logout { global } => done(logout::<P>(ctx, &ctx.store()?, global)),
+        Command::Logout { global } => done(logout::<P>(ctx, &sessions, global)),
         Command::SecretKey(action) => done(P::secret_key(ctx, &sessions, action)),
         other => Err(usage(
             "--provider",
@@ -334,7 +334,7 @@ fn exec<P: CliProvider>(
     run_with_env(command, env)
 }
 
-fn logout<P: CliProvider>(ctx: &Ctx, store: &SessionStore, global: bool) -> Result<()> {
+fn logout<P: CliProvider>(ctx: &Ctx, sessions: &Sessions<P>, global: bool) -> Result<()> {
     if global {
         eprintln!(
             "ul-auth: warning: --global only means something for Unleash Live; removing the \
@@ -342,7 +342,8 @@ fn logout<P: CliProvider>(ctx: &Ctx, store: &SessionStore, global: bool) -> Resu
             P::KIND.token_name()
         );
     }
-    if store.remove(&ctx.profile)? {
+    // Under the profile's lock, so a renewal in another process cannot bring it back.
+    if sessions.lock()?.remove()? {
         eprintln!(
             "Removed the cached {} of profile {}. {}",
             P::KIND.token_name(),

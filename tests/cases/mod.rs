@@ -1,5 +1,6 @@
 mod analytics;
 mod api;
+mod cache_safety;
 mod cli_login;
 mod devices;
 mod doctor;
