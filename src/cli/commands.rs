@@ -315,11 +315,13 @@ pub fn run_with_env(command: &[OsString], env: Vec<(&'static str, String)>) -> R
 /// Signs out of the server, then removes the local session, all under the profile's lock: a
 /// refresh running in another process (the aws CLI's `credential_process`, say) finishes
 /// first, and its result is what gets revoked; none starts until the file is gone. The local
-/// session goes even when the server call fails (the user asked to be signed out here).
+/// session goes even when the server call fails (the user asked to be signed out here), but
+/// a refresh token that may still work is an error, never a warning.
 fn logout(ctx: &Ctx, global: bool) -> Result<ExitCode> {
     let manager = ctx.manager()?;
     let locked = manager.lock()?;
     let mut failure = None;
+    let mut revocation_failed = None;
     if let Some(session) = locked.stored()? {
         let rt = runtime()?;
         if global {
@@ -348,11 +350,7 @@ fn logout(ctx: &Ctx, global: bool) -> Result<ExitCode> {
                 Ok(()) => {
                     eprintln!("Revoked this session's refresh token (other devices stay signed in)")
                 }
-                // Signing out here must not depend on the server: say so and go on.
-                Err(e) => eprintln!(
-                    "ul-auth: warning: could not revoke the refresh token on the server ({e}); \
-                     it stays valid until it expires"
-                ),
+                Err(e) => revocation_failed = Some(e),
             }
         }
     }
@@ -363,8 +361,19 @@ fn logout(ctx: &Ctx, global: bool) -> Result<ExitCode> {
     }
     drop(locked);
     if let Some(e) = failure {
-        return Err(anyhow::Error::new(e)
-            .context("the global sign-out failed (the local session was removed)"));
+        return Err(anyhow::Error::new(e).context(
+            "the global sign-out failed: the user's refresh tokens stay valid until they \
+             expire (the local session was removed)",
+        ));
+    }
+    if let Some(e) = revocation_failed {
+        eprintln!(
+            "ul-auth: could not revoke the refresh token on the server ({e}): it stays valid \
+             until it expires, for anyone holding a copy (the local session was removed; \
+             `ul-auth login` then `ul-auth logout --global` revokes every refresh token of \
+             the user)"
+        );
+        return Ok(ExitCode::from(crate::exit::SERVICE));
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -4,6 +4,7 @@ mod cache_safety;
 mod cli_login;
 mod devices;
 mod doctor;
+mod fail_loudly;
 mod flights;
 mod flows;
 mod graphql_literals;
