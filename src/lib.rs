@@ -86,6 +86,7 @@ pub mod identity;
 mod keychain;
 pub mod manager;
 pub mod pat;
+mod private_fs;
 pub mod providers;
 pub mod secret;
 pub mod session;
@@ -101,7 +102,7 @@ pub use cognito::{Challenge, ChallengeKind, CognitoClient, CognitoRenewer, SignI
 pub use config::{Config, ConfigFile, Settings};
 pub use error::{Error, ErrorClass, Result};
 pub use identity::{AwsCredentials, IdentityClient, IdentityCredentials};
-pub use manager::SessionManager;
+pub use manager::{LockedSession, SessionManager};
 
 /// Valid Cognito sessions for one profile, refreshed before they expire.
 pub type CognitoSessions = SessionManager<CognitoRenewer>;

@@ -5,6 +5,11 @@
 //! twice over: inside a process, concurrent callers share one renewal (and its error); across
 //! processes, the profile's file lock serialises renewals and the second process finds the
 //! first one's result on disk instead of renewing again.
+//!
+//! The same lock guards a sign-in ([`SessionManager::replace`]) and a sign-out
+//! ([`SessionManager::lock`], then [`LockedSession::remove`]), so a renewal running in
+//! another process (say the aws CLI calling `credential_process`) can neither bring back a
+//! session signed out of nor overwrite a new sign-in with the old one.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -16,7 +21,7 @@ use crate::flight::SingleFlight;
 
 use crate::clock::SharedClock;
 use crate::error::{Error, Result};
-use crate::store::{Persist, SessionStore};
+use crate::store::{Persist, ProfileLock, SessionStore};
 
 /// Renew this long before expiry, unless configured otherwise.
 pub const DEFAULT_MARGIN: Duration = Duration::from_secs(5 * 60);
@@ -146,14 +151,31 @@ impl<R: Renew> SessionManager<R> {
             .load_if_empty(|| self.inner.store.load(&self.inner.profile))
     }
 
-    /// Stores a credential just obtained (a new sign-in) and serves it from now on.
+    /// Stores a credential just obtained (a new sign-in) and serves it from now on. It takes
+    /// the profile's lock, so it waits for a renewal in progress (in any process) to finish
+    /// and is not overwritten by it. Blocking, as [`SessionManager::lock`].
     ///
     /// # Errors
-    /// [`Error::Cache`] when it cannot be saved.
+    /// [`Error::Cache`] when it cannot be saved or the lock cannot be taken.
     pub fn replace(&self, credential: R::Credential) -> Result<()> {
-        self.inner.store.save(&self.inner.profile, &credential)?;
-        self.inner.flight.set(Some(credential));
-        Ok(())
+        self.lock()?.replace(credential)
+    }
+
+    /// Takes the profile's cross-process lock, waiting for a renewal in progress (in any
+    /// process) to finish; no renewal, sign-in or sign-out of the profile starts until the
+    /// returned guard is dropped. Blocking: in async code call it from `spawn_blocking`. While
+    /// the guard lives, this process must not call [`SessionManager::current`] or
+    /// [`SessionManager::renew_now`] (they would wait for the guard): use
+    /// [`LockedSession::valid`].
+    ///
+    /// # Errors
+    /// [`Error::Cache`] when the lock file cannot be created or locked.
+    pub fn lock(&self) -> Result<LockedSession<R>> {
+        let lock = self.inner.store.lock(&self.inner.profile)?;
+        Ok(LockedSession {
+            manager: self.clone(),
+            _lock: lock,
+        })
     }
 
     /// A credential valid for at least the margin, renewed first when needed. Concurrent
@@ -208,6 +230,74 @@ fn is_fresh<R: Renew>(inner: &Inner<R>, c: &R::Credential) -> bool {
     match c.expires_at() {
         None => true,
         Some(at) => at > inner.clock.now() + inner.margin,
+    }
+}
+
+/// A profile's credential while this process holds the profile's lock (from
+/// [`SessionManager::lock`]); the lock is released on drop.
+pub struct LockedSession<R: Renew> {
+    manager: SessionManager<R>,
+    _lock: ProfileLock,
+}
+
+impl<R: Renew> std::fmt::Debug for LockedSession<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LockedSession")
+            .field("profile", &self.manager.inner.profile)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<R: Renew> LockedSession<R> {
+    /// The credential as stored now (what a renewal that finished while we waited left).
+    ///
+    /// # Errors
+    /// [`Error::Cache`] for an unusable cache file.
+    pub fn stored(&self) -> Result<Option<R::Credential>> {
+        let inner = &self.manager.inner;
+        inner.store.load(&inner.profile)
+    }
+
+    /// The stored credential, renewed first (and stored) when it is within the margin of its
+    /// expiry.
+    ///
+    /// # Errors
+    /// As [`SessionManager::current`], except that a failed renewal is always an error.
+    pub async fn valid(&self) -> Result<R::Credential> {
+        let inner = &self.manager.inner;
+        let current = self.stored()?.ok_or_else(|| Error::NotSignedIn {
+            profile: inner.profile.clone(),
+        })?;
+        if is_fresh(inner, &current) {
+            return Ok(current);
+        }
+        let renewed = inner.renewer.renew(&current).await?;
+        inner.store.save(&inner.profile, &renewed)?;
+        inner.flight.set(Some(renewed.clone()));
+        Ok(renewed)
+    }
+
+    /// Stores a credential just obtained (a new sign-in) and serves it from now on.
+    ///
+    /// # Errors
+    /// [`Error::Cache`] when it cannot be saved.
+    pub fn replace(&self, credential: R::Credential) -> Result<()> {
+        let inner = &self.manager.inner;
+        inner.store.save(&inner.profile, &credential)?;
+        inner.flight.set(Some(credential));
+        Ok(())
+    }
+
+    /// Removes the stored credential (sign-out) and stops serving it; `false` when there was
+    /// none.
+    ///
+    /// # Errors
+    /// [`Error::Cache`] when the file cannot be removed.
+    pub fn remove(&self) -> Result<bool> {
+        let inner = &self.manager.inner;
+        let removed = inner.store.remove(&inner.profile)?;
+        inner.flight.set(None);
+        Ok(removed)
     }
 }
 

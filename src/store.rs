@@ -3,13 +3,15 @@
 //!
 //! The directory is created 0700 and each file 0600. Writes go to a temporary file in the same
 //! directory, are flushed to disk, then renamed over the old file, so a crash leaves either the
-//! old or the new session. A per-profile lock file serialises refreshes across processes. A
-//! cache file that others can read, or that is not ours, is reported, never silently replaced
-//! or deleted.
+//! old or the new session. A per-profile lock file serialises every change of a profile's entry
+//! across processes (renewal, sign-in, sign-out). No symbolic link is followed to a cache, lock
+//! or temporary file, and the directory and its files must belong to the current user; a
+//! directory others may write to is refused, not chmodded. A cache file that others can read,
+//! or that is not ours, is reported, never silently replaced or deleted.
 
-use std::fs::{self, File, OpenOptions};
-use std::io::{ErrorKind, Write};
-use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::fs::File;
+use std::io::Read as _;
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -17,6 +19,7 @@ use serde_json::Value;
 
 use crate::config::validate_profile;
 use crate::error::{Error, Result};
+use crate::private_fs;
 
 const FORMAT: &str = "unleashlive-auth/session";
 const VERSION: u32 = 1;
@@ -104,18 +107,15 @@ impl SessionStore {
     /// The cached credential of a profile, `None` when there is none.
     ///
     /// # Errors
-    /// [`Error::Cache`] when the file is readable by others, unreadable, holds another
-    /// provider's credential, or is not a cache file of this program (it is left as it is).
+    /// [`Error::Cache`] when the directory or file is not the current user's own (a symbolic
+    /// link, another user's, a directory others may write to), the file is readable by others,
+    /// unreadable, holds another provider's credential, or is not a cache file of this program
+    /// (it is left as it is).
     pub fn load<C: Persist>(&self, profile: &str) -> Result<Option<C>> {
         let path = self.path(profile)?;
-        let file = match File::open(&path) {
-            Ok(f) => f,
-            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(Error::cache(&path, format!("cannot open: {e}"))),
+        let Some((file, meta)) = self.open(&path)? else {
+            return Ok(None);
         };
-        let meta = file
-            .metadata()
-            .map_err(|e| Error::cache(&path, format!("cannot stat: {e}")))?;
         if meta.mode() & 0o077 != 0 {
             return Err(Error::cache(
                 &path,
@@ -129,7 +129,8 @@ impl SessionStore {
         }
         let bytes = zeroize::Zeroizing::new({
             let mut buf = Vec::new();
-            std::io::Read::read_to_end(&mut &file, &mut buf)
+            (&file)
+                .read_to_end(&mut buf)
                 .map_err(|e| Error::cache(&path, format!("cannot read: {e}")))?;
             buf
         });
@@ -185,21 +186,48 @@ impl SessionStore {
     /// for a file that is not a cache file of this program.
     ///
     /// # Errors
-    /// [`Error::Config`] for a profile name that cannot name a file.
+    /// [`Error::Config`] for a profile name that cannot name a file; [`Error::Cache`] when
+    /// the directory or file is not the current user's own (see [`SessionStore::load`]).
     pub fn stored_provider(&self, profile: &str) -> Result<Option<String>> {
         let path = self.path(profile)?;
-        Ok(fs::read(&path)
-            .ok()
-            .and_then(|bytes| serde_json::from_slice::<CacheFile>(&bytes).ok())
-            .map(|cached| cached.provider))
+        Ok(self
+            .read(&path)?
+            .and_then(|cached| cached.map(|c| c.provider)))
     }
 
-    /// Saves a profile's credential atomically (temp file + fsync + rename).
+    /// Opens a cache file of the directory, after checking the directory; `None` when either
+    /// is missing.
+    fn open(&self, path: &Path) -> Result<Option<(File, std::fs::Metadata)>> {
+        if !private_fs::check_dir(&self.dir)? {
+            return Ok(None);
+        }
+        private_fs::open_existing(path)
+    }
+
+    /// The envelope of a cache file: `None` without one, `Some(None)` for a file that is not
+    /// a cache file of this program.
+    fn read(&self, path: &Path) -> Result<Option<Option<CacheFile>>> {
+        let Some((file, _)) = self.open(path)? else {
+            return Ok(None);
+        };
+        let mut bytes = zeroize::Zeroizing::new(Vec::new());
+        (&file)
+            .read_to_end(&mut bytes)
+            .map_err(|e| Error::cache(path, format!("cannot read: {e}")))?;
+        Ok(Some(serde_json::from_slice::<CacheFile>(&bytes).ok()))
+    }
+
+    /// Saves a profile's credential atomically (temp file + fsync + rename). It does not take
+    /// the profile's lock: hold [`SessionStore::lock`] around it where a renewal may run.
     ///
     /// # Errors
-    /// [`Error::Cache`] when the directory or file cannot be written; the old file stays.
+    /// [`Error::Cache`] when the directory or file cannot be written, or is not the current
+    /// user's own (see [`SessionStore::load`]); the old file stays.
     pub fn save<C: Persist>(&self, profile: &str, credential: &C) -> Result<PathBuf> {
         let path = self.path(profile)?;
+        // Refuse before anything reaches the keychain.
+        private_fs::ensure_dir(&self.dir)?;
+        private_fs::check_replaceable(&path)?;
         let mut data = credential.to_record();
         let mut keychain = Vec::new();
         if self.keychain
@@ -230,103 +258,42 @@ impl SessionStore {
             serde_json::to_vec_pretty(&cached).map_err(|e| Error::cache(&path, e))?,
         );
         drop(cached);
-        self.ensure_dir()?;
-        write_atomically(&path, &bytes)?;
+        private_fs::write_atomically(&path, &bytes)?;
         Ok(path)
     }
 
-    /// Removes a profile's credential; `false` when there was none.
+    /// Removes a profile's credential; `false` when there was none. It does not take the
+    /// profile's lock: hold [`SessionStore::lock`] around it where a renewal may run.
     ///
     /// # Errors
-    /// [`Error::Cache`] when the file exists but cannot be removed.
+    /// [`Error::Cache`] when the file exists but cannot be removed, or is not the current
+    /// user's own (a symbolic link or another user's file is left in place).
     pub fn remove(&self, profile: &str) -> Result<bool> {
         let path = self.path(profile)?;
-        if let Ok(bytes) = fs::read(&path)
-            && let Ok(cached) = serde_json::from_slice::<CacheFile>(&bytes)
-        {
-            for field in &cached.keychain {
-                crate::keychain::delete(&self.keychain_account(profile, field));
-            }
+        let Some(cached) = self.read(&path)? else {
+            return Ok(false);
+        };
+        for field in cached.iter().flat_map(|c| &c.keychain) {
+            crate::keychain::delete(&self.keychain_account(profile, field));
         }
-        match fs::remove_file(&path) {
-            Ok(()) => Ok(true),
-            Err(e) if e.kind() == ErrorKind::NotFound => Ok(false),
-            Err(e) => Err(Error::cache(&path, format!("cannot remove: {e}"))),
-        }
+        private_fs::remove(&path)
     }
 
-    /// Takes the profile's cross-process lock, waiting for another holder to finish.
-    /// Blocking: call it from a blocking context (`spawn_blocking`) in async code.
+    /// Takes the profile's cross-process lock, waiting for another holder to finish. Every
+    /// change of the profile's entry happens under it (a renewal, a sign-in, a sign-out).
+    /// Blocking: call it from a blocking context (`spawn_blocking`) in async code. A process
+    /// must not take it twice: the second call would wait for the first forever.
     ///
     /// # Errors
-    /// [`Error::Cache`] when the lock file cannot be created or locked.
+    /// [`Error::Cache`] when the lock file cannot be created or locked, or is not the current
+    /// user's own regular file.
     pub fn lock(&self, profile: &str) -> Result<ProfileLock> {
         validate_profile(profile)?;
-        self.ensure_dir()?;
+        private_fs::ensure_dir(&self.dir)?;
         let path = self.dir.join(format!(".{profile}.lock"));
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .mode(0o600)
-            .open(&path)
-            .map_err(|e| Error::cache(&path, format!("cannot open the lock file: {e}")))?;
+        let file = private_fs::open_lock(&path)?;
         file.lock()
             .map_err(|e| Error::cache(&path, format!("cannot lock: {e}")))?;
         Ok(ProfileLock { _file: file })
     }
-
-    fn ensure_dir(&self) -> Result<()> {
-        fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(&self.dir)
-            .map_err(|e| Error::cache(&self.dir, format!("cannot create: {e}")))?;
-        let meta = fs::metadata(&self.dir).map_err(|e| Error::cache(&self.dir, e))?;
-        if meta.permissions().mode() & 0o077 != 0 {
-            // A directory we did not create with loose permissions: tighten it, as ssh does
-            // for ~/.ssh, rather than write tokens where others can list them.
-            fs::set_permissions(&self.dir, fs::Permissions::from_mode(0o700)).map_err(|e| {
-                Error::cache(
-                    &self.dir,
-                    format!("is accessible by others and cannot be restricted: {e}"),
-                )
-            })?;
-        }
-        Ok(())
-    }
-}
-
-/// Writes `bytes` to `path` so that readers see the old or the new content, never a mix.
-pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let mut nonce = [0u8; 8];
-    getrandom::fill(&mut nonce).map_err(|e| Error::cache(path, format!("no randomness: {e}")))?;
-    let tmp = dir.join(format!(
-        ".{name}.{}.{:016x}.tmp",
-        std::process::id(),
-        u64::from_le_bytes(nonce)
-    ));
-    let result = (|| -> std::io::Result<()> {
-        let mut f = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        fs::rename(&tmp, path)?;
-        // Make the rename itself durable.
-        File::open(dir)?.sync_all()
-    })();
-    if let Err(e) = result {
-        let _ = fs::remove_file(&tmp);
-        return Err(Error::cache(path, format!("cannot write: {e}")));
-    }
-    Ok(())
 }

@@ -156,7 +156,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Refresh => ok(refresh(&ctx)),
         Command::Credentials { format } => ok(super::credentials::credentials(&ctx, format)),
         Command::Exec(args) => exec(&ctx, &args),
-        Command::Logout { global } => ok(logout(&ctx, global)),
+        Command::Logout { global } => logout(&ctx, global),
         Command::Password(action) => ok(super::password::run(&ctx, action)),
         Command::Devices(action) => ok(super::devices::run(&ctx, action)),
         Command::Verify { token, kind } => ok(super::verify::verify(&ctx, token.as_deref(), kind)),
@@ -322,17 +322,22 @@ fn exec(ctx: &Ctx, args: &ExecArgs) -> Result<ExitCode> {
     super::exec::run(args, env, !args.no_aws)
 }
 
-fn logout(ctx: &Ctx, global: bool) -> Result<()> {
-    let store = ctx.store()?;
+/// Signs out of the server, then removes the local session, all under the profile's lock: a
+/// refresh running in another process (the aws CLI's `credential_process`, say) finishes
+/// first, and its result is what gets revoked; none starts until the file is gone. The local
+/// session goes even when the server call fails (the user asked to be signed out here), but
+/// a refresh token that may still work is an error, never a warning.
+fn logout(ctx: &Ctx, global: bool) -> Result<ExitCode> {
     let manager = ctx.manager()?;
-    let cached = manager.cached()?;
-    let mut global_failure = None;
-    if let Some(session) = cached {
+    let locked = manager.lock()?;
+    let mut failure = None;
+    let mut revocation_failed = None;
+    if let Some(session) = locked.stored()? {
         let rt = runtime()?;
         if global {
             // GlobalSignOut needs a live access token: refresh first if needed.
             let result = rt.block_on(async {
-                let session = manager.current().await?;
+                let session = locked.valid().await?;
                 manager
                     .renewer()
                     .client()
@@ -344,8 +349,10 @@ fn logout(ctx: &Ctx, global: bool) -> Result<()> {
                 Ok(()) => {
                     eprintln!("Signed out everywhere: every refresh token of this user is revoked")
                 }
-                Err(e) => global_failure = Some(e),
+                Err(e) => failure = Some(e),
             }
+        } else if session.refresh_token().is_none() {
+            eprintln!("This session has no refresh token, so there is nothing to revoke");
         } else {
             let result =
                 rt.block_on(async { manager.renewer().client().await.revoke(&session).await });
@@ -353,26 +360,32 @@ fn logout(ctx: &Ctx, global: bool) -> Result<()> {
                 Ok(()) => {
                     eprintln!("Revoked this session's refresh token (other devices stay signed in)")
                 }
-                // Signing out here must not depend on the server: say so and go on.
-                Err(e) => eprintln!(
-                    "ul-auth: warning: could not revoke the refresh token on the server ({e}); \
-                     it stays valid until it expires"
-                ),
+                Err(e) => revocation_failed = Some(e),
             }
         }
     }
-    // The local session goes even when a server call failed: the user asked to be signed
-    // out here.
-    if store.remove(&ctx.profile)? {
+    if locked.remove()? {
         eprintln!("Removed the cached session of profile {}", ctx.profile);
     } else {
         eprintln!("No cached session for profile {}", ctx.profile);
     }
-    match global_failure {
-        Some(e) => Err(anyhow::Error::new(e)
-            .context("the global sign-out failed (the local session was removed)")),
-        None => Ok(()),
+    drop(locked);
+    if let Some(e) = failure {
+        return Err(anyhow::Error::new(e).context(
+            "the global sign-out failed: the user's refresh tokens stay valid until they \
+             expire (the local session was removed)",
+        ));
     }
+    if let Some(e) = revocation_failed {
+        eprintln!(
+            "ul-auth: could not revoke the refresh token on the server ({e}): it stays valid \
+             until it expires, for anyone holding a copy (the local session was removed; \
+             `ul-auth login` then `ul-auth logout --global` revokes every refresh token of \
+             the user)"
+        );
+        return Ok(ExitCode::from(crate::exit::SERVICE));
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// One line on stdout. A closed pipe (`| head`) is not an error.

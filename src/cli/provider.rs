@@ -6,12 +6,12 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use serde_json::json;
+use unleashlive_auth::Error;
 use unleashlive_auth::clock::{self, Clock, SystemClock};
 use unleashlive_auth::providers::unith::Unith;
 use unleashlive_auth::providers::unleash::Unleash;
 use unleashlive_auth::providers::unleashx::UnleashX;
 use unleashlive_auth::providers::{self, Provider, ProviderKind, Sessions, Token};
-use unleashlive_auth::{Error, SessionStore};
 
 use super::args::{
     Command, ExecArgs, LoginArgs, Output, SecretKeyCommand, TokenKind, UnleashApiArg,
@@ -151,7 +151,7 @@ fn dispatch<P: CliProvider>(ctx: &Ctx, command: Command) -> Result<ExitCode> {
         }
         Command::Refresh => done(refresh(ctx, &sessions)),
         Command::Exec(args) => exec(ctx, &sessions, &args),
-        Command::Logout { global } => done(logout::<P>(ctx, &ctx.store()?, global)),
+        Command::Logout { global } => done(logout::<P>(ctx, &sessions, global)),
         Command::SecretKey(action) => done(P::secret_key(ctx, &sessions, action)),
         other => Err(usage(
             "--provider",
@@ -332,7 +332,7 @@ fn exec<P: CliProvider>(ctx: &Ctx, sessions: &Sessions<P>, args: &ExecArgs) -> R
     super::exec::run(args, env, false)
 }
 
-fn logout<P: CliProvider>(ctx: &Ctx, store: &SessionStore, global: bool) -> Result<()> {
+fn logout<P: CliProvider>(ctx: &Ctx, sessions: &Sessions<P>, global: bool) -> Result<()> {
     if global {
         eprintln!(
             "ul-auth: warning: --global only means something for Unleash Live; removing the \
@@ -340,7 +340,8 @@ fn logout<P: CliProvider>(ctx: &Ctx, store: &SessionStore, global: bool) -> Resu
             P::KIND.token_name()
         );
     }
-    if store.remove(&ctx.profile)? {
+    // Under the profile's lock, so a renewal in another process cannot bring it back.
+    if sessions.lock()?.remove()? {
         eprintln!(
             "Removed the cached {} of profile {}. {}",
             P::KIND.token_name(),

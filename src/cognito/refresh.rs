@@ -1,7 +1,15 @@
 //! Refreshing a session: GetTokensFromRefreshToken (rotation-aware), falling back to
 //! REFRESH_TOKEN_AUTH only where the endpoint does not implement it.
+//!
+//! The fallback is chosen only on an answer that says the operation is unknown, never on a
+//! server error or an error page: on an app client with refresh-token rotation
+//! REFRESH_TOKEN_AUTH is refused, so a fallback taken during an outage would tell the user to
+//! sign in again, and the choice is remembered for the profile.
 
+use aws_sdk_cognitoidentityprovider::config::http::HttpResponse;
+use aws_sdk_cognitoidentityprovider::config::retry::RetryConfig;
 use aws_sdk_cognitoidentityprovider::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_cognitoidentityprovider::operation::get_tokens_from_refresh_token::GetTokensFromRefreshTokenError;
 use aws_sdk_cognitoidentityprovider::types::AuthFlowType;
 use tracing::Instrument as _;
 
@@ -65,7 +73,7 @@ impl CognitoClient {
                         false,
                     );
                 }
-                Err(e) if not_implemented(&e) => {
+                Err(e) if self.lacks_get_tokens(&e).await => {
                     tracing::info!(
                         "the endpoint does not implement GetTokensFromRefreshToken; \
                          falling back to REFRESH_TOKEN_AUTH"
@@ -118,23 +126,142 @@ impl CognitoClient {
     }
 }
 
-/// An emulator or proxy that does not know the operation (moto answers HTTP 500 with an
-/// HTML page; others say UnknownOperation / NotImplemented). Real Cognito errors carry a
-/// code and are not treated as "not implemented".
-fn not_implemented<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> bool {
-    let SdkError::ServiceError(service) = err else {
-        return false;
-    };
-    match service.err().code() {
-        None => true,
-        Some(code) => matches!(
-            code,
-            "UnknownOperationException"
-                | "NotImplemented"
-                | "NotImplementedException"
-                | "InvalidAction"
-        ),
+impl CognitoClient {
+    /// Whether a failed GetTokensFromRefreshToken means the endpoint does not have the
+    /// operation. An answer without a Cognito error (an HTML page, a crash, a bare 5xx) says
+    /// nothing by itself; on an endpoint that is not AWS's own (an emulator: moto answers
+    /// every operation it lacks with the same HTML 500 page) it counts only when an operation
+    /// that cannot exist gets exactly the same answer.
+    async fn lacks_get_tokens(&self, err: &SdkError<GetTokensFromRefreshTokenError>) -> bool {
+        let SdkError::ServiceError(service) = err else {
+            return false;
+        };
+        let raw = service.raw();
+        let verdict = judge(
+            raw.status().as_u16(),
+            raw.headers().get("content-type"),
+            raw.body().bytes().unwrap_or_default(),
+            service.err().code(),
+            service.err().message(),
+        );
+        match verdict {
+            Verdict::Unknown => true,
+            Verdict::Failed => false,
+            Verdict::Unclear if is_aws_endpoint(self.config.endpoint_url.as_deref()) => false,
+            Verdict::Unclear => self.answers_like_no_operation(service.raw()).await,
+        }
     }
+
+    /// Sends an operation no endpoint has (no retries, placeholder values, no secret) and
+    /// compares its answer with `seen`: same status, same body.
+    async fn answers_like_no_operation(&self, seen: &HttpResponse) -> bool {
+        let probe = self
+            .idp
+            .get_tokens_from_refresh_token()
+            .client_id(&self.config.client_id)
+            .refresh_token("ul-auth-probe")
+            .customize()
+            .config_override(
+                aws_sdk_cognitoidentityprovider::config::Builder::default()
+                    .retry_config(RetryConfig::disabled()),
+            )
+            .mutate_request(|request| {
+                request
+                    .headers_mut()
+                    .insert("x-amz-target", NO_SUCH_OPERATION);
+            })
+            .send()
+            .await;
+        let same = match &probe {
+            Err(SdkError::ServiceError(answer)) => {
+                let answer = answer.raw();
+                answer.status() == seen.status()
+                    && answer.body().bytes().is_some()
+                    && answer.body().bytes() == seen.body().bytes()
+            }
+            _ => false,
+        };
+        tracing::debug!(
+            same,
+            status = seen.status().as_u16(),
+            "GetTokensFromRefreshToken failed without a Cognito error; compared with an \
+             operation that does not exist"
+        );
+        same
+    }
+}
+
+/// The target of the probe in [`CognitoClient::answers_like_no_operation`].
+const NO_SUCH_OPERATION: &str = "AWSCognitoIdentityProviderService.UlAuthProbeNoSuchOperation";
+
+/// What a failed call says about its operation.
+#[derive(Debug, PartialEq, Eq)]
+enum Verdict {
+    /// The endpoint says it does not know it.
+    Unknown,
+    /// A Cognito error about the call itself: the operation exists.
+    Failed,
+    /// Nothing Cognito would say (an HTML page, a crash, a bare status).
+    Unclear,
+}
+
+/// Error codes that name an unknown operation (AWS JSON protocols, emulators).
+const UNKNOWN_OPERATION_CODES: &[&str] = &[
+    "UnknownOperationException",
+    "UnknownOperation",
+    "InvalidAction",
+    "NotImplemented",
+    "NotImplementedException",
+];
+
+/// What an error answer (status, content type, body, and the error code and message the SDK
+/// read from it) says about the operation.
+fn judge(
+    status: u16,
+    content_type: Option<&str>,
+    body: &[u8],
+    code: Option<&str>,
+    message: Option<&str>,
+) -> Verdict {
+    let html = content_type.is_some_and(|t| t.to_ascii_lowercase().contains("html"))
+        || body.trim_ascii_start().starts_with(b"<");
+    if html {
+        return Verdict::Unclear;
+    }
+    if let Some(code) = code {
+        return if status < 500 && UNKNOWN_OPERATION_CODES.contains(&code) {
+            Verdict::Unknown
+        } else {
+            Verdict::Failed
+        };
+    }
+    let says_unknown = message.is_some_and(|m| {
+        let m = m.to_ascii_lowercase();
+        [
+            "unknown operation",
+            "unknownoperation",
+            "not implemented",
+            "unknown action",
+        ]
+        .iter()
+        .any(|phrase| m.contains(phrase))
+    });
+    match status {
+        400 | 404 if says_unknown => Verdict::Unknown,
+        _ => Verdict::Unclear,
+    }
+}
+
+/// AWS's own Cognito endpoint (the default, or an explicit `*.amazonaws.com` URL), which has
+/// GetTokensFromRefreshToken: an unclear failure there is a failure.
+fn is_aws_endpoint(endpoint_url: Option<&str>) -> bool {
+    let Some(url) = endpoint_url else {
+        return true;
+    };
+    reqwest::Url::parse(url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
+        .is_some_and(|host| host.ends_with(".amazonaws.com") || host.ends_with(".amazonaws.com.cn"))
 }
 
 fn renewed(
@@ -201,5 +328,57 @@ impl crate::manager::Renew for CognitoRenewer {
 impl crate::manager::Credential for Session {
     fn expires_at(&self) -> Option<std::time::SystemTime> {
         Some(Session::expires_at(self))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const JSON: Option<&str> = Some("application/x-amz-json-1.1");
+    const PAGE: &[u8] = b"<!doctype html>\n<title>500 Internal Server Error</title>";
+
+    #[test]
+    fn only_an_answer_naming_an_unknown_operation_counts_as_one() {
+        let unknown = br#"{"__type":"UnknownOperationException"}"#;
+        let code = Some("UnknownOperationException");
+        assert_eq!(judge(400, JSON, unknown, code, None), Verdict::Unknown);
+        assert_eq!(
+            judge(400, JSON, b"{}", Some("InvalidAction"), None),
+            Verdict::Unknown
+        );
+        let said = Some("Unknown operation GetTokensFromRefreshToken");
+        assert_eq!(judge(404, JSON, b"{}", None, said), Verdict::Unknown);
+        // A server error is never "unknown", whatever it names.
+        assert_eq!(judge(500, JSON, unknown, code, None), Verdict::Failed);
+        assert_eq!(judge(503, JSON, b"{}", None, said), Verdict::Unclear);
+        let internal = Some("InternalErrorException");
+        assert_eq!(judge(500, JSON, b"{}", internal, None), Verdict::Failed);
+        let refused = Some("NotAuthorizedException");
+        assert_eq!(judge(400, JSON, b"{}", refused, None), Verdict::Failed);
+    }
+
+    #[test]
+    fn an_error_page_or_a_bare_status_says_nothing_by_itself() {
+        let html = Some("text/html; charset=utf-8");
+        assert_eq!(judge(500, html, PAGE, None, None), Verdict::Unclear);
+        assert_eq!(judge(404, None, PAGE, None, None), Verdict::Unclear);
+        // Even an HTML page that the SDK read a code from.
+        let code = Some("UnknownOperationException");
+        assert_eq!(judge(400, html, PAGE, code, None), Verdict::Unclear);
+        assert_eq!(judge(502, None, b"", None, None), Verdict::Unclear);
+    }
+
+    #[test]
+    fn only_endpoints_other_than_aws_get_the_comparison() {
+        assert!(is_aws_endpoint(None));
+        assert!(is_aws_endpoint(Some(
+            "https://cognito-idp.ap-southeast-2.amazonaws.com"
+        )));
+        assert!(is_aws_endpoint(Some(
+            "https://cognito-idp.cn-north-1.amazonaws.com.cn/"
+        )));
+        assert!(!is_aws_endpoint(Some("http://127.0.0.1:5133")));
+        assert!(!is_aws_endpoint(Some("https://amazonaws.com.evil.example")));
     }
 }

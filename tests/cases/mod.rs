@@ -1,9 +1,11 @@
 mod analytics;
 mod api;
+mod cache_safety;
 mod cli_login;
 mod cli_secrets;
 mod devices;
 mod doctor;
+mod fail_loudly;
 mod flights;
 mod flows;
 mod graphql_literals;

@@ -181,13 +181,11 @@ async fn logout_removes_the_local_session_even_when_revocation_fails() {
     let env = with(&pool.env(), &[("UL_PASSWORD", PASSWORD)]);
     home.run(&["login", "--username", PILOT], &env, None)
         .expect_code(0);
+    // A refresh token left valid on the server is an error (exit 4), not a warning.
     let run = home.run(&["logout"], &env, None);
-    run.expect_code(0);
-    assert!(
-        run.stderr().contains("could not revoke"),
-        "{}",
-        run.stderr()
-    );
+    run.expect_code(4)
+        .expect_stderr("could not revoke")
+        .expect_stderr("stays valid until it expires");
     assert!(!home.cache_file("default").exists());
 }
 

@@ -208,8 +208,8 @@ impl Home {
         self.cache_dir().join(format!("{profile}.json"))
     }
 
-    /// `ul-auth ARGS` with only the given environment (plus PATH and this home).
-    pub fn run(&self, args: &[&str], env: &[(String, String)], stdin: Option<&str>) -> Run {
+    /// `ul-auth ARGS` with only the given environment (plus PATH and this home), not started.
+    pub fn command(&self, args: &[&str], env: &[(String, String)]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_ul-auth"));
         cmd.args(args)
             .env_clear()
@@ -217,14 +217,20 @@ impl Home {
             .env("HOME", self.dir.path())
             .env("XDG_CONFIG_HOME", self.dir.path().join("config"))
             .env("UL_CACHE_DIR", self.cache_dir())
-            .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-            .stdin(if stdin.is_some() {
-                Stdio::piped()
-            } else {
-                Stdio::null()
-            })
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+            .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        cmd
+    }
+
+    /// `ul-auth ARGS` with only the given environment (plus PATH and this home).
+    pub fn run(&self, args: &[&str], env: &[(String, String)], stdin: Option<&str>) -> Run {
+        let mut cmd = self.command(args, env);
+        cmd.stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
         let mut child = cmd.spawn().expect("spawn ul-auth");
         if let Some(input) = stdin {
             child

@@ -160,7 +160,29 @@ struct State {
     devices: HashMap<String, DeviceRecord>,
     /// Every answer waits this long (to hold a call in flight while others join it).
     delay: std::time::Duration,
+    /// Operations answered with a canned failure instead: status, content type, body.
+    faults: HashMap<String, (u16, &'static str, String)>,
+    /// Unknown operations get this canned answer instead of AWS's UnknownOperationException
+    /// (moto answers them with an HTML 500 page).
+    unknown_operation_answer: Option<(u16, &'static str, String)>,
 }
+
+/// Operations the stand-in has (some only in part).
+const KNOWN_OPERATIONS: &[&str] = &[
+    "AssociateSoftwareToken",
+    "ConfirmDevice",
+    "ForgetDevice",
+    "GetTokensFromRefreshToken",
+    "GlobalSignOut",
+    "InitiateAuth",
+    "ListDevices",
+    "RespondToAuthChallenge",
+    "RevokeToken",
+    "VerifySoftwareToken",
+];
+
+/// The page moto (Werkzeug) answers for an operation it does not implement.
+pub const CRASH_PAGE: &str = "<!doctype html>\n<html lang=en>\n<title>500 Internal Server Error</title>\n<h1>Internal Server Error</h1>\n<p>The server encountered an internal error and was unable to complete your request. Either the server is overloaded or there is an error in the application.</p>\n";
 
 /// One stand-in server.
 #[derive(Clone)]
@@ -244,6 +266,28 @@ impl Running {
     /// Every answer from now on waits `delay` before it is sent.
     pub fn set_delay(&self, delay: std::time::Duration) {
         self.standin.state.lock().unwrap().delay = delay;
+    }
+
+    /// `op` is answered with `status`, `content_type` and `body` from now on.
+    pub fn fail(&self, op: &str, status: u16, content_type: &'static str, body: &str) {
+        self.standin
+            .state
+            .lock()
+            .unwrap()
+            .faults
+            .insert(op.to_owned(), (status, content_type, body.to_owned()));
+    }
+
+    /// Operations the stand-in does not know get this answer from now on (as moto's crash
+    /// page), instead of AWS's 400 UnknownOperationException.
+    pub fn answer_unknown_operations_with(
+        &self,
+        status: u16,
+        content_type: &'static str,
+        body: &str,
+    ) {
+        self.standin.state.lock().unwrap().unknown_operation_answer =
+            Some((status, content_type, body.to_owned()));
     }
 
     /// Revokes every refresh token (as an administrator's global sign-out does).
@@ -407,6 +451,9 @@ impl CognitoStandIn {
     fn handle(&self, op: &str, body: &Value) -> ResponseTemplate {
         let mut state = self.state.lock().unwrap();
         state.calls.push((op.to_owned(), body.clone()));
+        if let Some((status, content_type, body)) = state.faults.get(op) {
+            return canned(*status, content_type, body);
+        }
         if body["ClientId"]
             .as_str()
             .is_some_and(|c| c != self.client_id)
@@ -857,10 +904,18 @@ impl CognitoStandIn {
                 state.access_tokens.retain(|_, u| *u != user_id);
                 ok(json!({}))
             }
-            _ => error(
+            _ if KNOWN_OPERATIONS.contains(&op) => error(
                 "InvalidParameterException",
-                &format!("the stand-in does not do {op}"),
+                &format!("the stand-in does not do this {op}"),
             ),
+            _ => match &state.unknown_operation_answer {
+                Some((status, content_type, body)) => canned(*status, content_type, body),
+                // What AWS answers for an operation it does not have.
+                None => error(
+                    "UnknownOperationException",
+                    &format!("the stand-in does not know {op}"),
+                ),
+            },
         }
     }
 }
@@ -942,6 +997,12 @@ fn ok(body: Value) -> ResponseTemplate {
     ResponseTemplate::new(200)
         .insert_header("content-type", "application/x-amz-json-1.1")
         .set_body_string(body.to_string())
+}
+
+fn canned(status: u16, content_type: &str, body: &str) -> ResponseTemplate {
+    ResponseTemplate::new(status)
+        .insert_header("content-type", content_type)
+        .set_body_string(body)
 }
 
 fn error(code: &str, message: &str) -> ResponseTemplate {
