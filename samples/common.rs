@@ -271,6 +271,18 @@ pub fn size(bytes: u64) -> String {
     }
 }
 
+/// `PATH  SIZE`, and which name was taken when the file got another: the text line of one
+/// download, escaped for the terminal.
+pub fn downloaded_line(done: &unleashlive_auth::api::download::Downloaded) -> String {
+    let renamed = if done.renamed() {
+        format!("  ({} was taken)", terminal_safe(&done.requested_name))
+    } else {
+        String::new()
+    };
+    let path = done.path.display().to_string();
+    format!("{}  {}{renamed}", terminal_safe(&path), size(done.bytes))
+}
+
 /// Prints `value` as pretty JSON on stdout.
 pub fn print_json(value: &impl serde::Serialize) -> Result<()> {
     println!("{}", serde_json::to_string_pretty(value)?);

@@ -135,17 +135,7 @@ fn run(cli: Cli) -> Result<()> {
                         "renamed": done.renamed(),
                     })),
                     Output::Text => {
-                        let renamed = if done.renamed() {
-                            format!("  ({} was taken)", terminal_safe(&done.requested_name))
-                        } else {
-                            String::new()
-                        };
-                        let path = done.path.display().to_string();
-                        println!(
-                            "{}  {}{renamed}",
-                            terminal_safe(&path),
-                            common::size(done.bytes)
-                        );
+                        println!("{}", common::downloaded_line(&done));
                         Ok(())
                     }
                 }

@@ -206,17 +206,7 @@ fn run(cli: Cli) -> Result<()> {
                         .await
                         .with_context(|| format!("downloading {:?}", item.id))?;
                     if ctx.output == Output::Text {
-                        let renamed = if done.renamed() {
-                            format!("  ({} was taken)", terminal_safe(&done.requested_name))
-                        } else {
-                            String::new()
-                        };
-                        let path = done.path.display().to_string();
-                        println!(
-                            "{}  {}{renamed}",
-                            terminal_safe(&path),
-                            common::size(done.bytes)
-                        );
+                        println!("{}", common::downloaded_line(&done));
                     }
                     paths.push(serde_json::json!({
                         "id": item.id,
