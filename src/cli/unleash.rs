@@ -22,7 +22,17 @@ impl CliProvider for Unleash {
                                        deletes it (Configure → API access).";
 
     fn build(ctx: &Ctx) -> Result<Self> {
-        Ok(Unleash::new(http()?, ctx.settings.base_url.as_deref())?)
+        // Unleash has no public default; a base URL given goes through the same checks.
+        let base = match ctx
+            .settings
+            .base_url
+            .as_deref()
+            .filter(|b| !b.trim().is_empty())
+        {
+            Some(_) => Some(super::provider::base_url(ctx, ProviderKind::Unleash)?),
+            None => None,
+        };
+        Ok(Unleash::new(http()?, base.as_deref())?)
     }
 
     fn shown(token: &Token<Self>) -> String {
@@ -35,6 +45,9 @@ impl CliProvider for Unleash {
     }
 
     fn login(ctx: &Ctx, sessions: &Sessions<Self>, args: LoginArgs) -> Result<()> {
+        // The token is for one instance only: it is stored with that instance's URL and never
+        // sent to another, so the URL must be known now.
+        let base = super::provider::base_url(ctx, ProviderKind::Unleash)?;
         let value = secret_input(
             args.token_stdin,
             TOKEN_ENV,
@@ -42,16 +55,7 @@ impl CliProvider for Unleash {
             "Unleash API token: ",
             "Unleash API token",
         )?;
-        let mut token = Unleash::token(&value, SystemClock.now())?;
-        // The token is for this instance only: note it, so it is never sent to another.
-        if let Some(base) = ctx
-            .settings
-            .base_url
-            .as_deref()
-            .filter(|b| !b.trim().is_empty())
-        {
-            token = token.issued_by(ProviderKind::Unleash.base_url(Some(base))?);
-        }
+        let token = Unleash::token(&value, SystemClock.now())?.issued_by(base);
         let kind = TokenShape::of(token.value().secret()).describe();
         let shown = Self::shown(&token);
         let path = ctx.store()?.path(&ctx.profile)?;

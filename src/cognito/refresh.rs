@@ -223,6 +223,11 @@ fn judge(
     code: Option<&str>,
     message: Option<&str>,
 ) -> Verdict {
+    // A gateway that cannot reach the service (502, 503, 504) says nothing about the
+    // operation, however like an emulator's page its answer looks: never a reason to fall back.
+    if matches!(status, 502..=504) {
+        return Verdict::Failed;
+    }
     let html = content_type.is_some_and(|t| t.to_ascii_lowercase().contains("html"))
         || body.trim_ascii_start().starts_with(b"<");
     if html {
@@ -366,7 +371,11 @@ mod tests {
         // Even an HTML page that the SDK read a code from.
         let code = Some("UnknownOperationException");
         assert_eq!(judge(400, html, PAGE, code, None), Verdict::Unclear);
-        assert_eq!(judge(502, None, b"", None, None), Verdict::Unclear);
+        assert_eq!(judge(502, None, b"", None, None), Verdict::Failed);
+        assert_eq!(
+            judge(503, Some("text/html"), b"<html>down</html>", None, None),
+            Verdict::Failed
+        );
     }
 
     #[test]

@@ -140,7 +140,20 @@ impl<P: Provider> Token<P> {
     /// # Errors
     /// [`Error::Config`] naming both URLs when `base_url` is not the issuer's.
     pub fn ensure_issued_by(&self, base_url: &str) -> Result<()> {
-        match self.base_url.as_deref() {
+        // A token stored before the issuer was noted came from the provider's public API; one
+        // with neither (an Unleash token given without an instance) may go nowhere.
+        let issuer = match &self.base_url {
+            Some(issuer) => issuer.clone(),
+            None => P::KIND.base_url(None).map_err(|_| Error::Config {
+                setting: "base_url".into(),
+                reason: format!(
+                    "the cached {} does not say which server issued it, so it is not sent \
+                     anywhere: sign in again with --base-url / UL_BASE_URL set",
+                    P::KIND.token_name()
+                ),
+            })?,
+        };
+        match Some(issuer.as_str()) {
             Some(issuer) if issuer.trim_end_matches('/') != base_url.trim_end_matches('/') => {
                 Err(Error::Config {
                     setting: "base_url".into(),

@@ -352,7 +352,8 @@ impl JwksCache {
                 .clock
                 .now()
                 .duration_since(at)
-                .is_ok_and(|age| age > max),
+                // A clock that went backwards cannot vouch for the keys' age: fetch again.
+                .map_or(true, |age| age > max),
             _ => false,
         };
         if stale {

@@ -362,8 +362,23 @@ async fn unleash_without_a_base_url_names_the_setting_and_the_profile_can_choose
     )
     .unwrap();
 
+    // The token is bound to its instance, so login needs the URL...
+    let login = home.run(&["--profile", "flags", "login"], &token_env, None);
+    login.expect_code(2);
+    login.expect_stderr("UL_BASE_URL");
+    std::fs::write(
+        config.join("config.toml"),
+        "[flags]\nprovider = \"unleash\"\nbase_url = \"https://unleash.example.invalid\"\n",
+    )
+    .unwrap();
     home.run(&["--profile", "flags", "login"], &token_env, None)
         .expect_code(0);
+    // ...and every call needs it again (here it is gone from the profile).
+    std::fs::write(
+        config.join("config.toml"),
+        "[flags]\nprovider = \"unleash\"\n",
+    )
+    .unwrap();
     let check = home.run(&["--profile", "flags", "check"], &[], None);
     check.expect_code(2);
     check.expect_stderr("UL_BASE_URL");
@@ -960,6 +975,19 @@ async fn plain_http_to_another_machine_is_refused_before_anything_is_sent() {
     let out = home.run(&["login"], &with_key(&e), None);
     out.expect_code(2);
     out.expect_stderr("--allow-http");
+    let unleash = vec![
+        ("UL_PROVIDER".to_owned(), "unleash".to_owned()),
+        (
+            "UL_BASE_URL".to_owned(),
+            "http://flags.example.com".to_owned(),
+        ),
+        ("UNLEASH_API_TOKEN".to_owned(), UNLEASH_TOKEN.to_owned()),
+    ];
+    for command in [&["login"][..], &["check"]] {
+        let out = home.run(command, &unleash, None);
+        out.expect_code(2);
+        out.expect_stderr("--allow-http");
+    }
     let out = home.run(
         &[
             "--api-url",
@@ -973,4 +1001,71 @@ async fn plain_http_to_another_machine_is_refused_before_anything_is_sent() {
     );
     out.expect_code(2);
     out.expect_stderr("UL_API_URL");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unleash_and_unleashx_tokens_are_checked_only_where_they_were_issued() {
+    let elsewhere = MockServer::start().await;
+
+    let unleash = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/client/features"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"features": []})))
+        .mount(&unleash)
+        .await;
+    let home = Home::new();
+    let e = env(&unleash, "unleash", &[("UNLEASH_API_TOKEN", UNLEASH_TOKEN)]);
+    home.run(&["login"], &e, None).expect_code(0);
+    home.run(&["check"], &e, None).expect_code(0);
+    let out = home.run(&["check"], &env(&elsewhere, "unleash", &[]), None);
+    out.expect_code(2);
+    out.expect_stderr(&unleash.uri());
+    // Without an instance URL there is nothing to bind the token to: login refuses.
+    let out = home.run(
+        &["--profile", "nobase", "login"],
+        &[
+            ("UL_PROVIDER".to_owned(), "unleash".to_owned()),
+            ("UNLEASH_API_TOKEN".to_owned(), UNLEASH_TOKEN.to_owned()),
+        ],
+        None,
+    );
+    out.expect_code(2);
+    out.expect_stderr("UL_BASE_URL");
+
+    let unleashx = unleashx_server(0).await;
+    mint_answers(
+        &unleashx,
+        ResponseTemplate::new(200).set_body_json(json!({"token": API_TOKEN})),
+    )
+    .await;
+    let home = Home::new();
+    let e = env(&unleashx, "unleashx", &[("UNLEASHX_USERNAME", EMAIL)]);
+    home.run(&["login", "--otp", OTP], &e, None).expect_code(0);
+    let out = home.run(&["check"], &env(&elsewhere, "unleashx", &[]), None);
+    out.expect_code(2);
+    out.expect_stderr(&unleashx.uri());
+
+    assert!(elsewhere.received_requests().await.unwrap().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_unith_token_stored_before_its_issuer_was_noted_keeps_its_key_at_home() {
+    let server = unith_server(1).await;
+    let home = Home::new();
+    let e = env(&server, "unith", &[("UNITH_EMAIL", EMAIL)]);
+    home.run(&["login", "--remember"], &with_key(&e), None)
+        .expect_code(0);
+    // As an earlier version wrote it: no baseUrl, and about to expire.
+    let file = home.cache_file("default");
+    let mut cached: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    cached["data"].as_object_mut().unwrap().remove("baseUrl");
+    cached["data"]["expiresAt"] = json!(1_000);
+    std::fs::write(&file, serde_json::to_vec(&cached).unwrap()).unwrap();
+    let elsewhere = MockServer::start().await;
+
+    let out = home.run(&["token"], &env(&elsewhere, "unith", &[]), None);
+
+    out.expect_code(2);
+    out.expect_stderr("https://platform-api.unith.ai");
+    assert!(elsewhere.received_requests().await.unwrap().is_empty());
 }

@@ -435,7 +435,11 @@ async fn rotate_deletes_then_generates_with_the_bearer_and_returns_the_new_key()
         .mount(&s.server)
         .await;
 
-    let key = s.unith(None).rotate(&bearer_token()).await.unwrap();
+    let key = s
+        .unith(None)
+        .rotate(&bearer_token().issued_by(s.server.uri()))
+        .await
+        .unwrap();
 
     assert_eq!(key.secret(), NEW_KEY);
     let requests = s.requests().await;
@@ -471,7 +475,11 @@ async fn a_generate_failing_after_the_delete_says_the_old_key_is_gone_without_th
         .mount(&s.server)
         .await;
 
-    let err = s.unith(None).rotate(&bearer_token()).await.unwrap_err();
+    let err = s
+        .unith(None)
+        .rotate(&bearer_token().issued_by(s.server.uri()))
+        .await
+        .unwrap_err();
 
     let text = err.to_string();
     assert!(text.contains("old secret key was deleted"), "{text}");
@@ -496,7 +504,11 @@ async fn a_delete_answering_404_still_generates_a_new_key() {
         .mount(&s.server)
         .await;
 
-    let key = s.unith(None).rotate(&bearer_token()).await.unwrap();
+    let key = s
+        .unith(None)
+        .rotate(&bearer_token().issued_by(s.server.uri()))
+        .await
+        .unwrap();
 
     assert_eq!(key.secret(), NEW_KEY);
     s.server.verify().await;
@@ -516,7 +528,11 @@ async fn a_refused_bearer_stops_rotation_before_anything_is_generated() {
         .mount(&s.server)
         .await;
 
-    let err = s.unith(None).rotate(&bearer_token()).await.unwrap_err();
+    let err = s
+        .unith(None)
+        .rotate(&bearer_token().issued_by(s.server.uri()))
+        .await
+        .unwrap_err();
 
     assert!(matches!(err, Error::NotAuthorized { .. }), "{err:?}");
     assert!(!err.to_string().contains(BEARER), "{err}");
@@ -532,7 +548,9 @@ async fn auth_from_unith_sessions_stamps_the_bearer_on_every_request() {
         .mount(&s.server)
         .await;
     let sessions = s.sessions(s.unith(None));
-    sessions.replace(bearer_token()).unwrap();
+    sessions
+        .replace(bearer_token().issued_by(s.server.uri()))
+        .unwrap();
     let auth = Auth::from(sessions);
     let request = ApiRequest::get(&format!("{}/v1/things", s.server.uri())).unwrap();
 
@@ -575,7 +593,9 @@ async fn a_401_with_a_key_at_hand_renews_once_and_the_retry_carries_the_new_bear
         .mount(&s.server)
         .await;
     let sessions = s.sessions(s.unith(Some(KEY)));
-    sessions.replace(bearer_token()).unwrap();
+    sessions
+        .replace(bearer_token().issued_by(s.server.uri()))
+        .unwrap();
     let auth = Auth::from(sessions);
     let request = ApiRequest::get(&format!("{}/v1/things", s.server.uri())).unwrap();
 
@@ -613,7 +633,9 @@ async fn a_401_without_a_key_is_not_renewed_and_never_shows_the_bearer() {
         .mount(&s.server)
         .await;
     let sessions = s.sessions(s.unith(None));
-    sessions.replace(bearer_token()).unwrap();
+    sessions
+        .replace(bearer_token().issued_by(s.server.uri()))
+        .unwrap();
     let auth = Auth::from(sessions);
     let request = ApiRequest::get(&format!("{}/v1/things", s.server.uri())).unwrap();
 
@@ -682,7 +704,9 @@ async fn check_calls_each_apis_documented_path_with_the_raw_token() {
             .mount(&s.server)
             .await;
     }
-    let token = Unleash::token(&unleash_token(), start()).unwrap();
+    let token = Unleash::token(&unleash_token(), start())
+        .unwrap()
+        .issued_by(s.server.uri());
 
     for (api, _) in apis {
         unleash(&s).check(&token, api).await.unwrap();
@@ -719,7 +743,9 @@ async fn a_401_and_a_403_are_explained_differently_without_the_tokens_secret() {
         .respond_with(ResponseTemplate::new(403).set_body_string(echo))
         .mount(&s.server)
         .await;
-    let token = Unleash::token(&unleash_token(), start()).unwrap();
+    let token = Unleash::token(&unleash_token(), start())
+        .unwrap()
+        .issued_by(s.server.uri());
 
     let unknown = unleash(&s)
         .check(&token, UnleashApi::Client)
@@ -750,7 +776,9 @@ async fn a_401_and_a_403_are_explained_differently_without_the_tokens_secret() {
 #[tokio::test]
 async fn without_a_base_url_check_names_the_setting_and_sends_nothing() {
     let s = Setup::new().await;
-    let token = Unleash::token(&unleash_token(), start()).unwrap();
+    let token = Unleash::token(&unleash_token(), start())
+        .unwrap()
+        .issued_by(s.server.uri());
 
     let err = Unleash::new(fast_http(), None)
         .unwrap()
@@ -767,7 +795,9 @@ async fn without_a_base_url_check_names_the_setting_and_sends_nothing() {
 #[tokio::test]
 async fn unleash_tokens_never_expire_and_cannot_be_renewed_from_here() {
     let s = Setup::new().await;
-    let token = Unleash::token(&unleash_token(), start()).unwrap();
+    let token = Unleash::token(&unleash_token(), start())
+        .unwrap()
+        .issued_by(s.server.uri());
     assert_eq!(token.expires_at(), None);
     assert_eq!(token.time_left(start()), None);
     let sessions = s.sessions(unleash(&s));
