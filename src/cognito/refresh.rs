@@ -356,7 +356,7 @@ mod tests {
         assert_eq!(judge(404, JSON, b"{}", None, said), Verdict::Unknown);
         // A server error is never "unknown", whatever it names.
         assert_eq!(judge(500, JSON, unknown, code, None), Verdict::Failed);
-        assert_eq!(judge(503, JSON, b"{}", None, said), Verdict::Unclear);
+        assert_eq!(judge(503, JSON, b"{}", None, said), Verdict::Failed);
         let internal = Some("InternalErrorException");
         assert_eq!(judge(500, JSON, b"{}", internal, None), Verdict::Failed);
         let refused = Some("NotAuthorizedException");
