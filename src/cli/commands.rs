@@ -378,10 +378,11 @@ fn logout(ctx: &Ctx, global: bool) -> Result<ExitCode> {
     }
     if let Some(e) = revocation_failed {
         eprintln!(
-            "ul-auth: could not revoke the refresh token on the server ({e}): it stays valid \
+            "ul-auth: could not revoke the refresh token on the server ({}): it stays valid \
              until it expires, for anyone holding a copy (the local session was removed; \
              `ul-auth login` then `ul-auth logout --global` revokes every refresh token of \
-             the user)"
+             the user)",
+            unleashlive_auth::text::terminal_safe(&e.to_string())
         );
         return Ok(ExitCode::from(crate::exit::SERVICE));
     }

@@ -3,6 +3,7 @@
 use anyhow::Result;
 use serde_json::json;
 use unleashlive_auth::clock;
+use unleashlive_auth::text::terminal_safe;
 
 use super::args::{DevicesCommand, Output};
 use super::commands::{Ctx, runtime};
@@ -46,10 +47,11 @@ pub fn run(ctx: &Ctx, action: DevicesCommand) -> Result<()> {
                         } else {
                             " "
                         };
+                        // Device names are set by whichever client confirmed the device.
                         println!(
                             "{mark} {}  {}  last sign-in {}",
-                            d.key,
-                            d.name.as_deref().unwrap_or("-"),
+                            terminal_safe(&d.key),
+                            terminal_safe(d.name.as_deref().unwrap_or("-")),
                             d.last_authenticated
                                 .map(|t| clock::rfc3339(clock::from_unix_seconds(t)))
                                 .unwrap_or_else(|| "-".into())

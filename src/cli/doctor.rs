@@ -9,6 +9,7 @@ use anyhow::Result;
 use clap::Args;
 use serde_json::json;
 use unleashlive_auth::doctor::{self, Check, Doctor, Status};
+use unleashlive_auth::text::terminal_safe;
 use unleashlive_auth::{
     ApiKey, Auth, CognitoRenewer, CognitoSessions, Config, ConfigFile, Error, ErrorClass,
     ProviderKind, Settings,
@@ -262,7 +263,13 @@ fn print(output: Output, checks: &[Check]) -> Result<()> {
             Status::Fail => "FAIL",
             Status::Skip => "skip",
         };
-        println!("[{mark}] {:<width$} {:>6} ms  {}", c.name, c.ms, c.detail);
+        // Details quote servers (GraphQL messages, key ids, Cognito's messages).
+        println!(
+            "[{mark}] {:<width$} {:>6} ms  {}",
+            terminal_safe(&c.name),
+            c.ms,
+            terminal_safe(&c.detail)
+        );
     }
     let count = |s: Status| checks.iter().filter(|c| c.status == s).count();
     println!(

@@ -442,3 +442,28 @@ async fn on_another_providers_profile_the_session_rows_are_skipped_not_failed() 
     // The APIs were probed with the PAT at hand instead.
     assert_eq!(status(&checks, "graphql"), "ok");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn server_text_in_the_report_is_escaped_for_the_terminal() {
+    let w = World::new("mediadrive.graphql", true).await;
+    // The doctor lists the field names of the first log as they came.
+    Mock::given(method("GET"))
+        .and(path("/v1/flights/team"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"items": [{"id": "log-1", "x\u{1b}]0;owned\u{7}\u{202e}gpj": 1}]}),
+        ))
+        .with_priority(1)
+        .mount(&w.api)
+        .await;
+
+    let run = w.home.run(&["doctor"], &w.env(), None);
+
+    run.expect_code(0);
+    let shown = run.stdout();
+    assert!(shown.contains("owned"), "{shown}");
+    assert!(
+        !shown.contains('\u{1b}') && !shown.contains('\u{202e}'),
+        "{shown:?}"
+    );
+    assert!(shown.contains("\\u{1b}"), "{shown}");
+}
