@@ -1,6 +1,6 @@
 //! `ul-auth password forgot|confirm|change`.
 
-use anyhow::Result;
+use anyhow::{Result, bail};
 use unleashlive_auth::{CognitoClient, Error, OneTimeCode, Password};
 
 use super::args::PasswordCommand;
@@ -36,6 +36,18 @@ pub fn run(ctx: &Ctx, action: PasswordCommand) -> Result<()> {
             code,
             new_password_stdin,
         } => {
+            // A code typed on the command line stays readable in `ps` for as long as we wait
+            // at the new-password prompt: refuse that combination before waiting.
+            if !new_password_stdin && code_on_command_line() {
+                bail!(Error::Config {
+                    setting: "--code".into(),
+                    reason: format!(
+                        "a reset code given on the command line would stay visible to other \
+                         users (ps) while ul-auth waits for the new password; give it in \
+                         {RESET_CODE}, with `--code -` (standard input), or when asked"
+                    ),
+                });
+            }
             let config = ctx.config()?;
             note_endpoint(ctx, &config, "the new password");
             let username = prompt::username(username)?;
@@ -67,6 +79,19 @@ pub fn run(ctx: &Ctx, action: PasswordCommand) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Whether `--code` was given a value on the command line itself (not `-`, not the variable).
+fn code_on_command_line() -> bool {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    args.iter().enumerate().any(|(i, arg)| {
+        let arg = arg.to_string_lossy();
+        match arg.strip_prefix("--code") {
+            Some("") => args.get(i + 1).is_some_and(|v| v != "-"),
+            Some(rest) => rest.strip_prefix('=').is_some_and(|v| v != "-"),
+            None => false,
+        }
+    })
 }
 
 /// The reset code: the flag's or variable's value (`-`: the first line of standard input), else

@@ -260,3 +260,35 @@ async fn verify_takes_the_token_from_its_variable() {
     );
     assert_not_warned(&run);
 }
+
+#[test]
+fn password_confirm_never_waits_at_a_prompt_with_the_reset_code_in_argv() {
+    let home = Home::new();
+    let env = vec![(
+        "AWS_ENDPOINT_URL".to_owned(),
+        "http://127.0.0.1:9".to_owned(),
+    )];
+    for args in [
+        &[
+            "password",
+            "confirm",
+            "--username",
+            "u@example.com",
+            "--code",
+            "141421",
+        ][..],
+        &[
+            "password",
+            "confirm",
+            "--username",
+            "u@example.com",
+            "--code=141421",
+        ],
+    ] {
+        let run = home.run(args, &env, Some("New-Passw0rd!\n"));
+        run.expect_code(2);
+        run.expect_stderr("waits for the new password");
+        run.expect_stderr("UL_RESET_CODE");
+        assert!(!run.stderr().contains("141421"), "{}", run.stderr());
+    }
+}
