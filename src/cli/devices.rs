@@ -79,9 +79,15 @@ pub fn run(ctx: &Ctx, action: DevicesCommand) -> Result<()> {
                     .await
             })?;
             if this.as_deref() == Some(key.as_str()) {
-                let mut updated = session.clone();
-                updated.set_device(None);
-                manager.replace(updated)?;
+                // Re-read under the lock: a refresh elsewhere may have stored newer tokens
+                // meanwhile, and writing back the session read above would undo it.
+                let locked = manager.lock()?;
+                if let Some(mut stored) = locked.stored()?
+                    && stored.device().map(|d| d.key()) == Some(key.as_str())
+                {
+                    stored.set_device(None);
+                    locked.replace(stored)?;
+                }
             }
             eprintln!("Forgot device {key}");
         }

@@ -142,7 +142,11 @@ impl CliProvider for Unith {
         // Remember the new key before showing it: if showing fails, it is not lost too.
         let remembered = token.remembered_secret().is_some();
         if remembered {
-            sessions.replace(token.remembering(Some(new_key.clone())))?;
+            // Under the lock, on what is stored now: a renewal elsewhere may have stored a new
+            // bearer meanwhile, which must not be replaced by the one read above.
+            let locked = sessions.lock()?;
+            let stored = locked.stored()?.unwrap_or(token.clone());
+            locked.replace(stored.remembering(Some(new_key.clone())))?;
         }
         // The one place the key is shown: stdout, once, as the command's output. Unlike
         // other output, a closed pipe here is a failure: the old key is already gone.
