@@ -465,15 +465,10 @@ async fn run<W: Write>(
 }
 
 fn read_checkpoint(path: &Path) -> Result<Option<Checkpoint>> {
-    let mut file = match OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NOFOLLOW)
-        .open(path)
-    {
-        Ok(file) => file,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(open_error(path, e)),
-    };
+    if matches!(path.symlink_metadata(), Err(e) if e.kind() == io::ErrorKind::NotFound) {
+        return Ok(None);
+    }
+    let mut file = open_no_follow(path, OpenOptions::new().read(true))?;
     let mut bytes = Vec::new();
     file.read_to_end(&mut bytes).map_err(|e| Error::File {
         path: path.to_owned(),
@@ -623,17 +618,35 @@ fn commit<F: Write + SyncData>(
 
 /// Opens `path` with `options`, refusing a symbolic link at it (`O_NOFOLLOW`) with an error
 /// that says so.
+///
+/// `O_NONBLOCK` too, so a FIFO put there cannot make the pull wait forever; anything but a
+/// regular file is then refused before a byte is read or written.
 fn open_no_follow(path: &Path, options: &mut OpenOptions) -> Result<File> {
-    options
-        .custom_flags(libc::O_NOFOLLOW)
+    let file = options
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
         .open(path)
-        .map_err(|e| open_error(path, e))
+        .map_err(|e| open_error(path, e))?;
+    match file.metadata() {
+        Ok(meta) if meta.is_file() => Ok(file),
+        Ok(_) => Err(Error::File {
+            path: path.to_owned(),
+            reason: "is not a regular file (a pipe, device or directory?); refusing to use it \
+                     (remove it, or choose another --out)"
+                .into(),
+        }),
+        Err(e) => Err(open_error(path, e)),
+    }
 }
 
 fn open_error(path: &Path, e: io::Error) -> Error {
     let reason = if e.raw_os_error() == Some(libc::ELOOP) {
         "is a symbolic link; refusing to open it or write through it (remove the link, or \
          choose another --out)"
+            .to_owned()
+    } else if e.raw_os_error() == Some(libc::ENXIO) {
+        // What a non-blocking open for writing answers at a FIFO nobody reads.
+        "is not a regular file (a pipe?); refusing to use it (remove it, or choose another \
+         --out)"
             .to_owned()
     } else {
         e.to_string()

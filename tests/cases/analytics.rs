@@ -651,6 +651,36 @@ async fn a_resume_refuses_a_checkpoint_that_disagrees_with_the_command_or_the_pa
 }
 
 #[tokio::test]
+async fn a_fifo_at_the_checkpoint_or_partial_path_is_refused_at_once_not_waited_on() {
+    let server = MockServer::start().await;
+    Pages::new(2, 2).mount(&server).await;
+    let c = client(&server, pat());
+    let s = spec("W1", Format::Csv, 1);
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("w1.csv");
+    let mkfifo = |path: &std::path::Path| {
+        let status = std::process::Command::new("mkfifo")
+            .arg(path)
+            .status()
+            .unwrap();
+        assert!(status.success());
+    };
+
+    for (at, resume) in [(sidecar_path(&out), true), (partial_path(&out), false)] {
+        mkfifo(&at);
+        let outcome = tokio::time::timeout(
+            std::time::Duration::from_secs(20),
+            pull_to_file(&c, &s, &out, resume, |_| {}),
+        )
+        .await
+        .expect("the pull waited on a FIFO");
+        let err = outcome.unwrap_err();
+        assert!(err.to_string().contains("not a regular file"), "{err}");
+        std::fs::remove_file(&at).unwrap();
+    }
+}
+
+#[tokio::test]
 async fn symlinks_at_the_partial_or_checkpoint_paths_are_refused_and_nothing_goes_through_them() {
     use std::os::unix::fs::symlink;
     let server = MockServer::start().await;
