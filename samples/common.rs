@@ -105,6 +105,14 @@ impl Ctx {
             Ok("password") => AuthFlow::Password,
             _ => AuthFlow::Srp,
         };
+        if let Some(endpoint) = &self.config.endpoint_url {
+            // Say where the password goes before it goes there (an exported LocalStack URL).
+            eprintln!(
+                "note: Cognito is redirected to {} by AWS_ENDPOINT_URL / endpoint_url: the \
+                 sign-in goes there, not to AWS",
+                terminal_safe(endpoint)
+            );
+        }
         let cognito = CognitoClient::new(self.config.clone()).await;
         match cognito.sign_in(flow, &username, &password).await? {
             SignIn::Done(session) => {
