@@ -925,3 +925,26 @@ async fn media_drive_text_output_escapes_control_and_format_characters_from_the_
         "JSON keeps the name"
     );
 }
+
+#[test]
+fn sample_login_names_an_endpoint_override_before_the_password_goes_there() {
+    let home = Home::new();
+    let env: Vec<(String, String)> = [
+        ("AWS_ENDPOINT_URL", "http://127.0.0.1:9"),
+        ("UL_USERNAME", "pilot@example.com"),
+        ("UL_PASSWORD", "not-sent-anywhere"),
+    ]
+    .iter()
+    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+    .collect();
+
+    let out = run_sample(&home, MEDIA_DRIVE, &["login"], &env);
+
+    assert_ne!(out.code(), 0);
+    let first = out.stderr().lines().next().unwrap_or_default().to_owned();
+    assert!(
+        first.contains("redirected to http://127.0.0.1:9"),
+        "{}",
+        out.stderr()
+    );
+}
