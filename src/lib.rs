@@ -73,6 +73,15 @@
 
 #![deny(missing_docs)]
 
+// The session cache's privacy rests on Unix file modes (0600 files, a 0700 directory) and
+// `ul-auth exec` reports Unix signals; none of it has a Windows counterpart here, so say so
+// once instead of failing on the first `std::os::unix` import.
+#[cfg(not(unix))]
+compile_error!(
+    "unleashlive-auth supports Linux and macOS (Unix) only: its session cache relies on Unix file \
+     modes. Windows is not supported."
+);
+
 pub mod api;
 pub mod auth;
 mod aws;
