@@ -18,6 +18,7 @@ use crate::error::{Error, ErrorClass};
 
 mod probes;
 mod schema;
+mod shape;
 
 pub use schema::Schema;
 

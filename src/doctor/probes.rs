@@ -3,6 +3,7 @@
 use serde_json::Value;
 
 use super::schema::{IntrospectionData, introspection};
+use super::shape::describe;
 use super::{Check, Doctor, Schema};
 use crate::api::analytics::Analytics;
 use crate::api::graphql::{GraphqlClient, Operation};
@@ -475,41 +476,5 @@ impl Doctor {
                 Check::fail(NAME, &e, fix)
             }
         }
-    }
-}
-
-/// The shape of a REST answer, names only (never a value): a list of N, or an object's keys
-/// with the kind of each, and the fields of the first log.
-fn describe(body: &Value) -> String {
-    match body {
-        Value::Array(items) => {
-            let fields = items
-                .first()
-                .and_then(Value::as_object)
-                .map(|o| {
-                    format!(
-                        "; the first log's fields: {}",
-                        o.keys().cloned().collect::<Vec<_>>().join(", ")
-                    )
-                })
-                .unwrap_or_default();
-            format!("a bare list of {} logs{fields}", items.len())
-        }
-        Value::Object(fields) => {
-            let keys: Vec<String> = fields
-                .iter()
-                .map(|(k, v)| match v {
-                    Value::Array(a) => format!("{k} (a list of {})", a.len()),
-                    other => format!("{k} ({})", kind_of(other)),
-                })
-                .collect();
-            let inner = ["data", "items"]
-                .iter()
-                .find_map(|k| fields.get(*k).filter(|v| v.is_array() || v.is_object()))
-                .map(|v| format!("; inside: {}", describe(v)))
-                .unwrap_or_default();
-            format!("an object with {}{inner}", keys.join(", "))
-        }
-        other => format!("{} (neither a list nor an object)", kind_of(other)),
     }
 }
