@@ -22,7 +22,7 @@ use unleashlive_auth::config::{self, ConfigFile, Settings};
 use unleashlive_auth::text::terminal_safe;
 use unleashlive_auth::{
     Auth, CognitoClient, CognitoRenewer, CognitoSessions, Config, Error, ErrorClass, Password,
-    PersonalAccessToken, SessionStore, SignIn, pat,
+    PersonalAccessToken, SessionStore, SignIn, credentials::pat,
 };
 
 /// Flags every subcommand takes.

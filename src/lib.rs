@@ -83,44 +83,60 @@ compile_error!(
 );
 
 pub mod api;
-pub mod auth;
-mod aws;
+pub mod aws;
 pub mod clock;
 pub mod cognito;
 pub mod config;
+pub mod credentials;
 pub mod doctor;
 pub mod error;
-mod flight;
-pub mod identity;
-mod keychain;
-pub mod manager;
-pub mod pat;
-mod private_fs;
 pub mod providers;
 pub mod secret;
-pub mod session;
-pub mod store;
 pub mod text;
 pub mod token;
 pub mod transport;
-#[cfg(feature = "upload")]
-pub mod upload;
 
-pub use auth::{ApiKind, Auth, AuthHeader};
+pub use api::auth::{ApiKind, Auth, AuthHeader};
+pub use aws::identity::{AwsCredentials, IdentityClient, IdentityCredentials};
 pub use cognito::{Challenge, ChallengeKind, CognitoClient, CognitoRenewer, SignIn};
 pub use config::{Config, ConfigFile, Settings};
+pub use credentials::manager::{LockedSession, SessionManager};
 pub use error::{Error, ErrorClass, Result};
-pub use identity::{AwsCredentials, IdentityClient, IdentityCredentials};
-pub use manager::{LockedSession, SessionManager};
 
 /// Valid Cognito sessions for one profile, refreshed before they expire.
 pub type CognitoSessions = SessionManager<CognitoRenewer>;
+#[cfg(feature = "upload")]
+pub use aws::upload::{Upload, Uploaded, Uploader};
+pub use cognito::session::Session;
+pub use credentials::store::SessionStore;
 pub use providers::{Provider, ProviderKind};
 pub use secret::{
     AccessToken, ApiKey, ClientSecret, IdToken, LoginToken, OneTimeCode, Password,
     PersonalAccessToken, ProviderToken, RefreshToken, SecretKey,
 };
-pub use session::Session;
-pub use store::SessionStore;
+
+// Old paths, kept for one release (see CHANGELOG.md).
+macro_rules! moved {
+    ($($old:ident => $new:literal, $($path:ident)::+;)*) => {$(
+        #[deprecated(since = "0.2.0", note = $new)]
+        #[doc(hidden)]
+        pub mod $old {
+            pub use crate::$($path)::+::*;
+        }
+    )*};
+}
+moved! {
+    auth => "moved to `unleashlive_auth::api::auth`", api::auth;
+    identity => "moved to `unleashlive_auth::aws::identity`", aws::identity;
+    manager => "moved to `unleashlive_auth::credentials::manager`", credentials::manager;
+    pat => "moved to `unleashlive_auth::credentials::pat`", credentials::pat;
+    session => "moved to `unleashlive_auth::cognito::session`", cognito::session;
+    store => "moved to `unleashlive_auth::credentials::store`", credentials::store;
+}
+/// Moved to [`aws::upload`].
 #[cfg(feature = "upload")]
-pub use upload::{Upload, Uploaded, Uploader};
+#[deprecated(since = "0.2.0", note = "moved to `unleashlive_auth::aws::upload`")]
+#[doc(hidden)]
+pub mod upload {
+    pub use crate::aws::upload::*;
+}

@@ -38,8 +38,8 @@ use futures_util::TryStreamExt as _;
 use unleashlive_auth::api::download::DownloadDir;
 use unleashlive_auth::api::http::HttpClient;
 use unleashlive_auth::api::media_drive::{ListOptions, MediaDrive, MediaItem};
+use unleashlive_auth::aws::upload::Progress;
 use unleashlive_auth::text::terminal_safe;
-use unleashlive_auth::upload::Progress;
 use unleashlive_auth::{Auth, Error, IdentityCredentials, Uploader};
 
 use common::{Ctx, Global, Output, print_json, progress};

@@ -14,7 +14,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::http::{HttpClient, Request, read_json};
-use crate::auth::{ApiKind, Auth};
+use crate::api::auth::{ApiKind, Auth};
 use crate::config::Config;
 use crate::error::{Error, Result};
 

@@ -24,7 +24,7 @@ use std::sync::{Mutex, PoisonError};
 use tokio::io::AsyncWriteExt as _;
 
 use super::http::{HttpClient, Request, transport_error};
-use crate::auth::{ApiKind, Auth};
+use crate::api::auth::{ApiKind, Auth};
 use crate::error::{Error, Result};
 
 /// Longest local file name kept, in bytes.

@@ -9,7 +9,7 @@
 use reqwest::{Response, StatusCode};
 use tracing::Instrument as _;
 
-use crate::auth::{ApiKind, Auth};
+use crate::api::auth::{ApiKind, Auth};
 use crate::error::{Error, Result};
 use crate::transport::failure;
 pub use crate::transport::{

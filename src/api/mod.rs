@@ -1,11 +1,11 @@
 //! Clients for Unleash Live's APIs, all on one shared [`HttpClient`](http::HttpClient) and
-//! one [`Auth`](crate::auth::Auth).
+//! one [`Auth`](crate::api::auth::Auth).
 //!
 //! ```no_run
 //! use futures_util::TryStreamExt as _;
 //! use unleashlive_auth::api::http::HttpClient;
 //! use unleashlive_auth::api::media_drive::{ListOptions, MediaDrive};
-//! use unleashlive_auth::auth::Auth;
+//! use unleashlive_auth::api::auth::Auth;
 //! use unleashlive_auth::{Config, PersonalAccessToken};
 //!
 //! # async fn run() -> Result<(), unleashlive_auth::Error> {
@@ -22,6 +22,7 @@
 
 pub mod analytics;
 pub mod analytics_pull;
+pub mod auth;
 pub mod download;
 pub mod flights;
 pub mod graphql;

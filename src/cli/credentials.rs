@@ -5,7 +5,7 @@ use std::io::Write;
 
 use anyhow::Result;
 use serde_json::json;
-use unleashlive_auth::identity::{AwsCredentials, IdentityClient, IdentityCredentials};
+use unleashlive_auth::aws::identity::{AwsCredentials, IdentityClient, IdentityCredentials};
 use unleashlive_auth::{Error, clock};
 
 use super::args::CredentialsFormat;

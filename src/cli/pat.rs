@@ -2,7 +2,7 @@
 //! a command uses: `--token-stdin`, `UL_API_TOKEN`, `UL_API_KEY` / `--api-key`, then the
 //! profile's stored PAT.
 //!
-//! The stored PAT is the library's ([`unleashlive_auth::pat`]): `<profile>.pat` in the session
+//! The stored PAT is the library's ([`unleashlive_auth::credentials::pat`]): `<profile>.pat` in the session
 //! store (its own file and provider name, so it never clashes with the profile's Cognito
 //! session), 0600, written atomically, the token in the OS keychain when there is one. It is
 //! never printed: `status` shows the `ul_pat_` prefix and the last four characters.
@@ -12,7 +12,7 @@ use std::process::ExitCode;
 use anyhow::{Result, bail};
 use clap::{Args, Subcommand};
 use serde_json::json;
-use unleashlive_auth::{ApiKey, Auth, AuthHeader, Error, PersonalAccessToken, pat};
+use unleashlive_auth::{ApiKey, Auth, AuthHeader, Error, PersonalAccessToken, credentials::pat};
 
 use super::args::Output;
 use super::commands::Ctx;

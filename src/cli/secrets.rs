@@ -22,7 +22,7 @@ pub const VERIFY_TOKEN: &str = "UL_VERIFY_TOKEN";
 /// A legacy analytics API key.
 pub const API_KEY: &str = "UL_API_KEY";
 /// A personal access token.
-pub const API_TOKEN: &str = unleashlive_auth::pat::ENV_VAR;
+pub const API_TOKEN: &str = unleashlive_auth::credentials::pat::ENV_VAR;
 /// The UNITH secret key.
 pub const UNITH_SECRET_KEY: &str = "UNITH_SECRET_KEY";
 /// An Unleash API token (`exec` sets it again for the unleash provider).

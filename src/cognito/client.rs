@@ -30,8 +30,11 @@ impl CognitoClient {
 
     /// As [`CognitoClient::new`], with an injected clock (SRP timestamps, tests).
     pub async fn with_clock(config: Config, clock: SharedClock) -> Self {
-        let sdk =
-            crate::aws::unsigned_sdk_config(&config.region, config.endpoint_url.as_deref()).await;
+        let sdk = crate::transport::aws_sdk::unsigned_sdk_config(
+            &config.region,
+            config.endpoint_url.as_deref(),
+        )
+        .await;
         let endpoint = config
             .endpoint_url
             .clone()
@@ -62,7 +65,7 @@ impl CognitoClient {
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
-        match crate::aws::service_error(err, &self.endpoint, "a Cognito response") {
+        match crate::transport::aws_sdk::service_error(err, &self.endpoint, "a Cognito response") {
             Ok((e, status)) => match e.code() {
                 Some(code) => map_service_error(code, e.message().unwrap_or(""), flow),
                 // No exception name: not something Cognito says (a proxy's error page, an

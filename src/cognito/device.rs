@@ -9,9 +9,9 @@ use super::client::CognitoClient;
 use super::sign_in::{Challenge, ChallengeKind, SignIn};
 use super::srp::{self, DeviceSecret, SrpClient};
 use crate::clock;
+use crate::cognito::session::Session;
 use crate::error::{Error, Result};
 use crate::secret::DevicePassword;
-use crate::session::Session;
 
 /// A device Cognito remembers for a user: its key, its group key and its secret password.
 #[derive(Debug, Clone, PartialEq, Eq)]

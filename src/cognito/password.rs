@@ -4,9 +4,9 @@
 use tracing::Instrument as _;
 
 use super::client::CognitoClient;
+use crate::cognito::session::Session;
 use crate::error::Result;
 use crate::secret::Password;
-use crate::session::Session;
 
 /// Where Cognito sent a code.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -14,9 +14,9 @@ use aws_sdk_cognitoidentityprovider::types::AuthFlowType;
 use tracing::Instrument as _;
 
 use super::client::CognitoClient;
+use crate::cognito::session::Session;
 use crate::error::{Error, Result};
 use crate::secret::{AccessToken, IdToken, RefreshToken};
-use crate::session::Session;
 
 impl CognitoClient {
     /// New ID and access tokens for a session. When Cognito rotates refresh tokens, the new
@@ -322,7 +322,7 @@ impl CognitoRenewer {
     }
 }
 
-impl crate::manager::Renew for CognitoRenewer {
+impl crate::credentials::manager::Renew for CognitoRenewer {
     type Credential = Session;
 
     async fn renew(&self, current: &Session) -> Result<Session> {
@@ -330,7 +330,7 @@ impl crate::manager::Renew for CognitoRenewer {
     }
 }
 
-impl crate::manager::Credential for Session {
+impl crate::credentials::manager::Credential for Session {
     fn expires_at(&self) -> Option<std::time::SystemTime> {
         Some(Session::expires_at(self))
     }

@@ -14,9 +14,9 @@ use sha2::Sha256;
 use super::client::CognitoClient;
 use super::srp::{self, SrpClient};
 use crate::clock;
+use crate::cognito::session::Session;
 use crate::error::{Error, Result};
 use crate::secret::{AccessToken, ChallengeSession, ClientSecret, IdToken, Password, RefreshToken};
-use crate::session::Session;
 
 /// The outcome of a sign-in step: challenges are outcomes, not errors.
 #[derive(Debug)]

@@ -1,8 +1,8 @@
 //! Signing out everywhere: GlobalSignOut revokes every refresh token of the user.
 
 use super::client::CognitoClient;
+use crate::cognito::session::Session;
 use crate::error::Result;
-use crate::session::Session;
 use tracing::Instrument as _;
 
 impl CognitoClient {

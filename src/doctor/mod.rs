@@ -10,8 +10,8 @@
 use std::time::{Duration, Instant};
 
 use crate::CognitoSessions;
+use crate::api::auth::Auth;
 use crate::api::http::HttpClient;
-use crate::auth::Auth;
 use crate::clock::{self, SharedClock};
 use crate::config::Config;
 use crate::error::{Error, ErrorClass};

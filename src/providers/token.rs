@@ -8,10 +8,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde_json::{Value, json};
 
 use super::Provider;
+use crate::credentials::manager::{Credential, Renew, SessionManager};
+use crate::credentials::store::{Persist, SessionStore};
 use crate::error::{Error, Result};
-use crate::manager::{Credential, Renew, SessionManager};
 use crate::secret::{ProviderToken, SecretKey};
-use crate::store::{Persist, SessionStore};
 use crate::transport::AuthHeader;
 
 /// A provider's token as stored: the token, when it was issued and expires, whose it is, and

@@ -2,7 +2,7 @@
 //! connect and read time limits, bounded retries with exponential backoff and jitter, errors
 //! that carry the status and a short body excerpt (never a header or a token), and a tracing
 //! span per request. It knows headers ([`AuthHeader`]), not credentials: stamping a request
-//! with an [`Auth`](crate::auth::Auth) and renewing after a 401 is
+//! with an [`Auth`](crate::api::auth::Auth) and renewing after a 401 is
 //! [`HttpClient::send`](crate::api::http), one layer up.
 //!
 //! Retried: connection failures, 429 and 5xx (after `Retry-After` when the server sends one;
@@ -18,6 +18,7 @@ use tracing::Instrument as _;
 
 use crate::error::{Error, Result};
 
+pub(crate) mod aws_sdk;
 mod redirect;
 mod request;
 

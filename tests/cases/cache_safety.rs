@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use unleashlive_auth::cognito::AuthFlow;
 use unleashlive_auth::{
-    CognitoClient, Password, PersonalAccessToken, Session, SessionStore, SignIn, pat,
+    CognitoClient, Password, PersonalAccessToken, Session, SessionStore, SignIn, credentials::pat,
 };
 
 use crate::util::standin::{CognitoStandIn, Running};

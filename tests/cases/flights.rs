@@ -7,7 +7,8 @@ use std::collections::HashMap;
 use serde_json::{Value, json};
 use unleashlive_auth::api::flights::{Flights, Scope};
 use unleashlive_auth::{
-    Auth, CognitoRenewer, CognitoSessions, Error, PersonalAccessToken, SessionStore, pat,
+    Auth, CognitoRenewer, CognitoSessions, Error, PersonalAccessToken, SessionStore,
+    credentials::pat,
 };
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};

@@ -17,7 +17,7 @@ use crate::api::lenient;
 
 mod page;
 
-use crate::auth::{ApiKind, Auth};
+use crate::api::auth::{ApiKind, Auth};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use page::{NEXT_TOKEN, Next, parse_page_after};

@@ -16,7 +16,7 @@ pub use document::{Operation, OperationKind, Selection};
 pub use literal::{EnumValue, Float, Literal, Name, is_name};
 
 use super::http::{HttpClient, Request, read_json};
-use crate::auth::{ApiKind, Auth};
+use crate::api::auth::{ApiKind, Auth};
 use crate::error::{Error, Result};
 
 /// Calls one GraphQL endpoint with one credential. Cheap to clone.

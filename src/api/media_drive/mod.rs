@@ -14,7 +14,7 @@ use serde_json::Value;
 use super::download::{DownloadDir, DownloadProgress, Downloaded, download_to};
 use super::graphql::GraphqlClient;
 use super::http::{HttpClient, Request};
-use crate::auth::Auth;
+use crate::api::auth::Auth;
 use crate::config::Config;
 use crate::error::{Error, Result};
 
@@ -285,7 +285,7 @@ impl MediaDrive {
         uploader: &crate::Uploader,
         folder: &MediaItem,
         path: &std::path::Path,
-        progress: Option<crate::upload::Progress>,
+        progress: Option<crate::aws::upload::Progress>,
     ) -> Result<crate::Uploaded> {
         let mut upload = crate::Upload::new(path, folder.listing_location());
         if let Some(progress) = progress {

@@ -196,7 +196,7 @@ fn is_zero(v: &i64) -> bool {
     *v == 0
 }
 
-impl crate::store::Persist for Session {
+impl crate::credentials::store::Persist for Session {
     const PROVIDER: &'static str = "unleash-live";
     const KEYCHAIN_FIELDS: &'static [&'static str] = &["refresh_token", "device_password"];
 

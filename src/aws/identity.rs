@@ -20,13 +20,15 @@ use futures_util::FutureExt as _;
 
 use crate::CognitoSessions;
 use crate::clock::{self, SharedClock};
+use crate::cognito::session::Session;
 use crate::config::Config;
+use crate::credentials::flight::SingleFlight;
+use crate::credentials::store::{Persist, SessionStore};
 use crate::error::{Error, ErrorClass, Result};
-use crate::flight::SingleFlight;
-use crate::session::Session;
-use crate::store::{Persist, SessionStore};
 
-pub use crate::aws::{ATTEMPT_TIMEOUT, CONNECT_TIMEOUT, MAX_ATTEMPTS, OPERATION_TIMEOUT};
+pub use crate::transport::aws_sdk::{
+    ATTEMPT_TIMEOUT, CONNECT_TIMEOUT, MAX_ATTEMPTS, OPERATION_TIMEOUT,
+};
 /// The most [`IdentityCredentials`] renews ahead of expiry; shorter-lived credentials are
 /// renewed when a third of their lifetime is left.
 pub const DEFAULT_MAX_MARGIN: Duration = Duration::from_secs(5 * 60);
@@ -112,7 +114,9 @@ impl IdentityClient {
     /// As [`IdentityClient::new`], with an injected clock (the expiry check of ID tokens).
     pub async fn with_clock(config: Config, clock: SharedClock) -> Self {
         let region = identity_pool_region(&config).to_owned();
-        let sdk = crate::aws::unsigned_sdk_config(&region, config.endpoint_url.as_deref()).await;
+        let sdk =
+            crate::transport::aws_sdk::unsigned_sdk_config(&region, config.endpoint_url.as_deref())
+                .await;
         let endpoint = config
             .endpoint_url
             .clone()
@@ -261,7 +265,11 @@ impl IdentityClient {
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
-        let e = match crate::aws::service_error(err, &self.endpoint, "an identity-pool response") {
+        let e = match crate::transport::aws_sdk::service_error(
+            err,
+            &self.endpoint,
+            "an identity-pool response",
+        ) {
             Ok((e, _status)) => e,
             Err(transport) => return transport,
         };

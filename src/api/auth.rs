@@ -11,10 +11,10 @@ use futures_util::FutureExt as _;
 use futures_util::future::BoxFuture;
 
 use crate::CognitoSessions;
+use crate::cognito::session::Session;
 use crate::error::{Error, Result};
 use crate::providers::{Provider, ProviderKind, Sessions};
 use crate::secret::{ApiKey, IdToken, PersonalAccessToken};
-use crate::session::Session;
 pub use crate::transport::AuthHeader;
 
 /// The kinds of Unleash Live API, each authenticated its own way.

@@ -21,9 +21,9 @@ use base64::Engine as _;
 use s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use s3::primitives::{ByteStream, SdkBody};
 
+use crate::aws::identity::{IdentityCredentials, WithoutSecretTraces as _};
 use crate::config::{Config, env};
 use crate::error::{Error, Result};
-use crate::identity::{IdentityCredentials, WithoutSecretTraces as _};
 
 /// Connect timeout of the S3 calls.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);

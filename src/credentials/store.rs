@@ -18,8 +18,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::config::validate_profile;
+use crate::credentials::private_fs;
 use crate::error::{Error, Result};
-use crate::private_fs;
 
 const FORMAT: &str = "unleashlive-auth/session";
 const VERSION: u32 = 1;
@@ -75,14 +75,14 @@ impl SessionStore {
     pub fn new(dir: impl Into<PathBuf>) -> Self {
         SessionStore {
             dir: dir.into(),
-            keychain: crate::keychain::AVAILABLE,
+            keychain: crate::credentials::keychain::AVAILABLE,
         }
     }
 
     /// The same store, using the OS keychain or not (only effective with the `keyring`
     /// feature).
     pub fn with_keychain(mut self, use_it: bool) -> Self {
-        self.keychain = use_it && crate::keychain::AVAILABLE;
+        self.keychain = use_it && crate::credentials::keychain::AVAILABLE;
         self
     }
 
@@ -171,7 +171,7 @@ impl SessionStore {
             // A missing keychain entry leaves the field empty: the credential then cannot be
             // renewed and the user is asked to sign in again.
             if let (Some(secret), Some(obj)) = (
-                crate::keychain::get(&self.keychain_account(profile, field)),
+                crate::credentials::keychain::get(&self.keychain_account(profile, field)),
                 data.as_object_mut(),
             ) {
                 obj.insert(field.clone(), Value::String(secret));
@@ -236,14 +236,14 @@ impl SessionStore {
             for field in C::KEYCHAIN_FIELDS {
                 let account = self.keychain_account(profile, field);
                 if let Some(Value::String(secret)) = obj.get(*field)
-                    && crate::keychain::put(&account, secret)
+                    && crate::credentials::keychain::put(&account, secret)
                 {
                     obj.remove(*field);
                     keychain.push((*field).to_owned());
                 } else {
                     // Not kept there now (e.g. a key no longer remembered): nothing of an
                     // earlier save may linger in the keychain.
-                    crate::keychain::delete(&account);
+                    crate::credentials::keychain::delete(&account);
                 }
             }
         }
@@ -274,7 +274,7 @@ impl SessionStore {
             return Ok(false);
         };
         for field in cached.iter().flat_map(|c| &c.keychain) {
-            crate::keychain::delete(&self.keychain_account(profile, field));
+            crate::credentials::keychain::delete(&self.keychain_account(profile, field));
         }
         private_fs::remove(&path)
     }

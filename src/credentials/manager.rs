@@ -17,11 +17,11 @@ use std::time::{Duration, SystemTime};
 
 use futures_util::FutureExt as _;
 
-use crate::flight::SingleFlight;
+use crate::credentials::flight::SingleFlight;
 
 use crate::clock::SharedClock;
+use crate::credentials::store::{Persist, ProfileLock, SessionStore};
 use crate::error::{Error, Result};
-use crate::store::{Persist, ProfileLock, SessionStore};
 
 /// Renew this long before expiry, unless configured otherwise.
 pub const DEFAULT_MARGIN: Duration = Duration::from_secs(5 * 60);

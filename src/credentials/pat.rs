@@ -22,9 +22,9 @@ use std::path::PathBuf;
 
 use serde_json::{Value, json};
 
+use crate::credentials::store::{Persist, SessionStore};
 use crate::error::{Error, Result};
 use crate::secret::PersonalAccessToken;
-use crate::store::{Persist, SessionStore};
 
 /// The environment variable the official docs read a PAT from.
 pub const ENV_VAR: &str = "UL_API_TOKEN";
