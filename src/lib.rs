@@ -1,31 +1,39 @@
 //! Sign in to [Unleash Live](https://unleashlive.com) and call its APIs with the right
 //! credentials.
 //!
-//! Data flows one way: [`Config`] → [`CognitoClient`] sign-in → [`Session`] → the header each
-//! API needs ([`ApiKind`]).
+//! Data flows one way: [`Config`] (settings) → sign-in ([`cognito`], [`providers`]) → a
+//! stored, self-refreshing credential ([`credentials`]) → an [`Auth`] that stamps each request
+//! with the header its API takes → the API clients ([`api`], [`aws`]). [`UnleashLive`] puts it
+//! together for one profile:
 //!
 //! ```no_run
-//! use unleashlive_auth::{ApiKind, CognitoClient, Config, Password, SignIn};
+//! use unleashlive_auth::api::media_drive::ListOptions;
+//! use unleashlive_auth::{Error, Password, SignIn, UnleashLive};
 //!
-//! # async fn run() -> Result<(), unleashlive_auth::Error> {
-//! // Production settings; override any field (or use `Settings::from_env()`).
-//! let config = Config::unleash_live();
-//! let cognito = CognitoClient::new(config).await;
-//! let password = Password::new(std::env::var("UL_PASSWORD").unwrap_or_default());
-//! match cognito.sign_in_with_password("pilot@example.com", &password).await? {
-//!     SignIn::Done(session) => {
-//!         let claims = session.claims();
-//!         println!("team {:?}, company {:?}", claims.team_id, claims.company_id);
-//!         let (name, value) = ApiKind::Graphql.header_for(&session);
-//!         // reqwest::Client::new().post(graphql_url).header(name, value) ...
-//!         # let _ = (name, value);
+//! #[tokio::main]
+//! async fn main() -> Result<(), Error> {
+//!     // The profile `ul-auth` uses: environment > config file > production; the same cache.
+//!     let ul = UnleashLive::from_profile("default").await?;
+//!     if !ul.is_signed_in()? {
+//!         let password = Password::new(std::env::var("UL_PASSWORD").unwrap_or_default());
+//!         if let SignIn::Challenge(c) = ul.sign_in("pilot@example.com", &password).await? {
+//!             panic!("Cognito asks for {}: answer it with `ul-auth login`", c.kind().as_str());
+//!         }
 //!     }
-//!     SignIn::Challenge(challenge) => {
-//!         eprintln!("Cognito asks for {}", challenge.kind().as_str());
-//!     }
+//!     let drive = ul.media_drive(); // GraphQL, `authorization: <ID token>`, renewed as needed
+//!     let folder = drive.get("FOLDER_ID").await?.expect("no such folder");
+//!     let page = drive.list_page(&folder.listing_location(), &ListOptions::default(), None).await?;
+//!     page.items.iter().for_each(|item| println!("{} {:?}", item.id, item.name));
+//!     Ok(())
 //! }
-//! # Ok(()) }
 //! ```
+//!
+//! The same client hands out [`flights`](UnleashLive::flights),
+//! [`analytics`](UnleashLive::analytics), the identity-pool
+//! [`aws_credentials`](UnleashLive::aws_credentials) for any AWS SDK client and the Media Drive
+//! uploader, all over one HTTP client and one credential; [`UnleashLive::builder`] takes
+//! explicit settings, a store (e.g. [`SessionStore::in_memory`]), an HTTP client, a clock or a
+//! personal access token.
 //!
 //! ## Sessions that last
 //!
@@ -84,6 +92,7 @@ compile_error!(
 
 pub mod api;
 pub mod aws;
+pub mod client;
 pub mod clock;
 pub mod cognito;
 pub mod config;
@@ -96,8 +105,14 @@ pub mod text;
 pub mod token;
 pub mod transport;
 
+/// The README's Rust examples, compiled (not run) as doctests so they cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
+
 pub use api::auth::{ApiKind, Auth, AuthHeader};
 pub use aws::identity::{AwsCredentials, IdentityClient, IdentityCredentials};
+pub use client::{CredentialChoice, CredentialSource, UnleashLive, UnleashLiveBuilder};
 pub use cognito::{Challenge, ChallengeKind, CognitoClient, CognitoRenewer, SignIn};
 pub use config::{Config, ConfigFile, Settings};
 pub use credentials::manager::{LockedSession, SessionManager};

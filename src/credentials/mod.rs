@@ -5,6 +5,7 @@
 pub(crate) mod flight;
 pub(crate) mod keychain;
 pub mod manager;
+mod memory;
 pub mod pat;
 pub(crate) mod private_fs;
 pub mod store;

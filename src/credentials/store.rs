@@ -13,11 +13,13 @@ use std::fs::File;
 use std::io::Read as _;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::config::validate_profile;
+use crate::credentials::memory::{Memory, MemoryLock, Record};
 use crate::credentials::private_fs;
 use crate::error::{Error, Result};
 
@@ -61,12 +63,20 @@ struct CacheFile {
 pub struct SessionStore {
     dir: PathBuf,
     keychain: bool,
+    /// Set for [`SessionStore::in_memory`]: records live here, never on disk.
+    memory: Option<Arc<Memory>>,
 }
 
 /// An exclusive, cross-process lock on one profile's cache entry; released on drop.
 #[derive(Debug)]
 pub struct ProfileLock {
-    _file: File,
+    _held: Held,
+}
+
+#[derive(Debug)]
+enum Held {
+    File(#[allow(dead_code)] File),
+    Memory(#[allow(dead_code)] MemoryLock),
 }
 
 impl SessionStore {
@@ -76,13 +86,30 @@ impl SessionStore {
         SessionStore {
             dir: dir.into(),
             keychain: crate::credentials::keychain::AVAILABLE,
+            memory: None,
         }
+    }
+
+    /// A store that keeps every record in this process only: nothing is written to disk or
+    /// to the OS keychain, and everything is gone (the secrets overwritten) when the last
+    /// clone of the store is dropped. Locks serialise changes within the process.
+    pub fn in_memory() -> Self {
+        SessionStore {
+            dir: PathBuf::from("(in memory)"),
+            keychain: false,
+            memory: Some(Arc::new(Memory::default())),
+        }
+    }
+
+    /// Whether this store lives in memory only ([`SessionStore::in_memory`]).
+    pub fn is_in_memory(&self) -> bool {
+        self.memory.is_some()
     }
 
     /// The same store, using the OS keychain or not (only effective with the `keyring`
     /// feature).
     pub fn with_keychain(mut self, use_it: bool) -> Self {
-        self.keychain = use_it && crate::credentials::keychain::AVAILABLE;
+        self.keychain = use_it && crate::credentials::keychain::AVAILABLE && self.memory.is_none();
         self
     }
 
@@ -113,6 +140,18 @@ impl SessionStore {
     /// (it is left as it is).
     pub fn load<C: Persist>(&self, profile: &str) -> Result<Option<C>> {
         let path = self.path(profile)?;
+        if let Some(memory) = &self.memory {
+            let data = match memory.records().get(profile) {
+                None => return Ok(None),
+                Some(record) if record.provider != C::PROVIDER => {
+                    return Err(other_provider(&path, record.provider, C::PROVIDER));
+                }
+                Some(record) => record.data.clone(),
+            };
+            return C::from_record(data)
+                .map(Some)
+                .map_err(|e| Error::cache(&path, format!("holds an unusable session: {e}")));
+        }
         let Some((file, meta)) = self.open(&path)? else {
             return Ok(None);
         };
@@ -153,18 +192,7 @@ impl SessionStore {
             ));
         }
         if cached.provider != C::PROVIDER {
-            return Err(Error::cache(
-                &path,
-                format!(
-                    "holds a credential of the {} provider, not {}; select that provider \
-                     (--provider {}), use another profile, or remove it with `ul-auth \
-                     --provider {} logout`",
-                    cached.provider,
-                    C::PROVIDER,
-                    cached.provider,
-                    cached.provider
-                ),
-            ));
+            return Err(other_provider(&path, &cached.provider, C::PROVIDER));
         }
         let mut data = cached.data;
         for field in &cached.keychain {
@@ -190,6 +218,12 @@ impl SessionStore {
     /// the directory or file is not the current user's own (see [`SessionStore::load`]).
     pub fn stored_provider(&self, profile: &str) -> Result<Option<String>> {
         let path = self.path(profile)?;
+        if let Some(memory) = &self.memory {
+            return Ok(memory
+                .records()
+                .get(profile)
+                .map(|record| record.provider.to_owned()));
+        }
         Ok(self
             .read(&path)?
             .and_then(|cached| cached.map(|c| c.provider)))
@@ -225,6 +259,14 @@ impl SessionStore {
     /// user's own (see [`SessionStore::load`]); the old file stays.
     pub fn save<C: Persist>(&self, profile: &str, credential: &C) -> Result<PathBuf> {
         let path = self.path(profile)?;
+        if let Some(memory) = &self.memory {
+            let record = Record {
+                provider: C::PROVIDER,
+                data: credential.to_record(),
+            };
+            memory.records().insert(profile.to_owned(), record);
+            return Ok(path);
+        }
         // Refuse before anything reaches the keychain.
         private_fs::ensure_dir(&self.dir)?;
         private_fs::check_replaceable(&path)?;
@@ -270,6 +312,9 @@ impl SessionStore {
     /// user's own (a symbolic link or another user's file is left in place).
     pub fn remove(&self, profile: &str) -> Result<bool> {
         let path = self.path(profile)?;
+        if let Some(memory) = &self.memory {
+            return Ok(memory.records().remove(profile).is_some());
+        }
         let Some(cached) = self.read(&path)? else {
             return Ok(false);
         };
@@ -289,11 +334,30 @@ impl SessionStore {
     /// user's own regular file.
     pub fn lock(&self, profile: &str) -> Result<ProfileLock> {
         validate_profile(profile)?;
+        if let Some(memory) = &self.memory {
+            return Ok(ProfileLock {
+                _held: Held::Memory(memory.lock(profile)),
+            });
+        }
         private_fs::ensure_dir(&self.dir)?;
         let path = self.dir.join(format!(".{profile}.lock"));
         let file = private_fs::open_lock(&path)?;
         file.lock()
             .map_err(|e| Error::cache(&path, format!("cannot lock: {e}")))?;
-        Ok(ProfileLock { _file: file })
+        Ok(ProfileLock {
+            _held: Held::File(file),
+        })
     }
+}
+
+/// The error for an entry written by another provider than the one asked for.
+fn other_provider(path: &Path, stored: &str, wanted: &str) -> Error {
+    Error::cache(
+        path,
+        format!(
+            "holds a credential of the {stored} provider, not {wanted}; select that provider \
+             (--provider {stored}), use another profile, or remove it with `ul-auth --provider \
+             {stored} logout`"
+        ),
+    )
 }

@@ -3,6 +3,7 @@ mod api;
 mod cache_safety;
 mod cli_login;
 mod cli_secrets;
+mod client;
 mod devices;
 mod doctor;
 mod fail_loudly;
