@@ -21,7 +21,8 @@ use base64::Engine as _;
 use s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use s3::primitives::{ByteStream, SdkBody};
 
-use crate::aws::identity::{IdentityCredentials, WithoutSecretTraces as _};
+use crate::aws::identity::IdentityCredentials;
+use crate::aws::trace::WithoutSecretTraces as _;
 use crate::config::{Config, env};
 use crate::error::{Error, Result};
 
