@@ -21,7 +21,15 @@
 //! ```
 
 pub mod analytics;
-pub mod analytics_pull;
+/// Moved to [`analytics::pull`].
+#[deprecated(
+    since = "0.2.0",
+    note = "moved to `unleashlive_auth::api::analytics::pull`"
+)]
+#[doc(hidden)]
+pub mod analytics_pull {
+    pub use crate::api::analytics::pull::*;
+}
 pub mod auth;
 pub mod download;
 pub mod flights;
@@ -29,3 +37,19 @@ pub mod graphql;
 pub mod http;
 pub(crate) mod lenient;
 pub mod media_drive;
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    #[allow(deprecated)]
+    fn the_old_analytics_pull_path_names_the_same_items() {
+        use std::path::Path;
+        let format: super::analytics::pull::Format = super::analytics_pull::Format::Csv;
+        assert_eq!(format, super::analytics::pull::Format::Csv);
+        let out = Path::new("/data/x.csv");
+        assert_eq!(
+            super::analytics_pull::sidecar_path(out),
+            super::analytics::pull::sidecar_path(out)
+        );
+    }
+}

@@ -13,8 +13,8 @@ use clap::{Args, Subcommand, ValueEnum};
 use serde_json::json;
 use unleashlive_auth::Error;
 use unleashlive_auth::api::analytics::Analytics;
-use unleashlive_auth::api::analytics_pull::{
-    self, Devices, Format, Progress, PullSpec, partial_path, sidecar_path,
+use unleashlive_auth::api::analytics::pull::{
+    self as analytics_pull, Devices, Format, Progress, PullSpec, partial_path, sidecar_path,
 };
 use unleashlive_auth::api::http::HttpClient;
 use unleashlive_auth::text::terminal_safe;

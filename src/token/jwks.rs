@@ -14,17 +14,16 @@ use std::fmt;
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, SystemTime};
 
-use aws_lc_rs::signature::{RSA_PKCS1_2048_8192_SHA256, RsaPublicKeyComponents};
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use jsonwebtoken::Algorithm;
-use jsonwebtoken::crypto::JwtVerifier;
-use serde::Deserialize;
-
 use crate::clock::{self, SharedClock};
-use crate::config::env;
 use crate::error::{Error, Result};
 use crate::token::verify::{Rejection, excerpt};
+
+mod builder;
+mod keys;
+
+pub use builder::JwksCacheBuilder;
+pub(crate) use keys::RsaKey;
+use keys::parse_key_set;
 
 /// Unknown `kid`s trigger at most one refetch per this interval.
 pub const MIN_REFETCH_INTERVAL: Duration = Duration::from_secs(10);
@@ -75,35 +74,6 @@ pub enum JwksFailure {
     /// A well-formed key set without a single key that can verify RS256.
     #[error("no RS256 signing key in the key set")]
     NoUsableKey,
-}
-
-/// One RS256 verification key.
-pub(crate) struct RsaKey {
-    pub(crate) kid: String,
-    pub(crate) verifier: Rs256Verifier,
-    /// Modulus length in bytes: a valid signature is exactly this long.
-    pub(crate) modulus_len: usize,
-}
-
-/// RS256 (PKCS#1 v1.5, SHA-256) with one pool key, parsed once when the key set is read.
-///
-/// A jsonwebtoken [`JwtVerifier`] on aws-lc-rs, the backend jsonwebtoken's own `aws_lc_rs`
-/// provider uses: the same RSA implementation, but the key is not rebuilt from `n` and `e`
-/// for every token (which jsonwebtoken's provider does, at ~15 % of a verification).
-pub(crate) struct Rs256Verifier(aws_lc_rs::signature::ParsedPublicKey);
-
-impl signature::Verifier<Vec<u8>> for Rs256Verifier {
-    fn verify(&self, message: &[u8], signature: &Vec<u8>) -> Result<(), signature::Error> {
-        self.0
-            .verify_sig(message, signature)
-            .map_err(signature::Error::from_source)
-    }
-}
-
-impl JwtVerifier for Rs256Verifier {
-    fn algorithm(&self) -> Algorithm {
-        Algorithm::RS256
-    }
 }
 
 /// The pool's signing keys, shared by clones: cheap to clone, safe to use from many tasks.
@@ -157,92 +127,6 @@ impl fmt::Debug for JwksCache {
     }
 }
 
-/// Options of a fetching [`JwksCache`]; see [`JwksCache::builder`].
-#[derive(Debug)]
-pub struct JwksCacheBuilder {
-    url: String,
-    clock: SharedClock,
-    min_refetch: Duration,
-    max_bytes: usize,
-    connect_timeout: Duration,
-    timeout: Duration,
-    max_age: Duration,
-}
-
-impl JwksCacheBuilder {
-    /// The clock that paces refetches (default: the system clock).
-    pub fn clock(mut self, clock: SharedClock) -> Self {
-        self.clock = clock;
-        self
-    }
-
-    /// At most one refetch per `interval` (default [`MIN_REFETCH_INTERVAL`]).
-    pub fn min_refetch_interval(mut self, interval: Duration) -> Self {
-        self.min_refetch = interval;
-        self
-    }
-
-    /// How long fetched keys are trusted before they are fetched again (default
-    /// [`MAX_KEY_AGE`]).
-    pub fn max_key_age(mut self, age: Duration) -> Self {
-        self.max_age = age;
-        self
-    }
-
-    /// The largest document accepted (default [`MAX_JWKS_BYTES`]).
-    pub fn max_bytes(mut self, max: usize) -> Self {
-        self.max_bytes = max;
-        self
-    }
-
-    /// Connect and total time limits of one fetch (defaults [`CONNECT_TIMEOUT`],
-    /// [`FETCH_TIMEOUT`]).
-    pub fn timeouts(mut self, connect: Duration, total: Duration) -> Self {
-        self.connect_timeout = connect;
-        self.timeout = total;
-        self
-    }
-
-    /// The cache, empty until the first verification needs a key.
-    ///
-    /// # Errors
-    /// [`Error::Config`] when the URL is not `http(s)://`; [`Error::Jwks`] when the HTTP
-    /// client cannot be set up.
-    pub fn build(self) -> Result<JwksCache> {
-        if !(self.url.starts_with("https://") || self.url.starts_with("http://")) {
-            return Err(Error::config(
-                env::JWKS_URL,
-                format!("{:?} is not an http(s) URL", self.url),
-            ));
-        }
-        let client = reqwest::Client::builder()
-            .connect_timeout(self.connect_timeout)
-            .timeout(self.timeout)
-            // A key set is served in place; following redirects would only widen whom we trust.
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("unleashlive-auth/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| {
-                Error::Jwks(JwksError {
-                    source_name: self.url.clone(),
-                    failure: JwksFailure::Setup(error_chain(&e)),
-                })
-            })?;
-        Ok(JwksCache::with(
-            self.url,
-            Some(client),
-            self.clock,
-            Limits {
-                min_refetch: self.min_refetch,
-                max_age: Some(self.max_age),
-                max_bytes: self.max_bytes,
-                timeout: self.timeout,
-            },
-            Arc::from(Vec::new()),
-        ))
-    }
-}
-
 impl JwksCache {
     /// A cache that fetches from `url` (usually [`crate::Config::jwks_url`]), with the default
     /// limits. Set options with [`JwksCache::builder`].
@@ -251,19 +135,6 @@ impl JwksCache {
     /// As [`JwksCacheBuilder::build`].
     pub fn new(url: impl Into<String>) -> Result<Self> {
         Self::builder(url).build()
-    }
-
-    /// Options for a cache that fetches from `url`.
-    pub fn builder(url: impl Into<String>) -> JwksCacheBuilder {
-        JwksCacheBuilder {
-            url: url.into(),
-            clock: clock::system(),
-            min_refetch: MIN_REFETCH_INTERVAL,
-            max_age: MAX_KEY_AGE,
-            max_bytes: MAX_JWKS_BYTES,
-            connect_timeout: CONNECT_TIMEOUT,
-            timeout: FETCH_TIMEOUT,
-        }
     }
 
     /// A fixed key set from a JWKS document, never fetched (offline verification, tests).
@@ -495,91 +366,6 @@ impl JwksCache {
     }
 }
 
-#[derive(Deserialize)]
-struct Document {
-    keys: Vec<Jwk>,
-}
-
-#[derive(Deserialize)]
-struct Jwk {
-    kty: Option<String>,
-    kid: Option<String>,
-    alg: Option<String>,
-    #[serde(rename = "use")]
-    usage: Option<String>,
-    n: Option<String>,
-    e: Option<String>,
-}
-
-/// The RS256 keys of a JWKS document.
-fn parse_key_set(bytes: &[u8]) -> Result<Arc<[Arc<RsaKey>]>, JwksFailure> {
-    let document: Document = serde_json::from_slice(bytes).map_err(|e| match e.classify() {
-        serde_json::error::Category::Data => JwksFailure::Malformed(e.to_string()),
-        _ => JwksFailure::NotJson,
-    })?;
-    let mut keys: Vec<Arc<RsaKey>> = Vec::new();
-    for jwk in document.keys {
-        let usable = jwk.kty.as_deref() == Some("RSA")
-            && jwk.usage.as_deref().is_none_or(|u| u == "sig")
-            && jwk.alg.as_deref().is_none_or(|a| a == "RS256");
-        // A key without a kid can never be selected: Cognito's tokens always name theirs.
-        let (true, Some(kid)) = (usable, jwk.kid) else {
-            continue;
-        };
-        let component = |value: Option<String>, name: &str| {
-            let value = value.ok_or_else(|| {
-                JwksFailure::Malformed(format!("key {:?} has no {name}", excerpt(&kid)))
-            })?;
-            let bytes = URL_SAFE_NO_PAD.decode(value.as_bytes()).map_err(|_| {
-                JwksFailure::Malformed(format!("key {:?}: {name} is not base64url", excerpt(&kid)))
-            })?;
-            let start = bytes.iter().position(|&b| b != 0).unwrap_or(bytes.len());
-            Ok::<_, JwksFailure>(bytes[start..].to_vec())
-        };
-        let n = component(jwk.n, "n")?;
-        let e = component(jwk.e, "e")?;
-        let bits = n.first().map_or(0, |top| {
-            n.len() * 8 - usize::try_from(top.leading_zeros()).unwrap_or(0)
-        });
-        if !(2048..=8192).contains(&bits) {
-            return Err(JwksFailure::Malformed(format!(
-                "key {:?} has a {bits}-bit modulus (2048 to 8192 accepted)",
-                excerpt(&kid)
-            )));
-        }
-        let exponent = (e.len() <= 8).then(|| e.iter().fold(0u64, |v, &b| v << 8 | u64::from(b)));
-        if !exponent.is_some_and(|x| x >= 3 && x % 2 == 1) {
-            return Err(JwksFailure::Malformed(format!(
-                "key {:?} has an unusable exponent",
-                excerpt(&kid)
-            )));
-        }
-        if keys.iter().any(|k| k.kid == kid) {
-            return Err(JwksFailure::Malformed(format!(
-                "two keys are named {:?}",
-                excerpt(&kid)
-            )));
-        }
-        let parsed = RsaPublicKeyComponents {
-            n: &n[..],
-            e: &e[..],
-        }
-        .to_parsed_public_key(&RSA_PKCS1_2048_8192_SHA256)
-        .map_err(|_| {
-            JwksFailure::Malformed(format!("key {:?} is not a valid RSA key", excerpt(&kid)))
-        })?;
-        keys.push(Arc::new(RsaKey {
-            verifier: Rs256Verifier(parsed),
-            modulus_len: n.len(),
-            kid,
-        }));
-    }
-    if keys.is_empty() {
-        return Err(JwksFailure::NoUsableKey);
-    }
-    Ok(keys.into())
-}
-
 /// An error and its causes on one line (reqwest's own message omits the cause).
 fn error_chain(e: &dyn std::error::Error) -> String {
     let mut text = e.to_string();
@@ -595,65 +381,7 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// A syntactically valid 2048-bit modulus (not a real key: parsing never checks primality).
-    fn modulus() -> String {
-        let mut n = vec![0xc5_u8; 256];
-        n[255] = 0x01;
-        URL_SAFE_NO_PAD.encode(n)
-    }
-
-    fn key(kid: &str) -> serde_json::Value {
-        serde_json::json!({"kty": "RSA", "kid": kid, "alg": "RS256", "use": "sig",
-                           "n": modulus(), "e": "AQAB"})
-    }
-
-    fn parse(doc: serde_json::Value) -> Result<Vec<String>, JwksFailure> {
-        parse_key_set(doc.to_string().as_bytes())
-            .map(|keys| keys.iter().map(|k| k.kid.clone()).collect())
-    }
-
-    #[test]
-    fn keeps_rs256_signing_keys_and_skips_the_rest() {
-        let mut enc = key("enc");
-        enc["use"] = "enc".into();
-        let mut ps = key("ps");
-        ps["alg"] = "PS256".into();
-        let ec =
-            serde_json::json!({"kty": "EC", "kid": "ec", "crv": "P-256", "x": "AA", "y": "AA"});
-        let mut bare = key("bare");
-        bare.as_object_mut()
-            .map(|o| (o.remove("alg"), o.remove("use")));
-        let kids = parse(serde_json::json!({"keys": [key("a"), enc, ps, ec, bare]})).unwrap();
-        assert_eq!(kids, ["a", "bare"]);
-    }
-
-    #[test]
-    fn malformed_key_sets_say_what_is_wrong() {
-        let cases = [
-            (b"<html>".to_vec(), JwksFailure::NotJson),
-            (b"[]".to_vec(), JwksFailure::Malformed(String::new())),
-            (b"{\"keys\":[]}".to_vec(), JwksFailure::NoUsableKey),
-        ];
-        for (body, want) in cases {
-            let got = parse_key_set(&body).map(|_| ()).unwrap_err();
-            assert_eq!(
-                std::mem::discriminant(&got),
-                std::mem::discriminant(&want),
-                "{got}"
-            );
-        }
-        let mut short = key("short");
-        short["n"] = URL_SAFE_NO_PAD.encode([0xc5_u8; 128]).into();
-        let err = parse(serde_json::json!({"keys": [short]})).unwrap_err();
-        assert!(err.to_string().contains("1024-bit modulus"), "{err}");
-        let mut bad = key("bad");
-        bad["n"] = "!!!".into();
-        let err = parse(serde_json::json!({"keys": [bad]})).unwrap_err();
-        assert!(err.to_string().contains("n is not base64url"), "{err}");
-        let err = parse(serde_json::json!({"keys": [key("twin"), key("twin")]})).unwrap_err();
-        assert!(err.to_string().contains("two keys"), "{err}");
-    }
+    use crate::token::jwks::keys::tests::key;
 
     #[tokio::test]
     async fn a_fixed_key_set_never_fetches_and_rejects_unknown_kids() {

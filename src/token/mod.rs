@@ -1,7 +1,9 @@
-//! JWTs from Cognito: typed claims and (clearly named) unverified decoding.
+//! JWTs from Cognito: one parser of the compact form (`jwt`), typed claims, (clearly named)
+//! unverified decoding, and verification against the pool's cached keys (JWKS).
 
 mod claims;
 pub mod jwks;
+mod jwt;
 pub mod unverified;
 pub mod verify;
 

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use unleashlive_auth::api::analytics::Analytics;
-use unleashlive_auth::api::analytics_pull::{
+use unleashlive_auth::api::analytics::pull::{
     Devices, Format, PullSpec, partial_path, pull, pull_to_file, sidecar_path,
 };
 use unleashlive_auth::{ApiKey, Auth, Config, Error, ErrorClass, PersonalAccessToken};

@@ -18,6 +18,10 @@ use crate::api::auth::{ApiKind, Auth};
 use crate::config::Config;
 use crate::error::{Error, Result};
 
+pub mod pull;
+mod resume;
+mod sink;
+
 /// What a refused analytics credential most often means, appended to the 401/403 error.
 pub const REFUSED_HINT: &str = "the token may have expired or been revoked (create a new one in \
      the web app: Profile → Developers), or its role may be too low for this call; a legacy \

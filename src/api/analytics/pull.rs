@@ -1,0 +1,323 @@
+//! Pulling a whole range of analytics data: page 1 first (it tells `total_num_pages`), then
+//! the rest with bounded concurrency, written strictly in page order as CSV or JSON Lines.
+//!
+//! Memory does not grow with the number of pages: at most `concurrency` pages are in flight or
+//! waiting for their turn (`buffered`), and each is written and dropped as soon as it is next.
+//! [`pull_to_file`] writes to `<out>.partial` and renames it at the end; after a failure the
+//! partial file stays with a sidecar (`<out>.partial.json`) naming the last complete page, and
+//! a resumed pull truncates to that point and continues without duplicating a row.
+//!
+//! The sidecar is only ever written after the data it names is on disk (fsync), so a crash or a
+//! power cut cannot leave a checkpoint that points past the data. A resume is refused, with
+//! what to do, when the sidecar describes another pull (devices, range, format), when the
+//! partial file is shorter than the sidecar says or its CSV header is not the recorded
+//! columns. Neither file is created or opened through a symbolic link: a link at either path
+//! (or at the sidecar's temporary file) is refused and nothing is written through it.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, BufWriter, Seek, SeekFrom, Write};
+use std::path::Path;
+
+use futures_util::StreamExt as _;
+use serde::{Deserialize, Serialize};
+
+use super::Analytics;
+use super::resume::{
+    Checkpoint, SIDECAR_FORMAT, check_partial, check_same, commit, open_no_follow, read_checkpoint,
+};
+pub use super::resume::{partial_path, sidecar_path};
+use super::sink::{Sink, write_error};
+use crate::error::{Error, Result};
+
+/// The output format of a pull.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    /// A header from `keys`, then one line per row (RFC 4180 quoting). Every page must have
+    /// the same keys.
+    Csv,
+    /// One JSON object per line, keyed by the page's `keys`.
+    Jsonl,
+}
+
+/// Which devices to pull.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Devices {
+    /// Every device `GET /v1/analytics/devices` lists (a resumed pull keeps the first list).
+    All,
+    /// These devices, in this order.
+    List(Vec<String>),
+}
+
+/// What to pull and how.
+#[derive(Debug, Clone)]
+pub struct PullSpec {
+    /// The devices.
+    pub devices: Devices,
+    /// Start of the range, Unix ms.
+    pub from_ms: i64,
+    /// End of the range, Unix ms.
+    pub to_ms: i64,
+    /// The output format.
+    pub format: Format,
+    /// Pages requested at once (at least 1).
+    pub concurrency: usize,
+}
+
+/// Where a pull stands, reported after every written page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Progress {
+    /// The device being pulled.
+    pub device: String,
+    /// Its position among the devices (from 0) and how many there are.
+    pub device_index: usize,
+    /// How many devices there are.
+    pub devices: usize,
+    /// The last page of this device written.
+    pub page: u64,
+    /// This device's page count.
+    pub total_pages: u64,
+    /// Rows written so far, all devices together.
+    pub rows: u64,
+}
+
+/// The result of a finished pull.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Pulled {
+    /// Pages fetched by this run.
+    pub pages: u64,
+    /// Rows in the output, earlier runs included when resumed.
+    pub rows: u64,
+    /// Whether this run continued a partial pull.
+    pub resumed: bool,
+}
+
+/// Where to start: a device and the page after the last one written.
+#[derive(Debug, Clone, Copy)]
+struct Start {
+    device_index: usize,
+    next_page: u64,
+}
+
+/// Pulls `spec` into `out` (e.g. stdout), with no checkpoints and no resume.
+///
+/// # Errors
+/// The errors of [`Analytics::data`] and [`Analytics::devices`] (after the HTTP layer's
+/// retries); [`Error::UnexpectedResponse`] when a CSV page has other columns than the first;
+/// [`Error::File`] when `out` cannot be written.
+pub async fn pull<W: Write>(
+    client: &Analytics,
+    spec: &PullSpec,
+    out: W,
+    mut progress: impl FnMut(&Progress),
+) -> Result<Pulled> {
+    let devices = resolve_devices(client, &spec.devices).await?;
+    let mut sink = Sink::new(BufWriter::new(out), spec.format, "(output)".into());
+    let start = Start {
+        device_index: 0,
+        next_page: 1,
+    };
+    let pages = run(
+        client,
+        spec,
+        &devices,
+        &mut sink,
+        start,
+        &mut progress,
+        |_, _, _, _| Ok(()),
+    )
+    .await?;
+    sink.out.flush().map_err(|e| write_error(&sink.name, e))?;
+    Ok(Pulled {
+        pages,
+        rows: sink.rows,
+        resumed: false,
+    })
+}
+
+/// Pulls `spec` into the file `out`, through `<out>.partial` and a sidecar, renamed to `out`
+/// when complete. With `resume`, a partial pull of the same spec continues where it stopped
+/// (a fresh pull starts when there is none).
+///
+/// # Errors
+/// As [`pull`]; [`Error::File`] when a partial pull exists and `resume` is false, when the
+/// sidecar describes another pull (devices, range, format) or contradicts itself, when the
+/// partial file is shorter than the sidecar records or its CSV header is not the recorded
+/// columns, when the partial file, the sidecar or its temporary file is a symbolic link, or
+/// when the files cannot be written. After a failure the partial file and its sidecar stay for
+/// a resume.
+pub async fn pull_to_file(
+    client: &Analytics,
+    spec: &PullSpec,
+    out: &Path,
+    resume: bool,
+    mut progress: impl FnMut(&Progress),
+) -> Result<Pulled> {
+    let partial = partial_path(out);
+    let sidecar = sidecar_path(out);
+    let file_error = |path: &Path, e: io::Error| Error::File {
+        path: path.to_owned(),
+        reason: e.to_string(),
+    };
+    let previous = read_checkpoint(&sidecar)?;
+    if previous.is_some() && !resume {
+        return Err(Error::File {
+            path: partial.clone(),
+            reason: "an earlier pull stopped here: add --resume to continue it, or delete it \
+                     and its .json sidecar to start over"
+                .into(),
+        });
+    }
+    let (devices, start, file, mut sink_state) = match previous {
+        Some(cp) => {
+            check_same(&cp, spec, &sidecar)?;
+            let mut file = open_no_follow(&partial, OpenOptions::new().read(true).write(true))?;
+            check_partial(&cp, &mut file, &partial)?;
+            // Anything after the checkpoint is a page that was not finished: cut it off.
+            file.set_len(cp.bytes)
+                .map_err(|e| file_error(&partial, e))?;
+            file.seek(SeekFrom::End(0))
+                .map_err(|e| file_error(&partial, e))?;
+            let start = if cp.last_page >= cp.total_pages {
+                Start {
+                    device_index: cp.device_index + 1,
+                    next_page: 1,
+                }
+            } else {
+                Start {
+                    device_index: cp.device_index,
+                    next_page: cp.last_page + 1,
+                }
+            };
+            (cp.devices.clone(), start, file, Some(cp))
+        }
+        None => {
+            let devices = resolve_devices(client, &spec.devices).await?;
+            let file = open_no_follow(
+                &partial,
+                OpenOptions::new().write(true).create(true).truncate(true),
+            )?;
+            let start = Start {
+                device_index: 0,
+                next_page: 1,
+            };
+            (devices, start, file, None)
+        }
+    };
+    let resumed = sink_state.is_some();
+    let mut sink = Sink::new(BufWriter::new(file), spec.format, partial.clone());
+    if let Some(cp) = sink_state.take() {
+        sink.keys = cp.keys;
+        sink.bytes = cp.bytes;
+        sink.rows = cp.rows;
+    }
+    let base = Checkpoint {
+        format: SIDECAR_FORMAT.into(),
+        devices: devices.clone(),
+        all_devices: Some(spec.devices == Devices::All),
+        from_ms: spec.from_ms,
+        to_ms: spec.to_ms,
+        output: spec.format,
+        device_index: 0,
+        last_page: 0,
+        total_pages: 0,
+        bytes: 0,
+        rows: 0,
+        keys: None,
+    };
+    let checkpoint = |sink: &mut Sink<BufWriter<File>>, device_index, last_page, total_pages| {
+        let cp = Checkpoint {
+            device_index,
+            last_page,
+            total_pages,
+            bytes: sink.bytes,
+            rows: sink.rows,
+            keys: sink.keys.clone(),
+            ..base.clone()
+        };
+        commit(sink, &sidecar, &cp)
+    };
+    let pages = run(
+        client,
+        spec,
+        &devices,
+        &mut sink,
+        start,
+        &mut progress,
+        checkpoint,
+    )
+    .await?;
+    let rows = sink.rows;
+    let file = sink
+        .out
+        .into_inner()
+        .map_err(|e| file_error(&partial, e.into_error()))?;
+    file.sync_all().map_err(|e| file_error(&partial, e))?;
+    fs::rename(&partial, out).map_err(|e| file_error(out, e))?;
+    let _ = fs::remove_file(&sidecar);
+    Ok(Pulled {
+        pages,
+        rows,
+        resumed,
+    })
+}
+
+async fn resolve_devices(client: &Analytics, devices: &Devices) -> Result<Vec<String>> {
+    match devices {
+        Devices::All => client.devices().await,
+        Devices::List(list) => Ok(list.clone()),
+    }
+}
+
+/// Fetches and writes every page from `start`, calling `checkpoint(sink, device index, page,
+/// total pages)` after each; returns the number of pages fetched.
+async fn run<W: Write>(
+    client: &Analytics,
+    spec: &PullSpec,
+    devices: &[String],
+    sink: &mut Sink<W>,
+    start: Start,
+    progress: &mut impl FnMut(&Progress),
+    mut checkpoint: impl FnMut(&mut Sink<W>, usize, u64, u64) -> Result<()>,
+) -> Result<u64> {
+    let (from, to) = (spec.from_ms, spec.to_ms);
+    let mut fetched = 0;
+    for (index, device) in devices.iter().enumerate().skip(start.device_index) {
+        let first_page = if index == start.device_index {
+            start.next_page
+        } else {
+            1
+        };
+        // The first page alone: it tells how many there are.
+        let first = client.data(device, from, to, first_page).await?;
+        fetched += 1;
+        let total = first.total_num_pages;
+        let mut report = |sink: &mut Sink<W>, page: u64| -> Result<()> {
+            checkpoint(sink, index, page, total)?;
+            progress(&Progress {
+                device: device.clone(),
+                device_index: index,
+                devices: devices.len(),
+                page,
+                total_pages: total,
+                rows: sink.rows,
+            });
+            Ok(())
+        };
+        sink.page(&first, device, first_page)?;
+        drop(first);
+        report(sink, first_page)?;
+        let mut rest = futures_util::stream::iter(first_page + 1..=total)
+            .map(|page| async move { (page, client.data(device, from, to, page).await) })
+            .buffered(spec.concurrency.max(1));
+        while let Some((page, result)) = rest.next().await {
+            let data = result?;
+            fetched += 1;
+            sink.page(&data, device, page)?;
+            report(sink, page)?;
+        }
+    }
+    Ok(fetched)
+}
