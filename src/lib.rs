@@ -101,10 +101,12 @@ pub use aws::identity::{AwsCredentials, IdentityClient, IdentityCredentials};
 pub use cognito::{Challenge, ChallengeKind, CognitoClient, CognitoRenewer, SignIn};
 pub use config::{Config, ConfigFile, Settings};
 pub use credentials::manager::{LockedSession, SessionManager};
+pub use credentials::provider::Sessions;
 pub use error::{Error, ErrorClass, Result};
 
-/// Valid Cognito sessions for one profile, refreshed before they expire.
-pub type CognitoSessions = SessionManager<CognitoRenewer>;
+/// Valid Cognito sessions for one profile, refreshed before they expire: the [`Sessions`] of
+/// the Unleash Live provider.
+pub type CognitoSessions = Sessions<CognitoRenewer>;
 #[cfg(feature = "upload")]
 pub use aws::upload::{Upload, Uploaded, Uploader};
 pub use cognito::session::Session;
