@@ -110,16 +110,7 @@ fn dispatch<P: CliProvider>(ctx: &Ctx, command: Command) -> Result<ExitCode> {
         Command::Exec(args) => exec(ctx, &sessions, &args),
         Command::Logout { global } => logout(ctx, &sessions, global),
         // `own` ran or refused every other command.
-        Command::Status
-        | Command::Doctor(_)
-        | Command::SecretKey(_)
-        | Command::Claims { .. }
-        | Command::Credentials { .. }
-        | Command::Password(_)
-        | Command::Devices(_)
-        | Command::Verify { .. }
-        | Command::Pat(_)
-        | Command::Analytics(_) => Err(usage(
+        _ => Err(usage(
             "--provider",
             format!("this command is not one {} has", P::KIND.title()),
         )),

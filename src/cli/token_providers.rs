@@ -252,3 +252,39 @@ fn camel(label: &str) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use unleashlive_auth::providers::unith::Unith;
+    use unleashlive_auth::providers::unleash::Unleash;
+    use unleashlive_auth::providers::unleashx::UnleashX;
+
+    use super::*;
+
+    fn one_header_and_one_token<P: TokenProvider>() {
+        assert_eq!(P::header_api(None).unwrap(), ApiKind::Rest);
+        let named = P::header_api(Some(HeaderApi::Graphql)).unwrap_err();
+        assert!(named.to_string().contains("has one header"), "{named}");
+        assert!(P::has_token(TokenKind::Id).is_ok());
+        let access = P::has_token(TokenKind::Access).unwrap_err();
+        assert!(
+            access
+                .to_string()
+                .contains("only Unleash Live has access tokens"),
+            "{access}"
+        );
+    }
+
+    #[test]
+    fn every_token_provider_has_one_header_for_every_api_and_one_token() {
+        one_header_and_one_token::<Unith>();
+        one_header_and_one_token::<Unleash>();
+        one_header_and_one_token::<UnleashX>();
+    }
+
+    #[test]
+    fn status_labels_become_camel_case_json_keys() {
+        assert_eq!(camel("Renewal"), "renewal");
+        assert_eq!(camel("Token kind"), "tokenKind");
+    }
+}

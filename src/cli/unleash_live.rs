@@ -251,3 +251,18 @@ fn claims(ctx: &Ctx, kind: TokenKind) -> Result<()> {
     let text = serde_json::to_string_pretty(&payload)?;
     write_stdout(&text)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unleash_live_names_the_api_of_its_header_and_has_both_tokens() {
+        let api = |a| CognitoRenewer::header_api(a).unwrap();
+        assert_eq!(api(Some(HeaderApi::Graphql)), ApiKind::Graphql);
+        assert_eq!(api(Some(HeaderApi::Rest)), ApiKind::Rest);
+        let unnamed = CognitoRenewer::header_api(None).unwrap_err().to_string();
+        assert!(unnamed.contains("`ul-auth header graphql`"), "{unnamed}");
+        assert!(CognitoRenewer::has_token(TokenKind::Access).is_ok());
+    }
+}

@@ -129,6 +129,12 @@ impl<P: Provider> SessionManager<P> {
         &self.inner.profile
     }
 
+    /// The profile's entry in the store (the profile's name, plus the provider's
+    /// [`Provider::ENTRY_SUFFIX`]), as [`SessionStore::path`] takes it.
+    pub fn entry(&self) -> &str {
+        &self.inner.entry
+    }
+
     /// The provider (e.g. to reach its client).
     pub fn provider(&self) -> &P {
         &self.inner.provider

@@ -158,8 +158,9 @@ pub fn load(store: &SessionStore, profile: &str) -> Result<Option<PersonalAccess
 /// [`Error::Config`] for a profile name that cannot name a file; [`Error::Cache`] when the
 /// store cannot be written.
 pub fn save(store: &SessionStore, profile: &str, token: &PersonalAccessToken) -> Result<PathBuf> {
-    sessions(store.clone(), profile).replace(token.clone())?;
-    store.path(&format!("{profile}{}", Pat::ENTRY_SUFFIX))
+    let pats = sessions(store.clone(), profile);
+    pats.replace(token.clone())?;
+    store.path(pats.entry())
 }
 
 /// Removes the PAT stored for `profile`; `false` when there was none. The token stays valid on
