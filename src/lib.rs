@@ -116,10 +116,12 @@ pub use client::{CredentialChoice, CredentialSource, UnleashLive, UnleashLiveBui
 pub use cognito::{Challenge, ChallengeKind, CognitoClient, CognitoRenewer, SignIn};
 pub use config::{Config, ConfigFile, Settings};
 pub use credentials::manager::{LockedSession, SessionManager};
+pub use credentials::provider::Sessions;
 pub use error::{Error, ErrorClass, Result};
 
-/// Valid Cognito sessions for one profile, refreshed before they expire.
-pub type CognitoSessions = SessionManager<CognitoRenewer>;
+/// Valid Cognito sessions for one profile, refreshed before they expire: the [`Sessions`] of
+/// the Unleash Live provider.
+pub type CognitoSessions = Sessions<CognitoRenewer>;
 #[cfg(feature = "upload")]
 pub use aws::upload::{Upload, Uploaded, Uploader};
 pub use cognito::session::Session;

@@ -28,7 +28,7 @@ fn main() -> ExitCode {
         e.format(&mut cli::args::Cli::command()).exit();
     });
     init_logging(cli.global.verbose);
-    for warning in cli::secrets::on_command_line(&matches) {
+    for warning in cli::exposed::on_command_line(&matches) {
         eprintln!("ul-auth: warning: {warning}");
     }
     match cli::run(cli) {

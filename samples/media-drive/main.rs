@@ -40,7 +40,7 @@ use unleashlive_auth::api::http::HttpClient;
 use unleashlive_auth::api::media_drive::{ListOptions, MediaDrive, MediaItem};
 use unleashlive_auth::aws::upload::Progress;
 use unleashlive_auth::text::terminal_safe;
-use unleashlive_auth::{Auth, Error, IdentityCredentials, Uploader};
+use unleashlive_auth::{CognitoRenewer, Error, IdentityCredentials, Uploader};
 
 use common::{Ctx, Global, Output, print_json, progress};
 
@@ -153,7 +153,7 @@ fn run(cli: Cli) -> Result<()> {
                 show(&ctx, &items)
             }
             Command::Upload { file, folder: id } => {
-                let Auth::Cognito(sessions) = ctx.auth() else {
+                let Some(sessions) = ctx.auth().sessions::<CognitoRenewer>() else {
                     bail!(Error::Config {
                         setting: "UL_API_TOKEN".into(),
                         reason: "uploads need the Cognito session: the S3 credentials come from \

@@ -1,57 +1,31 @@
 //! Which credential an Unleash Live API takes, and in which header.
 //!
 //! [`ApiKind`] names the kinds of API; [`Auth`] holds one credential and turns it into the one
-//! header ([`AuthHeader`]) a request to an API kind needs. The HTTP layer only ever asks an
-//! `Auth` for a header and, after a 401, whether it can renew: another token system is one more
-//! `Auth` variant here and nothing changes there.
+//! header ([`AuthHeader`]) a request to an API kind needs — which header is the provider's
+//! decision ([`Provider::header`]). The HTTP layer only ever asks an `Auth` for a header and,
+//! after a 401, whether it can renew: another token system is one more [`Provider`] and
+//! nothing changes here or there.
 
+use std::any::Any;
 use std::sync::Arc;
 
 use futures_util::FutureExt as _;
 use futures_util::future::BoxFuture;
 
 use crate::CognitoSessions;
-use crate::cognito::session::Session;
-use crate::error::{Error, Result};
-use crate::providers::{Provider, ProviderKind, Sessions};
+use crate::cognito::id_token_header;
+use crate::credentials::pat::{LegacyApiKey, Pat};
+pub use crate::credentials::provider::ApiKind;
+use crate::credentials::provider::{Provider, Sessions};
+use crate::error::Result;
 use crate::secret::{ApiKey, IdToken, PersonalAccessToken};
 pub use crate::transport::AuthHeader;
 
-/// The kinds of Unleash Live API, each authenticated its own way.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum ApiKind {
-    /// Media Drive GraphQL: `authorization: <ID token>` (no `Bearer`).
-    Graphql,
-    /// REST (flights, missions, tasks): `x-amz-cognito-security-token: <ID token>`.
-    Rest,
-    /// Analytics: a personal access token (`Authorization: Bearer`) or a legacy API key
-    /// (`x-api-key`); it takes no Cognito token.
-    Analytics,
-}
-
-impl ApiKind {
-    /// The header name this API reads a Cognito ID token from (`authorization` for
-    /// [`ApiKind::Analytics`], which takes none: see [`Auth::header`]).
-    pub fn header_name(self) -> &'static str {
-        match self {
-            ApiKind::Graphql | ApiKind::Analytics => "authorization",
-            ApiKind::Rest => "x-amz-cognito-security-token",
-        }
-    }
-
-    /// The header (name, value) carrying the session's ID token for this API.
-    pub fn header_for(self, session: &Session) -> (&'static str, &str) {
-        (self.header_name(), session.id_token().secret())
-    }
-}
-
-/// The credential requests are made with.
+/// The credential requests are made with: a provider's sessions, renewed as the provider
+/// allows, or a static credential used as it is.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum Auth {
-    /// A cached Cognito session, refreshed before it expires and once more after a 401.
-    Cognito(CognitoSessions),
     /// A Cognito ID token used as it is, in the header each API kind takes, never renewed
     /// (diagnostics that must not touch the cached session; short scripts).
     IdToken(IdToken),
@@ -59,8 +33,10 @@ pub enum Auth {
     Pat(PersonalAccessToken),
     /// A legacy API key: `x-api-key: <key>` on every API.
     ApiKey(ApiKey),
-    /// Another token system's token ([`crate::providers`]), in that provider's header
-    /// whatever the API kind, renewed as the provider allows. Made with `Auth::from(sessions)`.
+    /// Any provider's [`Sessions`] — Unleash Live's Cognito sessions, UNITH, Unleash or
+    /// UnleashX tokens, a stored PAT — in the header the provider gives each API kind,
+    /// renewed before expiry and once more after a 401 as the provider allows. Made with
+    /// `Auth::from(sessions)`.
     Provider(ProviderAuth),
 }
 
@@ -71,34 +47,39 @@ pub struct ProviderAuth(Arc<dyn TokenSource>);
 impl std::fmt::Debug for ProviderAuth {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_tuple("ProviderAuth")
-            .field(&self.0.kind().name())
+            .field(&self.0.kind_name())
             .finish()
     }
 }
 
 /// What `Auth` needs of a provider's sessions, object-safe.
 trait TokenSource: Send + Sync {
-    fn kind(&self) -> ProviderKind;
-    fn header(&self) -> BoxFuture<'_, Result<AuthHeader>>;
+    fn kind_name(&self) -> &'static str;
+    fn header(&self, kind: ApiKind) -> BoxFuture<'_, Result<AuthHeader>>;
     fn renews(&self) -> bool;
     fn renew(&self) -> BoxFuture<'_, Result<()>>;
+    fn as_any(&self) -> &dyn Any;
 }
 
 impl<P: Provider> TokenSource for Sessions<P> {
-    fn kind(&self) -> ProviderKind {
-        P::KIND
+    fn kind_name(&self) -> &'static str {
+        P::credential_name()
     }
 
-    fn header(&self) -> BoxFuture<'_, Result<AuthHeader>> {
-        async move { self.current().await?.header() }.boxed()
+    fn header(&self, kind: ApiKind) -> BoxFuture<'_, Result<AuthHeader>> {
+        async move { P::header(&self.current().await?, kind) }.boxed()
     }
 
     fn renews(&self) -> bool {
-        matches!(self.cached(), Ok(Some(token)) if self.renewer().0.can_renew(&token))
+        self.can_renew()
     }
 
     fn renew(&self) -> BoxFuture<'_, Result<()>> {
         async move { self.renew_now().await.map(drop) }.boxed()
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
     }
 }
 
@@ -109,30 +90,44 @@ impl<P: Provider> From<Sessions<P>> for Auth {
 }
 
 impl Auth {
-    /// The header a request to `kind` needs, renewing a Cognito session first when it is about
-    /// to expire.
+    /// A cached Cognito session, refreshed before it expires and once more after a 401: the
+    /// same as `Auth::from(sessions)`, by the name the variant had before every provider
+    /// went through [`Auth::Provider`].
+    #[allow(non_snake_case)]
+    pub fn Cognito(sessions: CognitoSessions) -> Self {
+        Auth::from(sessions)
+    }
+
+    /// The sessions of provider `P` behind this `Auth`, when it is made of them (e.g. the
+    /// Cognito sessions an upload needs for its AWS credentials).
+    pub fn sessions<P: Provider>(&self) -> Option<Sessions<P>> {
+        match self {
+            Auth::Provider(source) => source.0.as_any().downcast_ref::<Sessions<P>>().cloned(),
+            Auth::IdToken(_) | Auth::Pat(_) | Auth::ApiKey(_) => None,
+        }
+    }
+
+    /// The header a request to `kind` needs, renewing the provider's credential first when it
+    /// is about to expire.
     ///
     /// # Errors
-    /// [`Error::Config`] for a Cognito session on the analytics API (it takes a PAT or an API
-    /// key); the errors of [`CognitoSessions::current`](crate::SessionManager::current);
-    /// [`Error::InvalidToken`] for a credential that cannot be a header value.
+    /// [`Error::Config`](crate::Error::Config) for a Cognito session or ID token on the
+    /// analytics API (it takes a PAT or an API key); the errors of
+    /// [`SessionManager::current`](crate::SessionManager::current);
+    /// [`Error::InvalidToken`](crate::Error::InvalidToken) for a credential that cannot be a
+    /// header value.
     pub async fn header(&self, kind: ApiKind) -> Result<AuthHeader> {
         match self {
-            Auth::Cognito(sessions) => {
-                let session = sessions.current().await?;
-                cognito_header(kind, &session)
-            }
             Auth::IdToken(token) => id_token_header(kind, token),
-            Auth::Pat(pat) => AuthHeader::new("authorization", &format!("Bearer {}", pat.secret())),
-            Auth::ApiKey(key) => AuthHeader::new("x-api-key", key.secret()),
-            Auth::Provider(source) => source.0.header().await,
+            Auth::Pat(pat) => Pat::header(pat, kind),
+            Auth::ApiKey(key) => LegacyApiKey::header(key, kind),
+            Auth::Provider(source) => source.0.header(kind).await,
         }
     }
 
     /// Whether [`Auth::renew`] can get a new credential after the service refused this one.
     pub fn renews(&self) -> bool {
         match self {
-            Auth::Cognito(_) => true,
             Auth::Provider(source) => source.0.renews(),
             Auth::IdToken(_) | Auth::Pat(_) | Auth::ApiKey(_) => false,
         }
@@ -141,10 +136,9 @@ impl Auth {
     /// Renews the credential now (after a 401). A no-op for static credentials.
     ///
     /// # Errors
-    /// The errors of [`CognitoSessions::renew_now`](crate::SessionManager::renew_now).
+    /// The errors of [`SessionManager::renew_now`](crate::SessionManager::renew_now).
     pub async fn renew(&self) -> Result<()> {
         match self {
-            Auth::Cognito(sessions) => sessions.renew_now().await.map(drop),
             Auth::Provider(source) => source.0.renew().await,
             Auth::IdToken(_) | Auth::Pat(_) | Auth::ApiKey(_) => Ok(()),
         }
@@ -153,27 +147,12 @@ impl Auth {
     /// A short name of the credential kind, for messages.
     pub fn kind_name(&self) -> &'static str {
         match self {
-            Auth::Cognito(_) => "Cognito session",
             Auth::IdToken(_) => "Cognito ID token",
-            Auth::Pat(_) => "personal access token",
-            Auth::ApiKey(_) => "API key",
-            Auth::Provider(source) => source.0.kind().token_name(),
+            Auth::Pat(_) => Pat::credential_name(),
+            Auth::ApiKey(_) => LegacyApiKey::credential_name(),
+            Auth::Provider(source) => source.0.kind_name(),
         }
     }
-}
-
-fn cognito_header(kind: ApiKind, session: &Session) -> Result<AuthHeader> {
-    id_token_header(kind, session.id_token())
-}
-
-fn id_token_header(kind: ApiKind, token: &IdToken) -> Result<AuthHeader> {
-    if kind == ApiKind::Analytics {
-        return Err(Error::config(
-            "UL_API_TOKEN",
-            "the analytics API takes a personal access token or an API key, not a Cognito session",
-        ));
-    }
-    AuthHeader::new(kind.header_name(), token.secret())
 }
 
 #[cfg(test)]

@@ -2,14 +2,12 @@
 //! token or a legacy API key (see `pat.rs` for which one is used).
 
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use clap::{Args, Subcommand, ValueEnum};
 use serde_json::json;
 use unleashlive_auth::Error;
 use unleashlive_auth::api::analytics::Analytics;
@@ -20,61 +18,10 @@ use unleashlive_auth::api::http::HttpClient;
 use unleashlive_auth::text::terminal_safe;
 
 use super::args::Output;
-use super::commands::{Ctx, runtime};
-use super::pat::{CredArgs, analytics_auth};
-
-#[derive(Debug, Args)]
-pub struct AnalyticsArgs {
-    #[command(flatten)]
-    pub cred: CredArgs,
-    #[command(subcommand)]
-    pub command: AnalyticsCommand,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum AnalyticsCommand {
-    /// Print the API version (a quick check that the token is accepted).
-    Version,
-    /// List the device ids with analytics data.
-    Devices,
-    /// List the analytics session ids.
-    Sessions,
-    /// Pull every page of a device's data between two instants as CSV or JSON Lines.
-    Pull(PullArgs),
-}
-
-#[derive(Debug, Args)]
-pub struct PullArgs {
-    /// The device id, or `all` for every device `analytics devices` lists.
-    #[arg(long)]
-    pub device: String,
-    /// Start: RFC 3339 (2024-05-01T00:00:00Z, or a date 2024-05-01) or Unix milliseconds.
-    #[arg(long)]
-    pub from: String,
-    /// End: RFC 3339 or Unix milliseconds.
-    #[arg(long)]
-    pub to: String,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = PullFormat::Csv)]
-    pub format: PullFormat,
-    /// Write to FILE (through FILE.partial, renamed when complete) [default: stdout].
-    #[arg(long, value_name = "FILE")]
-    pub out: Option<PathBuf>,
-    /// Pages requested at once.
-    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
-    pub concurrency: u16,
-    /// Continue a pull to --out that stopped, from its last complete page.
-    #[arg(long, requires = "out")]
-    pub resume: bool,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum PullFormat {
-    /// A header from the API's keys, then one line per row.
-    Csv,
-    /// One JSON object per row.
-    Jsonl,
-}
+use super::ctx::Ctx;
+use super::out::runtime;
+use super::pat::analytics_auth;
+use super::subargs::{AnalyticsArgs, AnalyticsCommand, PullArgs, PullFormat};
 
 pub fn run(ctx: &Ctx, args: AnalyticsArgs) -> Result<ExitCode> {
     let auth = analytics_auth(ctx, &args.cred)?;

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 use unleashlive_auth::config::{Settings, env};
-use unleashlive_auth::secret::{ApiKey, ClientSecret, OneTimeCode};
+use unleashlive_auth::secret::{ClientSecret, OneTimeCode};
 
 use super::secrets;
 
@@ -179,10 +179,6 @@ fn one_time_code(value: &str) -> Result<OneTimeCode, std::convert::Infallible> {
     Ok(OneTimeCode::new(value.trim()))
 }
 
-pub(crate) fn api_key(value: &str) -> Result<ApiKey, std::convert::Infallible> {
-    Ok(ApiKey::new(value.trim()))
-}
-
 fn given(value: &Option<String>) -> Option<String> {
     value.clone().filter(|v| !v.trim().is_empty())
 }
@@ -278,7 +274,7 @@ pub enum Command {
     Refresh,
     /// Print temporary AWS credentials from the identity pool, for the aws CLI's
     /// credential_process, a shell or a program (see --help for the ~/.aws/config recipe).
-    #[command(after_long_help = super::credentials::AWS_CONFIG_RECIPE)]
+    #[command(after_long_help = super::subargs::AWS_CONFIG_RECIPE)]
     Credentials {
         /// Output format.
         #[arg(long, value_enum, default_value_t = CredentialsFormat::CredentialProcess)]
@@ -325,9 +321,9 @@ pub enum Command {
     Devices(DevicesCommand),
     /// Personal access tokens for the analytics API, stored per profile and never printed.
     #[command(subcommand)]
-    Pat(super::pat::PatCommand),
+    Pat(super::subargs::PatCommand),
     /// The analytics API (a PAT or a legacy API key): version, devices, sessions, pull.
-    Analytics(super::analytics::AnalyticsArgs),
+    Analytics(super::subargs::AnalyticsArgs),
     /// Probe every flow against the configured endpoints (production by default), read-only,
     /// one row each: settings; the user pool, app client and the sign-in flows it allows
     /// (asked with a made-up user, no real account touched); the pool's keys; the cached
@@ -343,7 +339,7 @@ pub enum Command {
     /// Exit 0 when nothing fails, else the worst failure's code (4 service, 3 authentication,
     /// 2 usage). `--output json` prints {"checks":[{"name","status","detail","ms"}]}. No
     /// token, key or password is ever shown.
-    Doctor(super::doctor::DoctorArgs),
+    Doctor(super::subargs::DoctorArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

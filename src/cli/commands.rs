@@ -1,424 +1,204 @@
-//! What each subcommand does (login lives in `login.rs`).
+//! The one command set: `status`, `token`, `header`, `refresh`, `check`, `exec` and `logout`,
+//! written once over [`CliProvider`] for every provider (Unleash Live included); what differs
+//! lives in the provider's own file. It imports no command module of a provider.
 
-use std::io::Write;
-use std::path::Path;
 use std::process::ExitCode;
-use std::time::Duration;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use serde_json::json;
-use unleashlive_auth::clock::{self, Clock, SystemClock};
-use unleashlive_auth::config::{self, ConfigFile, Settings};
-use unleashlive_auth::token::unverified::decode_payload_unverified;
-use unleashlive_auth::{
-    ApiKind, ClientSecret, CognitoRenewer, CognitoSessions, Config, Error, ProviderKind, Session,
-    SessionStore,
-};
+use unleashlive_auth::clock;
+use unleashlive_auth::credentials::Credential;
+use unleashlive_auth::providers::unith::Unith;
+use unleashlive_auth::providers::unleash::Unleash;
+use unleashlive_auth::providers::unleashx::UnleashX;
+use unleashlive_auth::providers::{ProviderKind, Sessions};
+use unleashlive_auth::{ApiKind, CognitoRenewer};
 
-use super::args::{Cli, Command, ExecArgs, HeaderApi, Output, TokenKind};
-use super::prompt::Stdin;
+use super::args::{Command, ExecArgs, HeaderApi, Output, TokenKind, UnleashApiArg};
+use super::ctx::Ctx;
+use super::hints::{usage, with_login_hint};
+use super::out::{expiry_text, runtime, write_stdout};
+use super::provider::{CliProvider, Own, SignOut, current, header_line, open};
 
-pub struct Ctx {
-    pub profile: String,
-    pub settings: Settings,
-    pub output: Output,
-    /// Where an endpoint override would come from (`--endpoint-url`, AWS_ENDPOINT_URL or the
-    /// config file), for the notice before a password is used.
-    pub endpoint_origin: Option<String>,
+/// Runs `command` for a profile whose provider is `kind`.
+pub fn run(ctx: &Ctx, kind: ProviderKind, command: Command) -> Result<ExitCode> {
+    struct Run<'a>(&'a Ctx, Command);
+    impl ForProvider for Run<'_> {
+        type Out = Result<ExitCode>;
+        fn call<P: CliProvider>(self) -> Self::Out {
+            dispatch::<P>(self.0, self.1)
+        }
+    }
+    for_kind(kind, Run(ctx, command))?
 }
 
-impl Ctx {
-    pub fn config(&self) -> Result<Config> {
-        Ok(self.settings.clone().resolve()?)
+/// `check` for a profile, for `ul-auth doctor`: what it said, or why not.
+pub fn check_profile(ctx: &Ctx, kind: ProviderKind) -> Result<String> {
+    struct Check<'a>(&'a Ctx);
+    impl ForProvider for Check<'_> {
+        type Out = Result<String>;
+        fn call<P: CliProvider>(self) -> Self::Out {
+            let sessions = open::<P>(self.0)?;
+            Ok(P::check(self.0, &sessions, None)?.unwrap_or_default())
+        }
     }
-
-    pub fn store(&self) -> Result<SessionStore> {
-        Ok(SessionStore::new(config::cache_dir(&self.settings)?))
-    }
-
-    pub fn manager(&self) -> Result<CognitoSessions> {
-        Ok(CognitoSessions::new(
-            self.store()?,
-            self.profile.clone(),
-            CognitoRenewer::new(self.config()?),
-        ))
-    }
-
-    /// A session valid for a while, refreshed first when it is about to expire. With a
-    /// fresh cached session this reads one file and touches no network.
-    pub fn session(&self) -> Result<Session> {
-        let manager = self.manager()?;
-        runtime()?
-            .block_on(manager.current())
-            .map_err(|e| with_login_hint(e, &self.profile).into())
-    }
+    for_kind(kind, Check(ctx))?
 }
 
-/// Says on stderr, before a password is used, that Cognito is not AWS's: an AWS_ENDPOINT_URL
-/// exported for a local emulator would otherwise receive `what` unnoticed.
-pub fn note_endpoint(ctx: &Ctx, config: &Config, what: &str) {
-    if let Some(url) = &config.endpoint_url {
-        let origin = ctx
-            .endpoint_origin
-            .as_deref()
-            .unwrap_or("the endpoint_url setting");
-        eprintln!(
-            "ul-auth: note: Cognito is redirected to {url} by {origin}: {what} goes there, not \
-             to https://cognito-idp.{}.amazonaws.com",
-            config.region
-        );
-    }
+/// Something to do with a provider's type, whichever provider a profile names.
+trait ForProvider {
+    type Out;
+    fn call<P: CliProvider>(self) -> Self::Out;
 }
 
-/// Which layer set the endpoint override: the flag, its variable, or the profile's table.
-fn endpoint_origin(given: &Settings, file: Option<&Path>, profile: &str) -> Option<String> {
-    if let Some(url) = &given.endpoint_url {
-        // clap folds the flag and the variable into one value; the variable holding that
-        // same value is where it came from.
-        let variable = std::env::var(config::env::ENDPOINT_URL).unwrap_or_default();
-        return Some(if variable.trim() == url.trim() {
-            config::env::ENDPOINT_URL.to_owned()
-        } else {
-            "--endpoint-url".to_owned()
-        });
-    }
-    let file = file?;
-    Some(format!("endpoint_url in [{profile}] of {}", file.display()))
+fn for_kind<F: ForProvider>(kind: ProviderKind, f: F) -> Result<F::Out> {
+    Ok(match kind {
+        ProviderKind::UnleashLive => f.call::<CognitoRenewer>(),
+        ProviderKind::Unith => f.call::<Unith>(),
+        ProviderKind::Unleash => f.call::<Unleash>(),
+        ProviderKind::UnleashX => f.call::<UnleashX>(),
+        other => {
+            return Err(usage(
+                "--provider",
+                format!("{other} has no commands of its own"),
+            ));
+        }
+    })
 }
 
-pub fn with_login_hint(e: Error, profile: &str) -> Error {
-    match e {
-        Error::SignInAgain { reason } => Error::SignInAgain {
-            reason: format!("{reason}; run `ul-auth --profile {profile} login`"),
-        },
-        other => other,
+/// Refuses to sign in or out with `kind` on a profile whose cached credential belongs to
+/// another provider: that would overwrite or delete it (and, for Unleash Live, skip revoking
+/// its refresh token).
+fn ensure_profile_holds(ctx: &Ctx, kind: ProviderKind) -> Result<()> {
+    match ctx.store()?.stored_provider(&ctx.profile)? {
+        Some(stored) if stored != kind.name() => Err(usage(
+            "--provider",
+            format!(
+                "profile {profile} holds a credential of the {stored} provider, not {kind}; \
+                 remove it first with `ul-auth --profile {profile} --provider {stored} logout`, \
+                 or use another profile",
+                profile = ctx.profile
+            ),
+        )),
+        _ => Ok(()),
     }
 }
 
-pub fn run(cli: Cli) -> Result<ExitCode> {
-    config::validate_profile(&cli.global.profile)?;
-    let file_path = cli.global.config.clone().or_else(ConfigFile::default_path);
-    let file = match &file_path {
-        Some(path) => ConfigFile::load(path)?,
-        None => ConfigFile::default(),
+fn dispatch<P: CliProvider>(ctx: &Ctx, command: Command) -> Result<ExitCode> {
+    let command = match P::own(ctx, command)? {
+        Own::Ran(code) => return Ok(code),
+        Own::Shared(command) => command,
     };
-    let mut given = cli.global.settings.to_settings();
-    if let Some(secret) = given.client_secret.take() {
-        let secret = Stdin.unless_dash(secret.secret(), "the app client secret")?;
-        given.client_secret = Some(ClientSecret::new(secret.as_str()));
-    }
-    let endpoint_origin = endpoint_origin(&given, file_path.as_deref(), &cli.global.profile);
-    let ctx = Ctx {
-        settings: layered(given, file.profile(&cli.global.profile)),
-        profile: cli.global.profile,
-        output: cli.global.output,
-        endpoint_origin,
-    };
-    let ok = |r: Result<()>| r.map(|()| ExitCode::SUCCESS);
-    let command = match cli.command {
-        Command::Doctor(args) => return super::doctor::run(&ctx, &file, args),
-        other => other,
-    };
-    let provider = ProviderKind::parse(ctx.settings.provider.as_deref().unwrap_or("unleash-live"))?;
-    if provider != ProviderKind::UnleashLive {
-        return super::provider::run(&ctx, provider, command);
+    // `status` reads the cache alone: it works whatever the rest of the settings say.
+    if let Command::Status = command {
+        let cached =
+            ctx.store()?
+                .load::<P::Credential>(&format!("{}{}", ctx.profile, P::ENTRY_SUFFIX))?;
+        return P::status(ctx, cached);
     }
     if matches!(command, Command::Login(_) | Command::Logout { .. }) {
-        super::provider::ensure_profile_holds(&ctx, provider)?;
+        ensure_profile_holds(ctx, P::KIND)?;
     }
+    let sessions = open::<P>(ctx)?;
+    let done = |r: Result<()>| r.map(|()| ExitCode::SUCCESS);
     match command {
-        Command::Login(args) => ok(super::login::login(&ctx, args)),
-        Command::Status => status(&ctx),
-        Command::Claims { kind } => ok(claims(&ctx, kind)),
-        Command::Token { kind } => ok(token(&ctx, kind)),
-        Command::Header { api: Some(api) } => ok(header(&ctx, api)),
-        Command::Header { api: None } => Err(Error::Config {
-            setting: "API".into(),
-            reason: "name the Unleash Live API: `ul-auth header graphql` or `ul-auth header rest`"
-                .into(),
-        }
-        .into()),
-        Command::Check { api: Some(_) } => Err(super::provider::usage(
-            "--api",
-            format!(
-                "selects an Unleash API; profile {} uses Unleash Live (pass --provider unleash)",
-                ctx.profile
-            ),
+        Command::Login(args) => done(P::login(ctx, &sessions, args)),
+        Command::Token { kind } => done(token(ctx, &sessions, kind)),
+        Command::Header { api } => done(header(ctx, &sessions, api)),
+        Command::Check { api } => done(check(ctx, &sessions, api)),
+        Command::Refresh => done(refresh(ctx, &sessions)),
+        Command::Exec(args) => exec(ctx, &sessions, &args),
+        Command::Logout { global } => logout(ctx, &sessions, global),
+        // `own` ran or refused every other command.
+        _ => Err(usage(
+            "--provider",
+            format!("this command is not one {} has", P::KIND.title()),
         )),
-        Command::Check { api: None } => ok(super::verify::verify(&ctx, None, TokenKind::Id)),
-        Command::SecretKey(_) => Err(super::provider::usage(
-            "secret-key",
-            format!(
-                "manages UNITH secret keys; profile {} uses Unleash Live (pass --provider unith)",
-                ctx.profile
-            ),
-        )),
-        Command::Refresh => ok(refresh(&ctx)),
-        Command::Credentials { format } => ok(super::credentials::credentials(&ctx, format)),
-        Command::Exec(args) => exec(&ctx, &args),
-        Command::Logout { global } => logout(&ctx, global),
-        Command::Password(action) => ok(super::password::run(&ctx, action)),
-        Command::Devices(action) => ok(super::devices::run(&ctx, action)),
-        Command::Verify { token, kind } => ok(super::verify::verify(&ctx, token.as_deref(), kind)),
-        Command::Pat(action) => super::pat::run(&ctx, action),
-        Command::Analytics(args) => super::analytics::run(&ctx, args),
-        Command::Doctor(args) => super::doctor::run(&ctx, &file, args),
     }
 }
 
-/// Flags and variables over the profile's table. The table's `base_url` belongs to the
-/// table's provider: when another provider is chosen for this run it is dropped, so one
-/// service's credentials are never sent to another's URL.
-pub fn layered(given: Settings, mut profile: Settings) -> Settings {
-    if let Some(chosen) = &given.provider {
-        let configured = profile.provider.as_deref().unwrap_or("unleash-live");
-        if !chosen.trim().eq_ignore_ascii_case(configured.trim()) {
-            profile.base_url = None;
-        }
+fn token<P: CliProvider>(ctx: &Ctx, sessions: &Sessions<P>, kind: TokenKind) -> Result<()> {
+    P::has_token(kind)?;
+    let credential = current(ctx, sessions)?;
+    write_stdout(P::token(&credential, kind))
+}
+
+fn header<P: CliProvider>(ctx: &Ctx, sessions: &Sessions<P>, api: Option<HeaderApi>) -> Result<()> {
+    let kind = P::header_api(api)?;
+    let credential = current(ctx, sessions)?;
+    write_stdout(&header_line(&P::header(&credential, kind)?))
+}
+
+fn check<P: CliProvider>(
+    ctx: &Ctx,
+    sessions: &Sessions<P>,
+    api: Option<UnleashApiArg>,
+) -> Result<()> {
+    if let Some(said) = P::check(ctx, sessions, api)? {
+        eprintln!("{said}");
     }
-    given.over(profile)
-}
-
-pub fn runtime() -> Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("starting the async runtime")
-}
-
-pub fn human_duration(d: Duration) -> String {
-    let mins = d.as_secs() / 60;
-    if mins >= 120 {
-        format!("{} h {} min left", mins / 60, mins % 60)
-    } else if d.as_secs() < 60 {
-        format!("{} s left", d.as_secs())
-    } else {
-        format!("{mins} min left")
-    }
-}
-
-fn pick(session: &Session, kind: TokenKind) -> &str {
-    match kind {
-        TokenKind::Id => session.id_token().secret(),
-        TokenKind::Access => session.access_token().secret(),
-    }
-}
-
-fn status(ctx: &Ctx) -> Result<ExitCode> {
-    let session = ctx.store()?.load::<Session>(&ctx.profile)?;
-    let now = SystemClock.now();
-    let Some(session) = session else {
-        match ctx.output {
-            Output::Json => println!("{}", json!({ "profile": ctx.profile, "signedIn": false })),
-            Output::Text => println!(
-                "Not signed in (profile {}); run `ul-auth login`",
-                ctx.profile
-            ),
-        }
-        return Ok(ExitCode::from(crate::exit::AUTH));
-    };
-    let c = session.claims();
-    let left = session.time_left(now);
-    match ctx.output {
-        Output::Json => println!(
-            "{}",
-            json!({
-                "profile": ctx.profile,
-                "signedIn": true,
-                "username": session.username(),
-                "sub": c.sub,
-                "email": c.email,
-                "identityId": c.identity_id,
-                "companyId": c.company_id,
-                "teamId": c.team_id,
-                "expiresAt": clock::rfc3339(session.expires_at()),
-                "secondsLeft": left.as_secs(),
-                "refreshable": session.refresh_token().is_some(),
-            })
-        ),
-        Output::Text => {
-            let dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
-            println!("Profile:   {}", ctx.profile);
-            println!(
-                "User:      {} (sub {})",
-                c.email.as_deref().unwrap_or(session.username()),
-                c.sub
-            );
-            println!("Identity:  {}", dash(&c.identity_id));
-            println!("Company:   {}", dash(&c.company_id));
-            println!("Team:      {}", dash(&c.team_id));
-            let expiry = clock::rfc3339(session.expires_at());
-            if left.is_zero() {
-                let next = if session.refresh_token().is_some() {
-                    "refreshed on next use"
-                } else {
-                    "sign in again"
-                };
-                println!("Expires:   expired at {expiry} ({next})");
-            } else {
-                println!("Expires:   {expiry} ({})", human_duration(left));
-            }
-        }
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-fn claims(ctx: &Ctx, kind: TokenKind) -> Result<()> {
-    let session = ctx.session()?;
-    let payload = decode_payload_unverified(pick(&session, kind))?;
-    let text = serde_json::to_string_pretty(&payload)?;
-    write_stdout(&text)
-}
-
-fn token(ctx: &Ctx, kind: TokenKind) -> Result<()> {
-    let session = ctx.session()?;
-    write_stdout(pick(&session, kind))
-}
-
-fn header(ctx: &Ctx, api: HeaderApi) -> Result<()> {
-    let session = ctx.session()?;
-    let kind = match api {
-        HeaderApi::Graphql => ApiKind::Graphql,
-        HeaderApi::Rest => ApiKind::Rest,
-    };
-    let (name, value) = kind.header_for(&session);
-    write_stdout(&format!("{name}: {value}"))
-}
-
-fn refresh(ctx: &Ctx) -> Result<()> {
-    let manager = ctx.manager()?;
-    let renewed = runtime()?
-        .block_on(manager.renew_now())
-        .map_err(|e| with_login_hint(e, &ctx.profile))?;
-    super::provider::report_renewal(ctx, Some(renewed.expires_at()));
     Ok(())
 }
 
-/// Runs CMD with the tokens (and, unless --no-aws, the identity pool's AWS credentials) in its
-/// environment and returns its exit status as ours. Without AWS credentials CMD is not run:
-/// it would otherwise act with whatever AWS profile or keys ul-auth was started with.
-fn exec(ctx: &Ctx, args: &ExecArgs) -> Result<ExitCode> {
-    let session = ctx.session()?;
-    let aws_env = if args.no_aws {
-        Vec::new()
-    } else {
-        super::credentials::aws_env(ctx).context(
-            "the command was not run: the identity pool gave no AWS credentials for it (pass \
-             --no-aws to run it without any)",
-        )?
-    };
-    let (name, value) = ApiKind::Rest.header_for(&session);
-    let mut env = vec![
-        ("UL_ID_TOKEN", session.id_token().secret().to_owned()),
-        (
-            "UL_ACCESS_TOKEN",
-            session.access_token().secret().to_owned(),
-        ),
-        // The names every provider's `exec` sets: the token and the REST API's header line.
-        ("UL_TOKEN", session.id_token().secret().to_owned()),
-        ("UL_AUTH_HEADER", format!("{name}: {value}")),
-    ];
-    env.extend(aws_env);
-    super::exec::run(args, env, !args.no_aws)
-}
-
-/// Signs out of the server, then removes the local session, all under the profile's lock: a
-/// refresh running in another process (the aws CLI's `credential_process`, say) finishes
-/// first, and its result is what gets revoked; none starts until the file is gone. The local
-/// session goes even when the server call fails (the user asked to be signed out here), but
-/// a refresh token that may still work is an error, never a warning.
-fn logout(ctx: &Ctx, global: bool) -> Result<ExitCode> {
-    let manager = ctx.manager()?;
-    let locked = manager.lock()?;
-    let mut failure = None;
-    let mut revocation_failed = None;
-    if let Some(session) = locked.stored()? {
-        let rt = runtime()?;
-        if global {
-            // GlobalSignOut needs a live access token: refresh first if needed.
-            let result = rt.block_on(async {
-                let session = locked.valid().await?;
-                manager
-                    .renewer()
-                    .client()
-                    .await
-                    .global_sign_out(&session)
-                    .await
-            });
-            match result {
-                Ok(()) => {
-                    eprintln!("Signed out everywhere: every refresh token of this user is revoked")
-                }
-                Err(e) => failure = Some(e),
-            }
-        } else if session.refresh_token().is_none() {
-            eprintln!("This session has no refresh token, so there is nothing to revoke");
-        } else {
-            let result =
-                rt.block_on(async { manager.renewer().client().await.revoke(&session).await });
-            match result {
-                Ok(()) => {
-                    eprintln!("Revoked this session's refresh token (other devices stay signed in)")
-                }
-                Err(e) => revocation_failed = Some(e),
-            }
-        }
-    }
-    if locked.remove()? {
-        eprintln!("Removed the cached session of profile {}", ctx.profile);
-    } else {
-        eprintln!("No cached session for profile {}", ctx.profile);
-    }
-    drop(locked);
-    if let Some(e) = failure {
-        return Err(anyhow::Error::new(e).context(
-            "the global sign-out failed: the user's refresh tokens stay valid until they \
-             expire (the local session was removed)",
-        ));
-    }
-    if let Some(e) = revocation_failed {
+fn refresh<P: CliProvider>(ctx: &Ctx, sessions: &Sessions<P>) -> Result<()> {
+    if let Some(credential) = sessions.cached()?
+        && credential.expires_at().is_none()
+        && !sessions.provider().can_renew(&credential)
+    {
+        // Logging in again would not "refresh" it: for UnleashX it mints another token.
         eprintln!(
-            "ul-auth: could not revoke the refresh token on the server ({}): it stays valid \
-             until it expires, for anyone holding a copy (the local session was removed; \
-             `ul-auth login` then `ul-auth logout --global` revokes every refresh token of \
-             the user)",
-            unleashlive_auth::text::terminal_safe(&e.to_string())
+            "Nothing to renew: the {} of profile {} does not expire",
+            P::credential_name(),
+            ctx.profile
         );
-        return Ok(ExitCode::from(crate::exit::SERVICE));
+        return Ok(());
     }
-    Ok(ExitCode::SUCCESS)
+    let renewed = runtime()?
+        .block_on(sessions.renew_now())
+        .map_err(|e| with_login_hint(e, &ctx.profile))?;
+    match ctx.output {
+        Output::Json => println!(
+            "{}",
+            json!({ "expiresAt": renewed.expires_at().map(clock::rfc3339) })
+        ),
+        Output::Text => eprintln!("Renewed: valid until {}", expiry_text(renewed.expires_at())),
+    }
+    Ok(())
 }
 
-/// One line on stdout. A closed pipe (`| head`) is not an error.
-pub fn write_stdout(line: &str) -> Result<()> {
-    let mut out = std::io::stdout().lock();
-    match writeln!(out, "{line}").and_then(|()| out.flush()) {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        other => Ok(other?),
-    }
+/// Runs CMD with the credential in its environment (`UL_TOKEN`, `UL_AUTH_HEADER` with the REST
+/// API's header line, and what the provider adds) and returns its exit status as ours.
+fn exec<P: CliProvider>(ctx: &Ctx, sessions: &Sessions<P>, args: &ExecArgs) -> Result<ExitCode> {
+    let credential = current(ctx, sessions)?;
+    let (extra, replaces_aws) = P::exec_env(ctx, &credential, args)?;
+    let mut env = vec![
+        ("UL_TOKEN", P::token(&credential, TokenKind::Id).to_owned()),
+        (
+            "UL_AUTH_HEADER",
+            header_line(&P::header(&credential, ApiKind::Rest)?),
+        ),
+    ];
+    env.extend(extra);
+    super::exec::run(args, env, replaces_aws)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn settings(provider: Option<&str>, base_url: Option<&str>) -> Settings {
-        let mut s = Settings::default();
-        s.provider = provider.map(str::to_owned);
-        s.base_url = base_url.map(str::to_owned);
-        s
-    }
-
-    #[test]
-    fn a_profiles_base_url_serves_only_the_profiles_own_provider() {
-        let table = || settings(Some("unleash"), Some("https://flags.example"));
-        let other = layered(settings(Some("unith"), None), table());
-        assert_eq!(other.base_url, None);
-        let same = layered(settings(Some("Unleash"), None), table());
-        assert_eq!(same.base_url.as_deref(), Some("https://flags.example"));
-        let unchosen = layered(settings(None, None), table());
-        assert_eq!(unchosen.base_url.as_deref(), Some("https://flags.example"));
-        let flag = layered(settings(Some("unith"), Some("http://127.0.0.1:1")), table());
-        assert_eq!(flag.base_url.as_deref(), Some("http://127.0.0.1:1"));
+/// Signs out on the server (as the provider can), then removes the local credential, all
+/// under the profile's lock: a renewal running in another process (the aws CLI's
+/// `credential_process`, say) finishes first, and its result is what gets revoked; none
+/// starts until the file is gone. The local credential goes even when the server call fails
+/// (the user asked to be signed out here).
+fn logout<P: CliProvider>(ctx: &Ctx, sessions: &Sessions<P>, global: bool) -> Result<ExitCode> {
+    let locked = sessions.lock()?;
+    let signed_out = P::sign_out(ctx, sessions, &locked, global)?;
+    let removed = locked.remove()?;
+    eprintln!("{}", P::removed(ctx, removed));
+    drop(locked);
+    match signed_out {
+        SignOut::Done => Ok(ExitCode::SUCCESS),
+        SignOut::Failed(e) => Err(e),
+        SignOut::NotRevoked(warning) => {
+            eprintln!("{warning}");
+            Ok(ExitCode::from(crate::exit::SERVICE))
+        }
     }
 }

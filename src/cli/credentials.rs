@@ -1,42 +1,15 @@
 //! `ul-auth credentials`: temporary AWS credentials from the identity pool, for the aws CLI's
 //! `credential_process`, a shell, or a program; and the AWS part of `exec`'s environment.
 
-use std::io::Write;
-
 use anyhow::Result;
 use serde_json::json;
 use unleashlive_auth::aws::identity::{AwsCredentials, IdentityClient, IdentityCredentials};
-use unleashlive_auth::{Error, clock};
+use unleashlive_auth::clock;
 
 use super::args::CredentialsFormat;
-use super::commands::{Ctx, runtime};
-
-/// The `--help` epilogue of `credentials`.
-pub const AWS_CONFIG_RECIPE: &str = "\
-The ~/.aws/config recipe: the aws CLI and every AWS SDK run ul-auth whenever they need
-credentials, and ul-auth refreshes the Unleash Live session behind them as needed.
-
-  [profile unleash]
-  credential_process = ul-auth --profile default credentials --format credential-process
-  region = ap-southeast-2
-
-  ul-auth login --username pilot@example.com        # once
-  aws --profile unleash s3 ls s3://library-upload-syd-cloud/<identityId>/
-
-Settings reach the process as for every command (config file, UL_* variables, or flags on the
-credential_process line; use an absolute path when ul-auth is not on the PATH of the program
-that reads the profile).
-
-Other ways to hand them out:
-  eval \"$(ul-auth credentials --format env)\"   # AWS_* in this shell (expire in about an hour)
-  ul-auth exec -- CMD                          # CMD gets AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
-                                               # AWS_SESSION_TOKEN, AWS_REGION, UL_ID_TOKEN, ...
-  ul-auth credentials --format json            # accessKeyId, secretAccessKey, sessionToken,
-                                               # expiresAt, identityId, region
-
-The credentials come from the identity pool (UL_IDENTITY_POOL_ID) for the signed-in user and
-are printed on stdout only. Exit codes: 3 when nobody is signed in or the identity pool refuses
-the session, 4 when it cannot be reached or throttles.";
+use super::ctx::Ctx;
+use super::hints::with_login_hint;
+use super::out::{runtime, write_stdout};
 
 pub fn credentials(ctx: &Ctx, format: CredentialsFormat) -> Result<()> {
     let (creds, region) = fetch(ctx)?;
@@ -123,27 +96,13 @@ fn fetch(ctx: &Ctx) -> Result<(AwsCredentials, String)> {
             .credentials()
             .await
     });
-    let creds = creds.map_err(|e| match e {
-        Error::SignInAgain { reason } => Error::SignInAgain {
-            reason: format!("{reason}; run `ul-auth --profile {} login`", ctx.profile),
-        },
-        other => other,
-    })?;
+    let creds = creds.map_err(|e| with_login_hint(e, &ctx.profile))?;
     Ok((creds, region))
 }
 
 /// A POSIX shell word that stands for exactly `value`.
 fn shell_quote(value: &str) -> String {
     format!("'{}'", value.replace('\'', r"'\''"))
-}
-
-/// The text and a newline on stdout. A closed pipe is not an error.
-fn write_stdout(text: &str) -> Result<()> {
-    let mut out = std::io::stdout().lock();
-    match writeln!(out, "{text}").and_then(|()| out.flush()) {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        other => Ok(other?),
-    }
 }
 
 #[cfg(test)]

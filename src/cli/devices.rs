@@ -6,7 +6,8 @@ use unleashlive_auth::clock;
 use unleashlive_auth::text::terminal_safe;
 
 use super::args::{DevicesCommand, Output};
-use super::commands::{Ctx, runtime};
+use super::ctx::Ctx;
+use super::out::runtime;
 
 pub fn run(ctx: &Ctx, action: DevicesCommand) -> Result<()> {
     let manager = ctx.manager()?;

@@ -6,7 +6,6 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::Result;
-use clap::Args;
 use serde_json::json;
 use unleashlive_auth::doctor::{self, Check, Doctor, Status};
 use unleashlive_auth::text::terminal_safe;
@@ -16,20 +15,10 @@ use unleashlive_auth::{
 };
 
 use super::args::Output;
-use super::commands::{Ctx, runtime};
-use super::pat::{CredArgs, analytics_auth};
-
-#[derive(Debug, Args)]
-pub struct DoctorArgs {
-    /// Also renew the session with its refresh token, to prove it still works (the cached
-    /// tokens are replaced by new ones; nothing else changes).
-    #[arg(long)]
-    pub refresh: bool,
-    /// Also read this Media Drive folder: a `get` and one `list` page, showing the location
-    /// format the service uses. Copy the id from the folder's address in the web app.
-    #[arg(long, value_name = "ID")]
-    pub folder: Option<String>,
-}
+use super::ctx::Ctx;
+use super::out::runtime;
+use super::pat::analytics_auth;
+use super::subargs::{CredArgs, DoctorArgs};
 
 pub fn run(ctx: &Ctx, file: &ConfigFile, args: DoctorArgs) -> Result<ExitCode> {
     let mut checks = Vec::new();
@@ -113,7 +102,7 @@ fn config_check(ctx: &Ctx, config: &Config) -> Check {
 fn probe(ctx: &Ctx, settings: &Settings, config: Config, args: &DoctorArgs) -> Vec<Check> {
     let mut checks = Vec::new();
     let since = Instant::now();
-    let http = match super::provider::http() {
+    let http = match super::ctx::http() {
         Ok(http) => http,
         Err(e) => {
             checks.push(row_for("http", &e, "", since));
@@ -228,7 +217,7 @@ fn provider_checks(ctx: &Ctx, file: &ConfigFile) -> Vec<Check> {
             output: ctx.output,
             endpoint_origin: None,
         };
-        let check = match super::provider::check_profile(&sub, kind) {
+        let check = match super::commands::check_profile(&sub, kind) {
             Ok(said) => Check::ok(row, format!("{}: {said}", kind.title())),
             Err(e) => match e.downcast_ref::<Error>() {
                 Some(Error::NotSignedIn { .. }) => Check::skip(

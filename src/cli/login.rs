@@ -6,20 +6,22 @@ use anyhow::{Context, Result, bail};
 use serde_json::json;
 use unleashlive_auth::clock::{self, Clock, SystemClock};
 use unleashlive_auth::cognito::{Answer, AuthFlow, FirstFactor, MfaMethod};
-use unleashlive_auth::{Challenge, ChallengeKind, CognitoClient, Error, Password, Session, SignIn};
+use unleashlive_auth::{
+    Challenge, ChallengeKind, CognitoClient, CognitoSessions, Error, Password, Session, SignIn,
+};
 
 use super::args::{Flow, LoginArgs, MfaChoice, Output, Prefer};
-use super::commands::{Ctx, human_duration, runtime};
+use super::ctx::{Ctx, note_endpoint};
+use super::out::{human_duration, runtime};
 use super::prompt::{self, Stdin};
 use super::secrets::{MFA_CODE, OTP_CODE};
 
 /// A chain longer than this (new password → MFA setup → MFA code ...) is a server bug.
 const MAX_CHALLENGES: usize = 6;
 
-pub fn login(ctx: &Ctx, args: LoginArgs) -> Result<()> {
+pub fn login(ctx: &Ctx, manager: &CognitoSessions, args: LoginArgs) -> Result<()> {
     let config = ctx.config()?;
-    super::commands::note_endpoint(ctx, &config, "the sign-in");
-    let manager = ctx.manager()?;
+    note_endpoint(ctx, &config, "the sign-in");
     let mut stdin = Stdin;
     let username = prompt::username(
         args.username

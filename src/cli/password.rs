@@ -4,7 +4,8 @@ use anyhow::{Result, bail};
 use unleashlive_auth::{CognitoClient, Error, OneTimeCode, Password};
 
 use super::args::PasswordCommand;
-use super::commands::{Ctx, note_endpoint, runtime};
+use super::ctx::{Ctx, note_endpoint};
+use super::out::runtime;
 use super::prompt::{self, Stdin};
 use super::secrets::RESET_CODE;
 

@@ -10,48 +10,19 @@
 use std::process::ExitCode;
 
 use anyhow::{Result, bail};
-use clap::{Args, Subcommand};
 use serde_json::json;
 use unleashlive_auth::{ApiKey, Auth, AuthHeader, Error, PersonalAccessToken, credentials::pat};
 
 use super::args::Output;
-use super::commands::Ctx;
+use super::ctx::Ctx;
 use super::prompt::{self, Stdin};
 use super::secrets::API_KEY;
+use super::subargs::{CredArgs, PatCommand};
 
 /// The prefix of every personal access token.
 const PREFIX: &str = "ul_pat_";
 /// The environment variable the official docs read a PAT from.
 const TOKEN_ENV: &str = pat::ENV_VAR;
-
-#[derive(Debug, Subcommand)]
-pub enum PatCommand {
-    /// Store a personal access token for this profile (read from standard input with
-    /// --token-stdin, else a hidden prompt). Create one in the web app: Profile → Developers.
-    Set {
-        /// Read the token from the first line of standard input.
-        #[arg(long)]
-        token_stdin: bool,
-    },
-    /// Show whether a token is stored (only its prefix and last 4 characters); exit 3 if not.
-    Status,
-    /// Remove the stored token of this profile (it stays valid on the server until it
-    /// expires or is revoked in the web app).
-    Forget,
-}
-
-/// How the analytics commands get their credential.
-#[derive(Debug, Args)]
-pub struct CredArgs {
-    /// Read a personal access token from the first line of standard input [default:
-    /// UL_API_TOKEN, else the token stored with `ul-auth pat set`].
-    #[arg(long, global = true)]
-    pub token_stdin: bool,
-    /// A legacy API key, sent as x-api-key (used when no PAT is given on stdin or in
-    /// UL_API_TOKEN); `-` reads it from the first line of standard input.
-    #[arg(long, global = true, env = super::secrets::API_KEY, hide_env_values = true, value_parser = super::args::api_key)]
-    pub api_key: Option<ApiKey>,
-}
 
 pub fn run(ctx: &Ctx, action: PatCommand) -> Result<ExitCode> {
     let store = ctx.store()?;

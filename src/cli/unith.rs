@@ -8,9 +8,12 @@ use unleashlive_auth::providers::unith::Unith;
 use unleashlive_auth::providers::{Provider as _, ProviderKind, Sessions, Token};
 
 use super::args::{LoginArgs, Output, SecretKeyCommand, UnleashApiArg};
-use super::commands::{Ctx, runtime};
+use super::ctx::{Ctx, http};
+use super::hints::usage;
+use super::out::{expiry_text, runtime};
 use super::prompt::{secret_input, visible_input};
-use super::provider::{CliProvider, base_url, current, expiry_text, http, usage};
+use super::provider::{current, open};
+use super::token_providers::TokenProvider;
 
 /// Where the secret key is read from when it is not typed.
 const KEY_ENV: &str = super::secrets::UNITH_SECRET_KEY;
@@ -22,13 +25,13 @@ fn key_from_env() -> Option<SecretKey> {
         .map(|k| SecretKey::new(k.trim()))
 }
 
-impl CliProvider for Unith {
+impl TokenProvider for Unith {
     const LOGOUT_NOTE: &'static str = "The bearer stays valid on UNITH until it expires; the \
                                        secret key is unchanged (replace it with `ul-auth \
                                        secret-key rotate` if it leaked).";
 
     fn build(ctx: &Ctx) -> Result<Self> {
-        let unith = Unith::new(http()?, &base_url(ctx, ProviderKind::Unith)?)?;
+        let unith = Unith::new(http()?, &ctx.base_url(ProviderKind::Unith)?)?;
         Ok(match key_from_env() {
             Some(key) => unith.with_secret_key(key),
             None => unith,
@@ -38,7 +41,7 @@ impl CliProvider for Unith {
     fn details(sessions: &Sessions<Self>, token: &Token<Self>) -> Vec<(&'static str, String)> {
         let renewal = if token.remembered_secret().is_some() {
             "automatic (secret key remembered)"
-        } else if sessions.renewer().0.has_secret_key() {
+        } else if sessions.provider().has_secret_key() {
             "automatic while UNITH_SECRET_KEY is set"
         } else {
             "none: run `ul-auth login` again when it expires"
@@ -66,8 +69,7 @@ impl CliProvider for Unith {
             "UNITH secret key",
         )?;
         let unith = sessions
-            .renewer()
-            .0
+            .provider()
             .clone()
             .with_secret_key(SecretKey::new(key.as_str()));
         let token = runtime()?.block_on(unith.exchange(&email, args.remember))?;
@@ -118,7 +120,7 @@ impl CliProvider for Unith {
             .ok_or_else(|| unleashlive_auth::Error::NotSignedIn {
                 profile: ctx.profile.clone(),
             })?;
-        if !sessions.renewer().0.can_renew(&cached) {
+        if !sessions.provider().can_renew(&cached) {
             let token = current(ctx, sessions)?;
             return Ok(format!(
                 "No secret key at hand (set {KEY_ENV}, or log in with --remember), so UNITH \
@@ -133,11 +135,12 @@ impl CliProvider for Unith {
         ))
     }
 
-    fn secret_key(ctx: &Ctx, sessions: &Sessions<Self>, action: SecretKeyCommand) -> Result<()> {
+    fn secret_key(ctx: &Ctx, action: SecretKeyCommand) -> Result<()> {
         let SecretKeyCommand::Rotate = action;
+        let sessions = &open::<Self>(ctx)?;
         let token = current(ctx, sessions)?;
         let new_key = runtime()?
-            .block_on(sessions.renewer().0.rotate(&token))
+            .block_on(sessions.provider().rotate(&token))
             .context("rotating the UNITH secret key")?;
         // Remember the new key before showing it: if showing fails, it is not lost too.
         let remembered = token.remembered_secret().is_some();

@@ -9,14 +9,16 @@ use unleashlive_auth::providers::unleash::{TokenShape, Unleash, UnleashApi};
 use unleashlive_auth::providers::{self, Sessions, Token};
 
 use super::args::{LoginArgs, Output, UnleashApiArg};
-use super::commands::{Ctx, runtime};
+use super::ctx::{Ctx, http};
+use super::out::runtime;
 use super::prompt::secret_input;
-use super::provider::{CliProvider, http};
+use super::provider::current;
+use super::token_providers::TokenProvider;
 
 /// The variable Unleash tools read the token from; `login` reads it too.
 const TOKEN_ENV: &str = super::secrets::UNLEASH_API_TOKEN;
 
-impl CliProvider for Unleash {
+impl TokenProvider for Unleash {
     const EXEC_ENV: Option<&'static str> = Some(TOKEN_ENV);
     const LOGOUT_NOTE: &'static str = "The token stays valid on the instance until an admin \
                                        deletes it (Configure → API access).";
@@ -29,7 +31,7 @@ impl CliProvider for Unleash {
             .as_deref()
             .filter(|b| !b.trim().is_empty())
         {
-            Some(_) => Some(super::provider::base_url(ctx, ProviderKind::Unleash)?),
+            Some(_) => Some(ctx.base_url(ProviderKind::Unleash)?),
             None => None,
         };
         Ok(Unleash::new(http()?, base.as_deref())?)
@@ -47,7 +49,7 @@ impl CliProvider for Unleash {
     fn login(ctx: &Ctx, sessions: &Sessions<Self>, args: LoginArgs) -> Result<()> {
         // The token is for one instance only: it is stored with that instance's URL and never
         // sent to another, so the URL must be known now.
-        let base = super::provider::base_url(ctx, ProviderKind::Unleash)?;
+        let base = ctx.base_url(ProviderKind::Unleash)?;
         let value = secret_input(
             args.token_stdin,
             TOKEN_ENV,
@@ -88,8 +90,8 @@ impl CliProvider for Unleash {
             UnleashApiArg::Frontend => UnleashApi::Frontend,
             UnleashApiArg::Admin => UnleashApi::Admin,
         };
-        let token = super::provider::current(ctx, sessions)?;
-        runtime()?.block_on(sessions.renewer().0.check(&token, api))?;
+        let token = current(ctx, sessions)?;
+        runtime()?.block_on(sessions.provider().check(&token, api))?;
         Ok(format!("The Unleash {} accepted the token", api.name()))
     }
 }

@@ -10,19 +10,22 @@ use unleashlive_auth::providers::{ProviderKind, Sessions, Token};
 use unleashlive_auth::{Error, OneTimeCode};
 
 use super::args::{LoginArgs, Output, UnleashApiArg};
-use super::commands::{Ctx, runtime};
+use super::ctx::{Ctx, http};
+use super::hints::usage;
+use super::out::runtime;
 use super::prompt::{Stdin, visible_input};
-use super::provider::{CliProvider, base_url, http, usage};
+use super::provider::current;
 use super::secrets::UNLEASHX_OTP;
+use super::token_providers::TokenProvider;
 
-impl CliProvider for UnleashX {
+impl TokenProvider for UnleashX {
     const LOGOUT_NOTE: &'static str = "UnleashX API tokens never expire: if this one leaked, \
                                        delete it in the UnleashX web app.";
 
     fn build(ctx: &Ctx) -> Result<Self> {
         Ok(UnleashX::new(
             http()?,
-            &base_url(ctx, ProviderKind::UnleashX)?,
+            &ctx.base_url(ProviderKind::UnleashX)?,
         )?)
     }
 
@@ -42,7 +45,7 @@ impl CliProvider for UnleashX {
             "the UnleashX e-mail: pass --username or set UNLEASHX_USERNAME",
             "UnleashX e-mail: ",
         )?;
-        let unleashx = &sessions.renewer().0;
+        let unleashx = &sessions.provider();
         let rt = runtime()?;
         let code = match args.otp.filter(|c| !c.secret().is_empty()) {
             Some(code) => OneTimeCode::new(
@@ -100,8 +103,8 @@ impl CliProvider for UnleashX {
                 "selects an Unleash API; UnleashX has one".into(),
             ));
         }
-        let token = super::provider::current(ctx, sessions)?;
-        runtime()?.block_on(sessions.renewer().0.verify(&token))?;
+        let token = current(ctx, sessions)?;
+        runtime()?.block_on(sessions.provider().verify(&token))?;
         Ok("UnleashX accepted the API token".to_owned())
     }
 }

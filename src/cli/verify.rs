@@ -1,12 +1,13 @@
 //! `ul-auth verify`: check a token's signature and claims against the user pool.
 
-use std::io::{Read, Write};
+use std::io::Read;
 
 use anyhow::{Context, Result};
 use unleashlive_auth::token::Verifier;
 
 use super::args::TokenKind;
-use super::commands::{Ctx, runtime};
+use super::ctx::Ctx;
+use super::out::{runtime, write_stdout};
 
 /// Far more than any token (the verifier refuses anything over 16 KiB).
 const STDIN_LIMIT: u64 = 1 << 20;
@@ -35,13 +36,8 @@ pub fn verify(ctx: &Ctx, token: Option<&str>, kind: TokenKind) -> Result<()> {
             serde_json::to_value(runtime.block_on(verifier.verify_access_token(&token))?)
         }
     }?;
-    let text = serde_json::to_string_pretty(&claims)?;
-    let mut out = std::io::stdout().lock();
-    match writeln!(out, "{text}").and_then(|()| out.flush()) {
-        // `ul-auth verify | head -1` is not a failure.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        other => Ok(other?),
-    }
+    // `ul-auth verify | head -1` is not a failure.
+    write_stdout(&serde_json::to_string_pretty(&claims)?)
 }
 
 /// The token on standard input, surrounding whitespace removed. Whatever is there goes to

@@ -1,4 +1,5 @@
-//! Cognito user-pool sign-in.
+//! Cognito user-pool sign-in: Unleash Live as a provider ([`CognitoRenewer`]) whose
+//! credential is a [`Session`].
 
 mod challenge;
 mod choice;
@@ -6,6 +7,7 @@ mod client;
 mod device;
 mod password;
 mod probe;
+mod provider;
 mod refresh;
 pub mod session;
 mod sign_in;
@@ -17,6 +19,7 @@ pub use client::CognitoClient;
 pub use device::{Device, DeviceListing};
 pub use password::CodeDelivery;
 pub use probe::{FlowAnswer, PROBED_FLOWS};
-pub use refresh::CognitoRenewer;
+pub use provider::CognitoRenewer;
+pub(crate) use provider::id_token_header;
 pub use session::Session;
 pub use sign_in::{AuthFlow, Challenge, ChallengeKind, SignIn, secret_hash};

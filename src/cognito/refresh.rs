@@ -297,45 +297,6 @@ fn renewed(
     Ok(session)
 }
 
-/// Renews Cognito sessions for a [`crate::SessionManager`]. The AWS SDK client is built on
-/// first use only, so handing out a still-valid token never pays for it.
-#[derive(Debug)]
-pub struct CognitoRenewer {
-    config: crate::Config,
-    client: tokio::sync::OnceCell<CognitoClient>,
-}
-
-impl CognitoRenewer {
-    /// A renewer for the pool and app client of `config`.
-    pub fn new(config: crate::Config) -> Self {
-        CognitoRenewer {
-            config,
-            client: tokio::sync::OnceCell::new(),
-        }
-    }
-
-    /// The Cognito client, built on first use.
-    pub async fn client(&self) -> &CognitoClient {
-        self.client
-            .get_or_init(|| CognitoClient::new(self.config.clone()))
-            .await
-    }
-}
-
-impl crate::credentials::manager::Renew for CognitoRenewer {
-    type Credential = Session;
-
-    async fn renew(&self, current: &Session) -> Result<Session> {
-        self.client().await.refresh(current).await
-    }
-}
-
-impl crate::credentials::manager::Credential for Session {
-    fn expires_at(&self) -> Option<std::time::SystemTime> {
-        Some(Session::expires_at(self))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,7 +1,9 @@
 //! Hands out a valid credential, renewing it shortly before it expires.
 //!
-//! One [`SessionManager`] serves any provider: it needs a [`Credential`] (something the store
-//! can keep, with an expiry) and a [`Renew`] (how to get a new one). Renewal is single-flight
+//! One [`SessionManager`] serves any [`Provider`]: Cognito sessions, UNITH, Unleash and
+//! UnleashX tokens, personal access tokens and API keys. It needs the provider's
+//! [`Credential`] (something the store can keep, with an expiry) and [`Provider::renew`] (how
+//! to get a new one). Renewal is single-flight
 //! twice over: inside a process, concurrent callers share one renewal (and its error); across
 //! processes, the profile's file lock serialises renewals and the second process finds the
 //! first one's result on disk instead of renewing again.
@@ -11,15 +13,14 @@
 //! another process (say the aws CLI calling `credential_process`) can neither bring back a
 //! session signed out of nor overwrite a new sign-in with the old one.
 
-use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use futures_util::FutureExt as _;
 
-use crate::credentials::flight::SingleFlight;
-
 use crate::clock::SharedClock;
+use crate::credentials::flight::SingleFlight;
+use crate::credentials::provider::Provider;
 use crate::credentials::store::{Persist, ProfileLock, SessionStore};
 use crate::error::{Error, Result};
 
@@ -32,38 +33,29 @@ pub trait Credential: Persist + Clone + Send + Sync + 'static {
     fn expires_at(&self) -> Option<SystemTime>;
 }
 
-/// How a credential is renewed.
-pub trait Renew: Send + Sync + 'static {
-    /// The credential this renews.
-    type Credential: Credential;
+/// The trait renewers implemented before every credential had a [`Provider`]: a provider is
+/// what renews now.
+#[doc(hidden)]
+pub use crate::credentials::provider::Provider as Renew;
 
-    /// A fresh credential to replace `current`.
-    ///
-    /// # Errors
-    /// [`Error::SignInAgain`] when renewal is impossible without the user (expired or
-    /// revoked refresh token, no remembered secret); service errors otherwise.
-    fn renew(
-        &self,
-        current: &Self::Credential,
-    ) -> impl Future<Output = Result<Self::Credential>> + Send;
-}
-
-struct Inner<R: Renew> {
+struct Inner<P: Provider> {
     store: SessionStore,
     profile: String,
-    renewer: R,
+    /// The profile's entry in the store: the profile's name and the provider's suffix.
+    entry: String,
+    provider: P,
     clock: SharedClock,
     margin: Duration,
-    flight: SingleFlight<R::Credential>,
+    flight: SingleFlight<P::Credential>,
 }
 
 /// Valid credentials for one profile, renewed before they expire. Cheap to clone; clones
 /// share state.
-pub struct SessionManager<R: Renew> {
-    inner: Arc<Inner<R>>,
+pub struct SessionManager<P: Provider> {
+    inner: Arc<Inner<P>>,
 }
 
-impl<R: Renew> Clone for SessionManager<R> {
+impl<P: Provider> Clone for SessionManager<P> {
     fn clone(&self) -> Self {
         SessionManager {
             inner: Arc::clone(&self.inner),
@@ -71,7 +63,7 @@ impl<R: Renew> Clone for SessionManager<R> {
     }
 }
 
-impl<R: Renew> std::fmt::Debug for SessionManager<R> {
+impl<P: Provider> std::fmt::Debug for SessionManager<P> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SessionManager")
             .field("profile", &self.inner.profile)
@@ -81,14 +73,14 @@ impl<R: Renew> std::fmt::Debug for SessionManager<R> {
     }
 }
 
-impl<R: Renew> SessionManager<R> {
-    /// A manager for `profile` in `store`, renewing with `renewer`, 5 minutes before expiry,
+impl<P: Provider> SessionManager<P> {
+    /// A manager for `profile` in `store`, renewing with `provider`, 5 minutes before expiry,
     /// on the system clock.
-    pub fn new(store: SessionStore, profile: impl Into<String>, renewer: R) -> Self {
+    pub fn new(store: SessionStore, profile: impl Into<String>, provider: P) -> Self {
         Self::build(
             store,
             profile.into(),
-            renewer,
+            provider,
             crate::clock::system(),
             DEFAULT_MARGIN,
         )
@@ -104,10 +96,10 @@ impl<R: Renew> SessionManager<R> {
         self.rebuild(|inner| (clock, inner.margin))
     }
 
-    fn rebuild(self, f: impl FnOnce(&Inner<R>) -> (SharedClock, Duration)) -> Self {
+    fn rebuild(self, f: impl FnOnce(&Inner<P>) -> (SharedClock, Duration)) -> Self {
         let (clock, margin) = f(&self.inner);
         match Arc::try_unwrap(self.inner) {
-            Ok(inner) => Self::build(inner.store, inner.profile, inner.renewer, clock, margin),
+            Ok(inner) => Self::build(inner.store, inner.profile, inner.provider, clock, margin),
             Err(_) => panic!("configure the SessionManager before cloning it"),
         }
     }
@@ -115,15 +107,16 @@ impl<R: Renew> SessionManager<R> {
     fn build(
         store: SessionStore,
         profile: String,
-        renewer: R,
+        provider: P,
         clock: SharedClock,
         margin: Duration,
     ) -> Self {
         SessionManager {
             inner: Arc::new(Inner {
                 store,
+                entry: format!("{profile}{}", P::ENTRY_SUFFIX),
                 profile,
-                renewer,
+                provider,
                 clock,
                 margin,
                 flight: SingleFlight::new(),
@@ -136,19 +129,36 @@ impl<R: Renew> SessionManager<R> {
         &self.inner.profile
     }
 
-    /// The renewer (e.g. to reach its client).
-    pub fn renewer(&self) -> &R {
-        &self.inner.renewer
+    /// The profile's entry in the store (the profile's name, plus the provider's
+    /// [`Provider::ENTRY_SUFFIX`]), as [`SessionStore::path`] takes it.
+    pub fn entry(&self) -> &str {
+        &self.inner.entry
+    }
+
+    /// The provider (e.g. to reach its client).
+    pub fn provider(&self) -> &P {
+        &self.inner.provider
+    }
+
+    /// The provider, by the name it had when it only renewed: [`SessionManager::provider`].
+    pub fn renewer(&self) -> &P {
+        &self.inner.provider
+    }
+
+    /// Whether the cached credential can be renewed without the user now
+    /// ([`Provider::can_renew`]); `false` without one or with an unusable cache file.
+    pub fn can_renew(&self) -> bool {
+        matches!(self.cached(), Ok(Some(c)) if self.inner.provider.can_renew(&c))
     }
 
     /// The cached credential as it is, without renewing it or touching the network.
     ///
     /// # Errors
     /// [`Error::Cache`] for an unusable cache file.
-    pub fn cached(&self) -> Result<Option<R::Credential>> {
+    pub fn cached(&self) -> Result<Option<P::Credential>> {
         self.inner
             .flight
-            .load_if_empty(|| self.inner.store.load(&self.inner.profile))
+            .load_if_empty(|| self.inner.store.load(&self.inner.entry))
     }
 
     /// Stores a credential just obtained (a new sign-in) and serves it from now on. It takes
@@ -157,7 +167,7 @@ impl<R: Renew> SessionManager<R> {
     ///
     /// # Errors
     /// [`Error::Cache`] when it cannot be saved or the lock cannot be taken.
-    pub fn replace(&self, credential: R::Credential) -> Result<()> {
+    pub fn replace(&self, credential: P::Credential) -> Result<()> {
         self.lock()?.replace(credential)
     }
 
@@ -170,8 +180,8 @@ impl<R: Renew> SessionManager<R> {
     ///
     /// # Errors
     /// [`Error::Cache`] when the lock file cannot be created or locked.
-    pub fn lock(&self) -> Result<LockedSession<R>> {
-        let lock = self.inner.store.lock(&self.inner.profile)?;
+    pub fn lock(&self) -> Result<LockedSession<P>> {
+        let lock = self.inner.store.lock(&self.inner.entry)?;
         Ok(LockedSession {
             manager: self.clone(),
             _lock: lock,
@@ -183,9 +193,9 @@ impl<R: Renew> SessionManager<R> {
     ///
     /// # Errors
     /// [`Error::NotSignedIn`] without a cached credential; [`Error::SignInAgain`] when it
-    /// cannot be renewed; [`Error::Cache`]; the renewer's service errors (unless the current
+    /// cannot be renewed; [`Error::Cache`]; the provider's service errors (unless the current
     /// credential is still valid, which is then handed out with a warning).
-    pub async fn current(&self) -> Result<R::Credential> {
+    pub async fn current(&self) -> Result<P::Credential> {
         if self.cached()?.is_none() {
             return Err(Error::NotSignedIn {
                 profile: self.inner.profile.clone(),
@@ -211,7 +221,7 @@ impl<R: Renew> SessionManager<R> {
     ///
     /// # Errors
     /// As [`SessionManager::current`].
-    pub async fn renew_now(&self) -> Result<R::Credential> {
+    pub async fn renew_now(&self) -> Result<P::Credential> {
         let current = self.cached()?.ok_or_else(|| Error::NotSignedIn {
             profile: self.inner.profile.clone(),
         })?;
@@ -220,13 +230,13 @@ impl<R: Renew> SessionManager<R> {
         Ok(renewed)
     }
 
-    fn is_expired(&self, c: &R::Credential) -> bool {
+    fn is_expired(&self, c: &P::Credential) -> bool {
         c.expires_at()
             .is_some_and(|at| at <= self.inner.clock.now())
     }
 }
 
-fn is_fresh<R: Renew>(inner: &Inner<R>, c: &R::Credential) -> bool {
+fn is_fresh<P: Provider>(inner: &Inner<P>, c: &P::Credential) -> bool {
     match c.expires_at() {
         None => true,
         Some(at) => at > inner.clock.now() + inner.margin,
@@ -235,12 +245,12 @@ fn is_fresh<R: Renew>(inner: &Inner<R>, c: &R::Credential) -> bool {
 
 /// A profile's credential while this process holds the profile's lock (from
 /// [`SessionManager::lock`]); the lock is released on drop.
-pub struct LockedSession<R: Renew> {
-    manager: SessionManager<R>,
+pub struct LockedSession<P: Provider> {
+    manager: SessionManager<P>,
     _lock: ProfileLock,
 }
 
-impl<R: Renew> std::fmt::Debug for LockedSession<R> {
+impl<P: Provider> std::fmt::Debug for LockedSession<P> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LockedSession")
             .field("profile", &self.manager.inner.profile)
@@ -248,14 +258,14 @@ impl<R: Renew> std::fmt::Debug for LockedSession<R> {
     }
 }
 
-impl<R: Renew> LockedSession<R> {
+impl<P: Provider> LockedSession<P> {
     /// The credential as stored now (what a renewal that finished while we waited left).
     ///
     /// # Errors
     /// [`Error::Cache`] for an unusable cache file.
-    pub fn stored(&self) -> Result<Option<R::Credential>> {
+    pub fn stored(&self) -> Result<Option<P::Credential>> {
         let inner = &self.manager.inner;
-        inner.store.load(&inner.profile)
+        inner.store.load(&inner.entry)
     }
 
     /// The stored credential, renewed first (and stored) when it is within the margin of its
@@ -263,7 +273,7 @@ impl<R: Renew> LockedSession<R> {
     ///
     /// # Errors
     /// As [`SessionManager::current`], except that a failed renewal is always an error.
-    pub async fn valid(&self) -> Result<R::Credential> {
+    pub async fn valid(&self) -> Result<P::Credential> {
         let inner = &self.manager.inner;
         let current = self.stored()?.ok_or_else(|| Error::NotSignedIn {
             profile: inner.profile.clone(),
@@ -271,8 +281,8 @@ impl<R: Renew> LockedSession<R> {
         if is_fresh(inner, &current) {
             return Ok(current);
         }
-        let renewed = inner.renewer.renew(&current).await?;
-        inner.store.save(&inner.profile, &renewed)?;
+        let renewed = inner.provider.renew(&current).await?;
+        inner.store.save(&inner.entry, &renewed)?;
         inner.flight.set(Some(renewed.clone()));
         Ok(renewed)
     }
@@ -281,9 +291,9 @@ impl<R: Renew> LockedSession<R> {
     ///
     /// # Errors
     /// [`Error::Cache`] when it cannot be saved.
-    pub fn replace(&self, credential: R::Credential) -> Result<()> {
+    pub fn replace(&self, credential: P::Credential) -> Result<()> {
         let inner = &self.manager.inner;
-        inner.store.save(&inner.profile, &credential)?;
+        inner.store.save(&inner.entry, &credential)?;
         inner.flight.set(Some(credential));
         Ok(())
     }
@@ -295,7 +305,7 @@ impl<R: Renew> LockedSession<R> {
     /// [`Error::Cache`] when the file cannot be removed.
     pub fn remove(&self) -> Result<bool> {
         let inner = &self.manager.inner;
-        let removed = inner.store.remove(&inner.profile)?;
+        let removed = inner.store.remove(&inner.entry)?;
         inner.flight.set(None);
         Ok(removed)
     }
@@ -304,17 +314,17 @@ impl<R: Renew> LockedSession<R> {
 /// One renewal: take the profile's file lock, look at what is on disk now (another process
 /// may have renewed while we waited), renew only if still needed (or `force`d), store,
 /// release.
-async fn renew_under_lock<R: Renew>(
-    inner: Arc<Inner<R>>,
-    seen: R::Credential,
+async fn renew_under_lock<P: Provider>(
+    inner: Arc<Inner<P>>,
+    seen: P::Credential,
     force: bool,
-) -> Result<R::Credential> {
+) -> Result<P::Credential> {
     let store = inner.store.clone();
-    let profile = inner.profile.clone();
-    let lock = tokio::task::spawn_blocking(move || store.lock(&profile))
+    let entry = inner.entry.clone();
+    let lock = tokio::task::spawn_blocking(move || store.lock(&entry))
         .await
         .map_err(|e| Error::cache(inner.store.dir(), format!("lock task failed: {e}")))??;
-    let on_disk: Option<R::Credential> = inner.store.load(&inner.profile)?;
+    let on_disk: Option<P::Credential> = inner.store.load(&inner.entry)?;
     let current = on_disk.ok_or_else(|| Error::NotSignedIn {
         profile: inner.profile.clone(),
     })?;
@@ -327,9 +337,9 @@ async fn renew_under_lock<R: Renew>(
         return Ok(current);
     }
     tracing::debug!(profile = %inner.profile, "renewing");
-    let renewed = inner.renewer.renew(&current).await?;
+    let renewed = inner.provider.renew(&current).await?;
     // Store before handing out: a rotated refresh token must never exist only in memory.
-    inner.store.save(&inner.profile, &renewed)?;
+    inner.store.save(&inner.entry, &renewed)?;
     drop(lock);
     Ok(renewed)
 }

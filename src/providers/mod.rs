@@ -9,8 +9,10 @@
 //! [`HttpClient`](crate::transport::HttpClient).
 //!
 //! Adding a provider is one file: a type implementing [`Provider`] (its [`ProviderKind`], its
-//! [`HeaderStyle`] and, if its tokens can be renewed, [`Provider::renew`]), plus the calls
-//! that obtain a token in the first place.
+//! credential — a [`Token<Self>`](Token) —, the header it goes in (a [`HeaderStyle`]) and, if
+//! its tokens can be renewed, [`Provider::renew`]), plus the calls that obtain a token in the
+//! first place. Unleash Live's Cognito session is a provider on the same trait
+//! ([`CognitoRenewer`](crate::CognitoRenewer)).
 //!
 //! ```no_run
 //! use unleashlive_auth::providers::{self, unith::Unith};
@@ -28,22 +30,22 @@
 //! # Ok(()) }
 //! ```
 
-use std::future::Future;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
 
 use crate::config::env;
 use crate::error::{Error, Result};
-use crate::secret::ProviderToken;
-use crate::transport::AuthHeader;
 
 mod token;
 pub mod unith;
 pub mod unleash;
 pub mod unleashx;
 
-pub use token::{Renewal, Sessions, Token, sessions};
+pub use crate::credentials::provider::{HeaderStyle, Provider, Sessions, sessions};
+#[allow(deprecated)]
+pub use token::Renewal;
+pub use token::Token;
 
 /// The token systems this toolkit speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -170,70 +172,6 @@ impl std::str::FromStr for ProviderKind {
     }
 }
 
-/// How a provider's token rides on a request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum HeaderStyle {
-    /// `Authorization: Bearer <token>`.
-    Bearer,
-    /// `<name>: <token>`, the token alone (Unleash: `authorization`; UnleashX: `token`).
-    Raw(&'static str),
-}
-
-impl HeaderStyle {
-    /// The header name.
-    pub fn name(self) -> &'static str {
-        match self {
-            HeaderStyle::Bearer => "authorization",
-            HeaderStyle::Raw(name) => name,
-        }
-    }
-
-    /// The header carrying `token`.
-    ///
-    /// # Errors
-    /// [`Error::InvalidToken`] for a token that cannot be a header value.
-    pub fn header(self, token: &ProviderToken) -> Result<AuthHeader> {
-        match self {
-            HeaderStyle::Bearer => {
-                AuthHeader::new("authorization", &format!("Bearer {}", token.secret()))
-            }
-            HeaderStyle::Raw(name) => AuthHeader::new(name, token.secret()),
-        }
-    }
-}
-
-/// One token system. Implementations hold what they need to renew (an HTTP client, a base
-/// URL, a secret at hand); the storing, locking, single-flight renewal and header stamping are
-/// shared.
-pub trait Provider: Sized + Send + Sync + 'static {
-    /// Which provider this is (its name in settings and in the cache file).
-    const KIND: ProviderKind;
-    /// The header its tokens go in.
-    const HEADER: HeaderStyle;
-
-    /// A fresh token to replace `current`. The default: these tokens cannot be renewed, so
-    /// the user must sign in again.
-    ///
-    /// # Errors
-    /// [`Error::SignInAgain`] when renewal needs the user; the service's errors.
-    fn renew(&self, current: &Token<Self>) -> impl Future<Output = Result<Token<Self>>> + Send {
-        let _ = current;
-        std::future::ready(Err(Error::SignInAgain {
-            reason: format!(
-                "a {} cannot be renewed without you",
-                Self::KIND.token_name()
-            ),
-        }))
-    }
-
-    /// Whether [`Provider::renew`] can work now without the user (used to decide whether a
-    /// refused token is worth renewing once).
-    fn can_renew(&self, current: &Token<Self>) -> bool {
-        let _ = current;
-        false
-    }
-}
-
 /// `prefix…last4`: enough to tell tokens apart, never enough to use one. A token with fewer
 /// than 12 characters after `prefix` shows nothing of itself.
 pub fn masked(token: &str, prefix: &str) -> String {
@@ -304,18 +242,6 @@ mod tests {
             "https://flags.example"
         );
         assert!(ProviderKind::Unith.base_url(Some("not a url")).is_err());
-    }
-
-    #[test]
-    fn headers_follow_the_style() {
-        let token = ProviderToken::new("abc");
-        let h = HeaderStyle::Bearer.header(&token).unwrap();
-        assert_eq!(
-            (h.name(), h.value().to_str().unwrap()),
-            ("authorization", "Bearer abc")
-        );
-        let h = HeaderStyle::Raw("token").header(&token).unwrap();
-        assert_eq!((h.name(), h.value().to_str().unwrap()), ("token", "abc"));
     }
 
     #[test]

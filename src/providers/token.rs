@@ -1,15 +1,16 @@
 //! A provider's token as the shared machinery sees it: stored by the
-//! [`SessionStore`], handed out and renewed by the [`SessionManager`].
+//! [`SessionStore`](crate::SessionStore), handed out and renewed by the
+//! [`SessionManager`](crate::SessionManager).
 
-use std::future::Future;
 use std::marker::PhantomData;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::{Value, json};
 
 use super::Provider;
-use crate::credentials::manager::{Credential, Renew, SessionManager};
-use crate::credentials::store::{Persist, SessionStore};
+use crate::credentials::manager::Credential;
+use crate::credentials::provider::ApiKind;
+use crate::credentials::store::Persist;
 use crate::error::{Error, Result};
 use crate::secret::{ProviderToken, SecretKey};
 use crate::transport::AuthHeader;
@@ -168,13 +169,15 @@ impl<P: Provider> Token<P> {
             _ => Ok(()),
         }
     }
+}
 
-    /// The header this token goes in.
+impl<P: Provider<Credential = Token<P>>> Token<P> {
+    /// The header this token goes in (the same for every kind of API).
     ///
     /// # Errors
     /// [`Error::InvalidToken`] for a token that cannot be a header value.
     pub fn header(&self) -> Result<AuthHeader> {
-        P::HEADER.header(&self.value)
+        P::header(self, ApiKind::Rest)
     }
 }
 
@@ -246,29 +249,13 @@ impl<P: Provider> Credential for Token<P> {
     }
 }
 
-/// Adapts a [`Provider`] to the [`SessionManager`]'s [`Renew`].
-#[derive(Debug)]
-pub struct Renewal<P>(pub P);
-
-impl<P: Provider> Renew for Renewal<P> {
-    type Credential = Token<P>;
-
-    fn renew(&self, current: &Token<P>) -> impl Future<Output = Result<Token<P>>> + Send {
-        self.0.renew(current)
-    }
-}
-
-/// A provider's tokens for one profile, renewed (when the provider can) before they expire.
-pub type Sessions<P> = SessionManager<Renewal<P>>;
-
-/// The session manager of `provider` for `profile` in `store`.
-pub fn sessions<P: Provider>(
-    store: SessionStore,
-    profile: impl Into<String>,
-    provider: P,
-) -> Sessions<P> {
-    SessionManager::new(store, profile, Renewal(provider))
-}
+/// What adapted a provider to the [`SessionManager`](crate::SessionManager) before the manager took providers
+/// directly: `SessionManager<Renewal<P>>` is `SessionManager<P>`.
+#[deprecated(
+    since = "0.2.0",
+    note = "a provider is its own renewer: use `SessionManager<P>`"
+)]
+pub type Renewal<P> = P;
 
 #[cfg(test)]
 mod tests {
@@ -278,7 +265,11 @@ mod tests {
     struct Fake;
     impl Provider for Fake {
         const KIND: ProviderKind = ProviderKind::Unith;
-        const HEADER: HeaderStyle = HeaderStyle::Bearer;
+        type Credential = Token<Self>;
+
+        fn header(token: &Token<Self>, _: ApiKind) -> Result<AuthHeader> {
+            HeaderStyle::Bearer.header(token.value())
+        }
     }
 
     #[test]

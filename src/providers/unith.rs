@@ -12,9 +12,10 @@ use serde_json::{Value, json};
 
 use super::{HeaderStyle, Provider, ProviderKind, Token, jwt_expiry};
 use crate::clock::SharedClock;
+use crate::credentials::ApiKind;
 use crate::error::{Error, Result};
 use crate::secret::{ProviderToken, SecretKey};
-use crate::transport::{HttpClient, Request, read_json};
+use crate::transport::{AuthHeader, HttpClient, Request, read_json};
 
 /// How long a bearer lives when it does not say so itself (it is not a JWT).
 pub const BEARER_LIFETIME: Duration = Duration::from_secs(7 * 24 * 60 * 60);
@@ -30,7 +31,11 @@ pub struct Unith {
 
 impl Provider for Unith {
     const KIND: ProviderKind = ProviderKind::Unith;
-    const HEADER: HeaderStyle = HeaderStyle::Bearer;
+    type Credential = Token<Self>;
+
+    fn header(token: &Token<Self>, _: ApiKind) -> Result<AuthHeader> {
+        HeaderStyle::Bearer.header(token.value())
+    }
 
     /// A new exchange with the secret key at hand (else the remembered one), for the same
     /// e-mail; a remembered key stays remembered.

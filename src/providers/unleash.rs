@@ -10,9 +10,10 @@ use std::time::SystemTime;
 use http::Method;
 
 use super::{HeaderStyle, Provider, ProviderKind, Token};
+use crate::credentials::ApiKind;
 use crate::error::{Error, Result};
 use crate::secret::ProviderToken;
-use crate::transport::{HttpClient, Request};
+use crate::transport::{AuthHeader, HttpClient, Request};
 
 /// An Unleash instance.
 #[derive(Debug, Clone)]
@@ -23,7 +24,11 @@ pub struct Unleash {
 
 impl Provider for Unleash {
     const KIND: ProviderKind = ProviderKind::Unleash;
-    const HEADER: HeaderStyle = HeaderStyle::Raw("authorization");
+    type Credential = Token<Self>;
+
+    fn header(token: &Token<Self>, _: ApiKind) -> Result<AuthHeader> {
+        HeaderStyle::Raw("authorization").header(token.value())
+    }
 }
 
 /// What an Unleash token's shape says about it.

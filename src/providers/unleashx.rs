@@ -12,10 +12,10 @@ use http::Method;
 use serde_json::{Value, json};
 
 use super::{HeaderStyle, Provider, ProviderKind, Token, error_message};
+use crate::credentials::ApiKind;
 use crate::error::{Error, Result};
 use crate::secret::{LoginToken, OneTimeCode, ProviderToken};
-use crate::transport::AuthHeader;
-use crate::transport::{HttpClient, Request};
+use crate::transport::{AuthHeader, HttpClient, Request};
 
 /// The UnleashX API.
 #[derive(Debug, Clone)]
@@ -26,7 +26,11 @@ pub struct UnleashX {
 
 impl Provider for UnleashX {
     const KIND: ProviderKind = ProviderKind::UnleashX;
-    const HEADER: HeaderStyle = HeaderStyle::Raw("token");
+    type Credential = Token<Self>;
+
+    fn header(token: &Token<Self>, _: ApiKind) -> Result<AuthHeader> {
+        HeaderStyle::Raw("token").header(token.value())
+    }
 }
 
 impl UnleashX {
