@@ -82,12 +82,16 @@ compile_error!(
      modes. Windows is not supported."
 );
 
+#[cfg(feature = "cognito")]
 pub mod api;
+#[cfg(feature = "cognito")]
 pub mod aws;
 pub mod clock;
+#[cfg(feature = "cognito")]
 pub mod cognito;
 pub mod config;
 pub mod credentials;
+#[cfg(feature = "cognito")]
 pub mod doctor;
 pub mod error;
 pub mod providers;
@@ -96,17 +100,22 @@ pub mod text;
 pub mod token;
 pub mod transport;
 
+#[cfg(feature = "cognito")]
 pub use api::auth::{ApiKind, Auth, AuthHeader};
+#[cfg(feature = "cognito")]
 pub use aws::identity::{AwsCredentials, IdentityClient, IdentityCredentials};
+#[cfg(feature = "cognito")]
 pub use cognito::{Challenge, ChallengeKind, CognitoClient, CognitoRenewer, SignIn};
 pub use config::{Config, ConfigFile, Settings};
 pub use credentials::manager::{LockedSession, SessionManager};
 pub use error::{Error, ErrorClass, Result};
 
 /// Valid Cognito sessions for one profile, refreshed before they expire.
+#[cfg(feature = "cognito")]
 pub type CognitoSessions = SessionManager<CognitoRenewer>;
 #[cfg(feature = "upload")]
 pub use aws::upload::{Upload, Uploaded, Uploader};
+#[cfg(feature = "cognito")]
 pub use cognito::session::Session;
 pub use credentials::store::SessionStore;
 pub use providers::{Provider, ProviderKind};
@@ -117,7 +126,8 @@ pub use secret::{
 
 // Old paths, kept for one release (see CHANGELOG.md).
 macro_rules! moved {
-    ($($old:ident => $new:literal, $($path:ident)::+;)*) => {$(
+    ($($(#[$attr:meta])* $old:ident => $new:literal, $($path:ident)::+;)*) => {$(
+        $(#[$attr])*
         #[deprecated(since = "0.2.0", note = $new)]
         #[doc(hidden)]
         pub mod $old {
@@ -126,10 +136,13 @@ macro_rules! moved {
     )*};
 }
 moved! {
+    #[cfg(feature = "cognito")]
     auth => "moved to `unleashlive_auth::api::auth`", api::auth;
+    #[cfg(feature = "cognito")]
     identity => "moved to `unleashlive_auth::aws::identity`", aws::identity;
     manager => "moved to `unleashlive_auth::credentials::manager`", credentials::manager;
     pat => "moved to `unleashlive_auth::credentials::pat`", credentials::pat;
+    #[cfg(feature = "cognito")]
     session => "moved to `unleashlive_auth::cognito::session`", cognito::session;
     store => "moved to `unleashlive_auth::credentials::store`", credentials::store;
 }
