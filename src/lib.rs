@@ -91,12 +91,16 @@ compile_error!(
 );
 
 pub mod api;
+#[cfg(feature = "cognito")]
 pub mod aws;
+#[cfg(feature = "cognito")]
 pub mod client;
 pub mod clock;
+#[cfg(feature = "cognito")]
 pub mod cognito;
 pub mod config;
 pub mod credentials;
+#[cfg(feature = "cognito")]
 pub mod doctor;
 pub mod error;
 pub mod providers;
@@ -106,13 +110,16 @@ pub mod token;
 pub mod transport;
 
 /// The README's Rust examples, compiled (not run) as doctests so they cannot rot.
-#[cfg(doctest)]
+#[cfg(all(doctest, feature = "cli"))]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
 
 pub use api::auth::{ApiKind, Auth, AuthHeader};
+#[cfg(feature = "cognito")]
 pub use aws::identity::{AwsCredentials, IdentityClient, IdentityCredentials};
+#[cfg(feature = "cognito")]
 pub use client::{CredentialChoice, CredentialSource, UnleashLive, UnleashLiveBuilder};
+#[cfg(feature = "cognito")]
 pub use cognito::{Challenge, ChallengeKind, CognitoClient, CognitoRenewer, SignIn};
 pub use config::{Config, ConfigFile, Settings};
 pub use credentials::manager::{LockedSession, SessionManager};
@@ -121,9 +128,11 @@ pub use error::{Error, ErrorClass, Result};
 
 /// Valid Cognito sessions for one profile, refreshed before they expire: the [`Sessions`] of
 /// the Unleash Live provider.
+#[cfg(feature = "cognito")]
 pub type CognitoSessions = Sessions<CognitoRenewer>;
 #[cfg(feature = "upload")]
 pub use aws::upload::{Upload, Uploaded, Uploader};
+#[cfg(feature = "cognito")]
 pub use cognito::session::Session;
 pub use credentials::store::SessionStore;
 pub use providers::{Provider, ProviderKind};
@@ -134,7 +143,8 @@ pub use secret::{
 
 // Old paths, kept for one release (see CHANGELOG.md).
 macro_rules! moved {
-    ($($old:ident => $new:literal, $($path:ident)::+;)*) => {$(
+    ($($(#[$attr:meta])* $old:ident => $new:literal, $($path:ident)::+;)*) => {$(
+        $(#[$attr])*
         #[deprecated(since = "0.2.0", note = $new)]
         #[doc(hidden)]
         pub mod $old {
@@ -144,9 +154,11 @@ macro_rules! moved {
 }
 moved! {
     auth => "moved to `unleashlive_auth::api::auth`", api::auth;
+    #[cfg(feature = "cognito")]
     identity => "moved to `unleashlive_auth::aws::identity`", aws::identity;
     manager => "moved to `unleashlive_auth::credentials::manager`", credentials::manager;
     pat => "moved to `unleashlive_auth::credentials::pat`", credentials::pat;
+    #[cfg(feature = "cognito")]
     session => "moved to `unleashlive_auth::cognito::session`", cognito::session;
     store => "moved to `unleashlive_auth::credentials::store`", credentials::store;
 }

@@ -36,6 +36,8 @@ macro_rules! secret_string {
     };
 }
 
+// For the AWS secrets in `aws::identity`.
+#[cfg(feature = "cognito")]
 pub(crate) use secret_string;
 
 secret_string!(

@@ -12,10 +12,11 @@ use std::sync::Arc;
 use futures_util::FutureExt as _;
 use futures_util::future::BoxFuture;
 
+#[cfg(feature = "cognito")]
 use crate::CognitoSessions;
-use crate::cognito::id_token_header;
 use crate::credentials::pat::{LegacyApiKey, Pat};
 pub use crate::credentials::provider::ApiKind;
+use crate::credentials::provider::id_token_header;
 use crate::credentials::provider::{Provider, Sessions};
 use crate::error::Result;
 use crate::secret::{ApiKey, IdToken, PersonalAccessToken};
@@ -94,6 +95,7 @@ impl Auth {
     /// same as `Auth::from(sessions)`, by the name the variant had before every provider
     /// went through [`Auth::Provider`].
     #[allow(non_snake_case)]
+    #[cfg(feature = "cognito")]
     pub fn Cognito(sessions: CognitoSessions) -> Self {
         Auth::from(sessions)
     }

@@ -20,6 +20,5 @@ pub use device::{Device, DeviceListing};
 pub use password::CodeDelivery;
 pub use probe::{FlowAnswer, PROBED_FLOWS};
 pub use provider::CognitoRenewer;
-pub(crate) use provider::id_token_header;
 pub use session::Session;
 pub use sign_in::{AuthFlow, Challenge, ChallengeKind, SignIn, secret_hash};

@@ -7,9 +7,9 @@ use super::client::CognitoClient;
 use super::session::Session;
 use crate::ProviderKind;
 use crate::credentials::manager::Credential;
+use crate::credentials::provider::id_token_header;
 use crate::credentials::provider::{ApiKind, Provider};
-use crate::error::{Error, Result};
-use crate::secret::IdToken;
+use crate::error::Result;
 use crate::transport::AuthHeader;
 
 /// The Unleash Live (Cognito) provider: renews sessions for a
@@ -77,17 +77,6 @@ impl ApiKind {
     }
 }
 
-/// The header an ID token goes in for `kind`; the analytics API takes none.
-pub(crate) fn id_token_header(kind: ApiKind, token: &IdToken) -> Result<AuthHeader> {
-    if kind == ApiKind::Analytics {
-        return Err(Error::config(
-            "UL_API_TOKEN",
-            "the analytics API takes a personal access token or an API key, not a Cognito session",
-        ));
-    }
-    AuthHeader::new(kind.header_name(), token.secret())
-}
-
 #[cfg(test)]
 mod tests {
     use base64::Engine as _;
@@ -96,7 +85,8 @@ mod tests {
 
     use super::*;
     use crate::credentials::SessionStore;
-    use crate::secret::AccessToken;
+    use crate::error::Error;
+    use crate::secret::{AccessToken, IdToken};
 
     /// An unsigned JWT with `claims` (the session decodes, never verifies, what Cognito sent).
     fn jwt(claims: &serde_json::Value) -> String {

@@ -13,7 +13,7 @@ use crate::ProviderKind;
 use crate::credentials::manager::{Credential, SessionManager};
 use crate::credentials::store::SessionStore;
 use crate::error::{Error, Result};
-use crate::secret::ProviderToken;
+use crate::secret::{IdToken, ProviderToken};
 use crate::transport::AuthHeader;
 
 /// The kinds of Unleash Live API, each authenticated its own way.
@@ -144,6 +144,17 @@ pub fn sessions<P: Provider>(
     provider: P,
 ) -> Sessions<P> {
     SessionManager::new(store, profile, provider)
+}
+
+/// The header an ID token goes in for `kind`; the analytics API takes none.
+pub(crate) fn id_token_header(kind: ApiKind, token: &IdToken) -> Result<AuthHeader> {
+    if kind == ApiKind::Analytics {
+        return Err(Error::config(
+            "UL_API_TOKEN",
+            "the analytics API takes a personal access token or an API key, not a Cognito session",
+        ));
+    }
+    AuthHeader::new(kind.header_name(), token.secret())
 }
 
 #[cfg(test)]

@@ -18,6 +18,7 @@ use tracing::Instrument as _;
 
 use crate::error::{Error, Result};
 
+#[cfg(feature = "cognito")]
 pub(crate) mod aws_sdk;
 mod redirect;
 mod request;

@@ -193,7 +193,7 @@ impl Request {
     }
 
     /// The method.
-    pub(crate) fn method(&self) -> &Method {
+    pub fn method(&self) -> &Method {
         &self.method
     }
 

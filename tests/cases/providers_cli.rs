@@ -140,6 +140,7 @@ async fn an_expired_unith_bearer_without_a_key_at_hand_says_sign_in_again() {
 
     // Four minutes left: inside the renewal margin but still valid, so it is handed out
     // (with a warning), not refused.
+    #[allow(clippy::disallowed_methods)] // the CLI under test reads the wall clock
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()

@@ -119,6 +119,7 @@ async fn a_posted_unith_secret_key_and_an_unleashx_token_are_not_sent_across_a_r
     assert_refused(&err, &origin, &target);
 
     let unleashx = UnleashX::new(fast_http(), &origin.uri()).unwrap();
+    #[allow(clippy::disallowed_methods)] // the issue time only has to be plausible
     let token = Token::<UnleashX>::new(
         ProviderToken::new("ux-api-token-0123456789"),
         SystemTime::now(),

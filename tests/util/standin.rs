@@ -409,6 +409,7 @@ impl CognitoStandIn {
     }
 
     fn tokens(&self, state: &mut State, user_id: &str, with_refresh: bool) -> Value {
+        #[allow(clippy::disallowed_methods)] // token times as a real server issues them
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap()
@@ -817,6 +818,7 @@ impl CognitoStandIn {
                 else {
                     return error("NotAuthorizedException", "Invalid session");
                 };
+                #[allow(clippy::disallowed_methods)] // TOTP codes live on the wall clock
                 let now = std::time::SystemTime::now()
                     .duration_since(std::time::UNIX_EPOCH)
                     .unwrap()
