@@ -119,7 +119,7 @@ pub trait Provider: Sized + Send + Sync + 'static {
         let _ = current;
         std::future::ready(Err(Error::SignInAgain {
             reason: format!(
-                "a {} cannot be renewed without you",
+                "this {} cannot be renewed without you",
                 Self::credential_name()
             ),
         }))
