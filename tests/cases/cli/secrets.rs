@@ -1,11 +1,12 @@
-//! Issue 16, item 2: secrets stay out of the process list. Every secret flag takes `-` for
-//! standard input and has a variable; a value typed on the command line still works but warns
-//! once, without the value, that other users can read it.
+//! Secrets stay out of the process list. Every secret flag takes `-` for standard input and has a
+//! variable; a value typed on the command line still works but warns once, without the value,
+//! that other users can read it.
 
 use serde_json::json;
 use wiremock::matchers::path;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
+use crate::util::emulator::require;
 use crate::util::unleash::assert_only_auth;
 use crate::util::{Home, PASSWORD, PILOT, Pool, Run, fresh_totp, with};
 
@@ -133,6 +134,7 @@ async fn an_api_key_from_stdin_or_its_variable_is_sent_and_only_the_argv_form_wa
 
 #[tokio::test]
 async fn password_confirm_reads_the_reset_code_from_stdin_then_the_new_password() {
+    require!(moto);
     let pool = Pool::create().await;
     let home = Home::new();
     let env = pool.env();
@@ -193,6 +195,7 @@ async fn password_confirm_reads_the_reset_code_from_stdin_then_the_new_password(
 
 #[tokio::test]
 async fn the_mfa_code_and_the_client_secret_come_from_stdin_in_turn() {
+    require!(moto);
     let pool = Pool::create().await;
     let secret = pool.add_totp_user("mfa@example.com").await;
     let home = Home::new();
@@ -236,6 +239,7 @@ async fn the_mfa_code_and_the_client_secret_come_from_stdin_in_turn() {
 
 #[tokio::test]
 async fn verify_takes_the_token_from_its_variable() {
+    require!(moto);
     let pool = Pool::create().await;
     let signed_in = Home::new();
     signed_in

@@ -1,4 +1,5 @@
-//! Issue 16, items 1 and 8: a request that carries a credential follows no redirect off its
+//! The HTTP layer: bounded retries (503, 429 with Retry-After, never other 4xx), clear errors
+//! for a 500 or truncated JSON; a request that carries a credential follows no redirect off its
 //! origin (reqwest alone strips only `Authorization`/`Cookie` on a host change; here every
 //! credential kind and a POSTed secret key are redirected to another port, which must receive
 //! nothing), and no API answer is read past its size cap.
@@ -13,15 +14,124 @@ use unleashlive_auth::providers::Token;
 use unleashlive_auth::providers::unith::Unith;
 use unleashlive_auth::providers::unleashx::UnleashX;
 use unleashlive_auth::{
-    ApiKey, Auth, CognitoRenewer, CognitoSessions, Error, PersonalAccessToken, ProviderToken,
-    SecretKey, SessionStore,
+    ApiKey, Auth, CognitoRenewer, CognitoSessions, Error, ErrorClass, PersonalAccessToken,
+    ProviderToken, SecretKey, SessionStore,
 };
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::util::standin::CognitoStandIn;
-use crate::util::unleash::{config, fast_http, signed_in};
-use crate::util::{PASSWORD, PILOT};
+use crate::util::api::Setup;
+use crate::util::emulator::require;
+use crate::util::standin::{CognitoStandIn, pilot, signed_in};
+use crate::util::unleash::{config, fast_http};
+
+#[tokio::test]
+async fn other_4xx_answers_are_not_retried() {
+    require!(python);
+    let s = Setup::new().await;
+    let md = s.standin().await;
+    md.control(json!({"fail_status": 400})).await;
+
+    let err = s.drive_on(&md).get("a").await.unwrap_err();
+
+    assert!(
+        matches!(
+            err,
+            Error::Http {
+                status: 400,
+                attempts: 1,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(md.requests().await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_500_forever_gives_up_after_the_attempt_bound_with_status_and_excerpt() {
+    let s = Setup::new().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(500).set_body_string("upstream\nexploded"))
+        .mount(&s.api)
+        .await;
+
+    let err = s
+        .flights(Auth::Cognito(s.sessions.clone()))
+        .list(Scope::Team, 1, 2)
+        .await
+        .unwrap_err();
+
+    assert!(
+        matches!(
+            err,
+            Error::Http {
+                status: 500,
+                attempts: 3,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(err.class(), ErrorClass::Service);
+    let text = err.to_string();
+    assert!(
+        text.contains("500") && text.contains("upstream exploded"),
+        "{text}"
+    );
+    assert!(!text.contains(&s.id_token().await));
+    assert_eq!(s.requests().await.len(), 3);
+}
+
+#[tokio::test]
+async fn a_429_waits_for_retry_after() {
+    let s = Setup::new().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "1"))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&s.api)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .mount(&s.api)
+        .await;
+    let http = unleashlive_auth::api::http::HttpClient::builder()
+        .retry(unleashlive_auth::api::http::Retry {
+            max_attempts: 2,
+            base_delay: std::time::Duration::from_millis(1),
+            max_delay: std::time::Duration::from_secs(5),
+        })
+        .build()
+        .unwrap();
+    let flights = Flights::new(
+        http,
+        Auth::Cognito(s.sessions.clone()),
+        &config(&s.running, &s.api),
+    );
+    let started = std::time::Instant::now();
+
+    assert!(flights.list(Scope::Team, 1, 2).await.unwrap().is_empty());
+
+    assert!(started.elapsed() >= std::time::Duration::from_millis(950));
+}
+
+#[tokio::test]
+async fn truncated_json_is_a_clear_error() {
+    let s = Setup::new().await;
+    Mock::given(method("POST"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_raw(r#"{"data": {"get": {"id": "a""#, "application/json"),
+        )
+        .mount(&s.api)
+        .await;
+
+    let err = s.drive().get("a").await.unwrap_err();
+
+    assert!(matches!(err, Error::UnexpectedResponse(_)), "{err:?}");
+    assert!(err.to_string().contains("invalid JSON"), "{err}");
+}
 
 /// A server that answers every request with `status` pointing at `target` (same path).
 async fn redirecting_to(target: &MockServer, status: u16) -> MockServer {
@@ -60,10 +170,7 @@ async fn assert_untouched(target: &MockServer) {
 
 #[tokio::test]
 async fn cognito_rest_and_graphql_headers_are_not_sent_across_a_redirect() {
-    let running = CognitoStandIn::new(None)
-        .with_user(PILOT, PASSWORD)
-        .start()
-        .await;
+    let running = pilot().await;
     let dir = tempfile::tempdir().unwrap();
     let store = SessionStore::new(dir.path());
     signed_in(&running, &store).await;

@@ -1,7 +1,7 @@
-//! Issue 16, item 3: the session cache resists a hostile file system. No symbolic link is
-//! followed to the cache directory or to a cache, lock or temporary file; the directory and
-//! files must be the current user's; a directory others may write to is refused, never
-//! chmodded. Signing in and out takes the profile's lock, as a refresh does.
+//! The session cache is safe: a crash mid-write never leaves a broken cache; no symbolic link is
+//! followed to the cache directory or to a cache, lock or temporary file; the directory and files
+//! must be the current user's and private; signing in and out takes the profile's lock, as a
+//! refresh does.
 
 use std::fs;
 use std::os::unix::fs::{PermissionsExt, symlink};
@@ -9,13 +9,75 @@ use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
 
-use unleashlive_auth::cognito::AuthFlow;
-use unleashlive_auth::{
-    CognitoClient, Password, PersonalAccessToken, Session, SessionStore, SignIn, credentials::pat,
-};
+use unleashlive_auth::credentials::pat;
+use unleashlive_auth::{CognitoClient, PersonalAccessToken, Session, SessionStore};
 
-use crate::util::standin::{CognitoStandIn, Running};
+use crate::util::emulator::require;
+use crate::util::session::signed_in_on_moto;
+use crate::util::standin::stale_session;
+use crate::util::standin::{Running, pilot, signed_in};
 use crate::util::{Home, PASSWORD, PILOT, with};
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_process_killed_mid_write_never_leaves_a_broken_cache() {
+    require!(moto);
+    let running = pilot().await;
+    running.keep_refresh_tokens();
+    let home = Home::new();
+    let store = SessionStore::new(home.cache_dir());
+    stale_session(&running, &store).await;
+    let env = running.env();
+    let bin = env!("CARGO_BIN_EXE_ul-auth");
+    let cache_dir = home.cache_dir();
+    let home_dir = home.dir.path().to_owned();
+    let kills = tokio::task::spawn_blocking(move || {
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut completed = 0;
+        for _ in 0..100 {
+            let mut child = std::process::Command::new(bin)
+                .arg("refresh")
+                .env_clear()
+                .env("HOME", &home_dir)
+                .env("UL_CACHE_DIR", &cache_dir)
+                .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            // xorshift: a random moment in the first 60 ms of the process's life.
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            std::thread::sleep(Duration::from_micros(seed % 60_000));
+            child.kill().unwrap(); // SIGKILL
+            if child.wait().unwrap().success() {
+                completed += 1;
+            }
+            let loaded = SessionStore::new(&cache_dir).load::<Session>("default");
+            assert!(matches!(loaded, Ok(Some(_))), "after a kill: {loaded:?}");
+        }
+        completed
+    })
+    .await
+    .unwrap();
+    // Some runs were killed mid-flight (else the test proved nothing) and the refreshes
+    // that did happen went through the cache.
+    assert!(kills < 100, "every process finished before the kill");
+    assert!(running.count("GetTokensFromRefreshToken") > 0);
+}
+
+#[tokio::test]
+async fn a_cache_file_readable_by_others_is_refused_with_the_fix() {
+    require!(moto);
+    let (pool, home) = signed_in_on_moto().await;
+    let file = home.cache_file("default");
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let run = home.run(&["token"], &pool.env(), None);
+    run.expect_code(1);
+    assert!(run.stderr().contains("chmod 600"), "{}", run.stderr());
+    assert!(run.stdout().is_empty());
+    assert!(file.exists(), "never deleted");
+}
 
 fn mode(path: &Path) -> u32 {
     fs::symlink_metadata(path).unwrap().permissions().mode() & 0o7777
@@ -70,10 +132,7 @@ fn a_symlinked_cache_dir_is_refused_and_its_target_keeps_its_mode() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_cli_refuses_a_symlinked_cache_dir_before_signing_in() {
-    let running = CognitoStandIn::new(None)
-        .with_user(PILOT, PASSWORD)
-        .start()
-        .await;
+    let running = pilot().await;
     let home = Home::new();
     let victim = home.dir.path().join("etc");
     fs::create_dir(&victim).unwrap();
@@ -217,20 +276,6 @@ fn the_cache_dir_the_store_creates_is_0700_and_its_files_0600() {
     assert_eq!(mode(&dir.join(".default.lock")), 0o600);
 }
 
-/// Signs in to the stand-in and stores the session as profile `default`.
-async fn signed_in(running: &Running, store: &SessionStore) -> Session {
-    let cognito = CognitoClient::new(running.settings().resolve().unwrap()).await;
-    let SignIn::Done(session) = cognito
-        .sign_in(AuthFlow::Srp, PILOT, &Password::new(PASSWORD))
-        .await
-        .unwrap()
-    else {
-        panic!("challenge");
-    };
-    store.save("default", &session).unwrap();
-    session
-}
-
 /// What a refresh in another process does while it holds the profile's lock: rotate the
 /// refresh token and store the result.
 async fn refresh_elsewhere(running: &Running, store: &SessionStore, session: &Session) -> Session {
@@ -248,10 +293,7 @@ async fn finish(child: std::process::Child) -> std::process::Output {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn logout_waits_for_a_refresh_in_progress_and_revokes_what_it_stored() {
-    let running = CognitoStandIn::new(None)
-        .with_user(PILOT, PASSWORD)
-        .start()
-        .await;
+    let running = pilot().await;
     let home = Home::new();
     let store = store(&home.cache_dir());
     let first = signed_in(&running, &store).await;
@@ -288,10 +330,7 @@ async fn logout_waits_for_a_refresh_in_progress_and_revokes_what_it_stored() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn login_waits_for_a_refresh_in_progress_and_is_not_overwritten_by_it() {
-    let running = CognitoStandIn::new(None)
-        .with_user(PILOT, PASSWORD)
-        .start()
-        .await;
+    let running = pilot().await;
     let home = Home::new();
     let store = store(&home.cache_dir());
     let first = signed_in(&running, &store).await;

@@ -1,4 +1,4 @@
-//! The `ul-auth` binary end to end against moto.
+//! `ul-auth login`, `token`, `header` and settings end to end against moto.
 
 use std::os::unix::fs::PermissionsExt;
 use std::time::{Duration, Instant};
@@ -7,22 +7,11 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::Value;
 
+use crate::util::emulator::require;
+use crate::util::session::signed_in_on_moto;
 use crate::util::{
     DISABLED, Home, IDENTITY_ID, INVITED, PASSWORD, PILOT, Pool, TEMP_PASSWORD, with,
 };
-
-/// Signs the pilot in through the CLI in a fresh home.
-async fn signed_in() -> (Pool, Home) {
-    let pool = Pool::create().await;
-    let home = Home::new();
-    home.run(
-        &["login", "--username", PILOT, "--password-stdin"],
-        &pool.env(),
-        Some(&format!("{PASSWORD}\n")),
-    )
-    .expect_code(0);
-    (pool, home)
-}
 
 /// An independent decode: split, base64url, JSON.
 fn payload_of(token: &str) -> Value {
@@ -32,6 +21,7 @@ fn payload_of(token: &str) -> Value {
 
 #[tokio::test]
 async fn login_prints_who_and_until_when_and_caches_a_private_session() {
+    require!(moto);
     let pool = Pool::create().await;
     let home = Home::new();
     let run = home.run(
@@ -89,7 +79,8 @@ async fn login_prints_who_and_until_when_and_caches_a_private_session() {
 
 #[tokio::test]
 async fn claims_equal_an_independent_decode_of_the_token() {
-    let (pool, home) = signed_in().await;
+    require!(moto);
+    let (pool, home) = signed_in_on_moto().await;
     for kind in ["id", "access"] {
         let token = home.run(&["token", "--kind", kind], &pool.env(), None);
         token.expect_code(0);
@@ -106,7 +97,8 @@ async fn claims_equal_an_independent_decode_of_the_token() {
 
 #[tokio::test]
 async fn token_and_header_print_exactly_one_line() {
-    let (pool, home) = signed_in().await;
+    require!(moto);
+    let (pool, home) = signed_in_on_moto().await;
     let token = home.run(&["token"], &pool.env(), None);
     token.expect_code(0);
     let out = token.stdout();
@@ -129,6 +121,7 @@ async fn token_and_header_print_exactly_one_line() {
 
 #[tokio::test]
 async fn wrong_password_is_exit_3_and_the_password_appears_nowhere() {
+    require!(moto);
     let pool = Pool::create().await;
     let home = Home::new();
     let secret = "Wr0ng-but-Secret-Passw0rd!";
@@ -151,6 +144,7 @@ async fn wrong_password_is_exit_3_and_the_password_appears_nowhere() {
 
 #[tokio::test]
 async fn unknown_user_disabled_user_and_wrong_client_are_exit_3_with_their_reason() {
+    require!(moto);
     let pool = Pool::create().await;
     let home = Home::new();
     let env = with(&pool.env(), &[("UL_PASSWORD", PASSWORD)]);
@@ -177,6 +171,7 @@ async fn unknown_user_disabled_user_and_wrong_client_are_exit_3_with_their_reaso
 
 #[tokio::test]
 async fn an_invited_user_is_told_about_the_new_password_challenge() {
+    require!(moto);
     let pool = Pool::create().await;
     let home = Home::new();
     let run = home.run(
@@ -226,6 +221,7 @@ fn endpoint_down_is_exit_4_within_the_timeout() {
 
 #[tokio::test]
 async fn commands_without_a_session_say_not_signed_in() {
+    require!(moto);
     let pool = Pool::create().await;
     let home = Home::new();
     for args in [&["token"][..], &["header", "rest"], &["claims"]] {
@@ -237,30 +233,8 @@ async fn commands_without_a_session_say_not_signed_in() {
 }
 
 #[tokio::test]
-async fn a_cache_file_readable_by_others_is_refused_with_the_fix() {
-    let (pool, home) = signed_in().await;
-    let file = home.cache_file("default");
-    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
-    let run = home.run(&["token"], &pool.env(), None);
-    run.expect_code(1);
-    assert!(run.stderr().contains("chmod 600"), "{}", run.stderr());
-    assert!(run.stdout().is_empty());
-    assert!(file.exists(), "never deleted");
-}
-
-#[tokio::test]
-async fn logout_removes_the_session_even_where_the_server_cannot_revoke_it() {
-    let (pool, home) = signed_in().await;
-    // moto has no RevokeToken: the session goes, and logout says the token lives on.
-    home.run(&["logout"], &pool.env(), None)
-        .expect_code(4)
-        .expect_stderr("stays valid until it expires");
-    assert!(!home.cache_file("default").exists());
-    home.run(&["token"], &pool.env(), None).expect_code(3);
-}
-
-#[tokio::test]
 async fn profiles_keep_separate_sessions_and_read_the_config_file() {
+    require!(moto);
     let pool = Pool::create().await;
     let home = Home::new();
     let config_dir = home.dir.path().join("config").join("unleashlive-auth");

@@ -1,121 +1,18 @@
-//! The Media Drive stand-in itself (`tests/standins/mediadrive.py`): it must check documents
-//! as AppSync does (parse, validate against the schema, coerce variables, then execute), so a
-//! client tested against it is tested for real. Raw JSON over reqwest, no client code.
-
-use std::time::Duration;
+//! The Media Drive stand-in itself (`tests/standins/mediadrive.py`): it must check documents as
+//! AppSync does (parse, validate against the schema, coerce variables, then execute), so a client
+//! tested against it is tested for real. Raw JSON over reqwest, no client code.
 
 use serde_json::{Value, json};
 
-use crate::util::mediadrive::{MediaDriveStandIn, folder, graphql_body, graphql_literal, item};
+use super::standin_fixtures::{ids, list_document, post, post_raw, query, seed};
+use crate::util::emulator::require;
+use crate::util::mediadrive::{MediaDriveStandIn, graphql_body, item};
 
 const TOKEN: &str = "id-token-of-the-pilot";
 
-const ITEM_SELECTION: &str = "teamId location type tags createdAt deviceId id name parentId \
-    s3Path updatedAt mimeType metadata { isPanoramic duration }";
-
-const CURSOR_SELECTION: &str = "pk sk locationCreatedAt teamId teamIdType createdAt \
-    searchNameCreatedAt searchName deviceId type";
-
-/// An answer: HTTP status, body text, and the body as JSON (`Null` when it is not JSON).
-struct Answer {
-    status: u16,
-    text: String,
-    json: Value,
-}
-
-impl Answer {
-    /// Panics unless this is a 200 with `data` and no `errors`; returns `data`.
-    fn data(&self) -> &Value {
-        assert_eq!(self.status, 200, "{}", self.text);
-        assert!(self.json.get("errors").is_none(), "{}", self.text);
-        &self.json["data"]
-    }
-
-    /// Panics unless this is AppSync's refusal of a document: 200, `data: null`, errors of
-    /// type ValidationError; returns the messages.
-    fn validation_errors(&self) -> Vec<String> {
-        assert_eq!(self.status, 200, "{}", self.text);
-        assert_eq!(self.json["data"], Value::Null, "{}", self.text);
-        let errors = self.json["errors"].as_array().expect("errors[]");
-        assert!(!errors.is_empty(), "{}", self.text);
-        errors
-            .iter()
-            .map(|e| {
-                assert_eq!(e["errorType"], "ValidationError", "{}", self.text);
-                assert!(e["locations"].is_array(), "{}", self.text);
-                e["message"].as_str().unwrap().to_owned()
-            })
-            .collect()
-    }
-}
-
-async fn post_raw(url: &str, headers: &[(&str, &str)], body: impl Into<String>) -> Answer {
-    let mut request = reqwest::Client::new().post(url).body(body.into());
-    for (name, value) in headers {
-        request = request.header(*name, *value);
-    }
-    let response = request.send().await.expect("POST");
-    let status = response.status().as_u16();
-    let text = response.text().await.expect("body");
-    let json = serde_json::from_str(&text).unwrap_or(Value::Null);
-    Answer { status, text, json }
-}
-
-/// POST /graphql as the client sends it: JSON, with the ID token in `authorization`.
-async fn post(s: &MediaDriveStandIn, body: &Value) -> Answer {
-    post_raw(
-        &s.graphql_url(),
-        &[
-            ("authorization", TOKEN),
-            ("content-type", "application/json"),
-        ],
-        body.to_string(),
-    )
-    .await
-}
-
-async fn query(s: &MediaDriveStandIn, document: &str) -> Answer {
-    post(s, &graphql_body(document, None)).await
-}
-
-/// Folder `f` at "team-7" holding the images a (oldest) .. e (newest), and image `z`
-/// elsewhere. Creation times are milliseconds, past what a 32-bit Int holds.
-fn seed() -> Value {
-    let mut items = vec![folder("f", "team-7"), folder("g", "team-7")];
-    for (i, id) in ["a", "b", "c", "d", "e"].iter().enumerate() {
-        let created = 1_700_000_000_000 + i64::try_from(i).unwrap();
-        items.push(item(id, &format!("{id}.jpg"), "team-7/f", created));
-    }
-    items.push(item("z", "z.jpg", "team-7/g", 1_700_000_000_009));
-    let mut video = item("v", "v.mp4", "team-7/f", 1_700_000_000_100);
-    video["type"] = json!("V");
-    video["mimeType"] = json!("video/mp4");
-    items.push(video);
-    json!({ "items": items })
-}
-
-fn list_document(location: &str, limit: i64, next_token: Option<&Value>) -> String {
-    let token = next_token
-        .map(|t| format!(", nextToken: {}", graphql_literal(t)))
-        .unwrap_or_default();
-    format!(
-        "query {{ list(sort: desc, location: {}, limit: {limit}, type: \"I\"{token}) \
-         {{ items {{ {ITEM_SELECTION} }} nextToken {{ {CURSOR_SELECTION} }} }} }}",
-        json!(location)
-    )
-}
-
-fn ids(page: &Value) -> Vec<&str> {
-    page["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["id"].as_str().unwrap())
-        .collect()
-}
-
 #[tokio::test]
 async fn the_samples_literal_documents_execute_and_answer_the_store() {
+    require!(python);
     let s = MediaDriveStandIn::start();
     s.control(seed()).await;
 
@@ -186,6 +83,7 @@ async fn the_samples_literal_documents_execute_and_answer_the_store() {
 
 #[tokio::test]
 async fn variables_are_coerced_against_the_schema_and_used() {
+    require!(python);
     let s = MediaDriveStandIn::start();
     s.control(seed()).await;
     let body = graphql_body(
@@ -220,6 +118,7 @@ async fn variables_are_coerced_against_the_schema_and_used() {
 
 #[tokio::test]
 async fn documents_declaring_guessed_types_or_unknown_fields_are_refused_as_appsync_does() {
+    require!(python);
     let s = MediaDriveStandIn::start();
     s.control(seed()).await;
 
@@ -301,6 +200,7 @@ async fn documents_declaring_guessed_types_or_unknown_fields_are_refused_as_apps
 
 #[tokio::test]
 async fn syntax_errors_and_malformed_requests_are_told_apart() {
+    require!(python);
     let s = MediaDriveStandIn::start();
     let syntax = query(&s, "query { get(item: {id: \"a\"}) { id }").await;
     assert_eq!(syntax.status, 200, "{}", syntax.text);
@@ -366,113 +266,8 @@ async fn syntax_errors_and_malformed_requests_are_told_apart() {
 }
 
 #[tokio::test]
-async fn paging_to_the_end_takes_issued_cursors_back_field_for_field() {
-    let s = MediaDriveStandIn::start();
-    s.control(seed()).await;
-
-    let first = query(&s, &list_document("team-7/f", 2, None)).await;
-    let first = first.data()["list"].clone();
-    let second = query(&s, &list_document("team-7/f", 2, Some(&first["nextToken"]))).await;
-    let second = second.data()["list"].clone();
-    let third = query(
-        &s,
-        &list_document("team-7/f", 2, Some(&second["nextToken"])),
-    )
-    .await;
-    let third = third.data()["list"].clone();
-
-    assert_eq!(ids(&first), ["e", "d"]);
-    assert_eq!(ids(&second), ["c", "b"]);
-    assert_eq!(ids(&third), ["a"]);
-    assert_eq!(second["nextToken"]["sk"], "b");
-    let all_null = third["nextToken"].as_object().expect("an object");
-    assert_eq!(all_null.len(), 10);
-    assert!(all_null.values().all(Value::is_null), "{all_null:?}");
-
-    // Ascending order pages the other way.
-    let asc = query(
-        &s,
-        r#"query { list(sort: asc, location: "team-7/f", limit: 10) { items { id } } }"#,
-    )
-    .await;
-    assert_eq!(ids(&asc.data()["list"]), ["a", "b", "c", "d", "e", "v"]);
-    // Without a limit, 20 a page; without a type, everything at the location.
-    let all = query(
-        &s,
-        r#"query { list(location: "team-7/f") { items { id } nextToken { pk } } }"#,
-    )
-    .await;
-    assert_eq!(ids(&all.data()["list"]), ["v", "e", "d", "c", "b", "a"]);
-
-    // A cursor with a changed field, one with its null fields left out, or the all-null one
-    // of the last page: "invalid nextToken".
-    let mut forged = first["nextToken"].clone();
-    forged["sk"] = json!("c");
-    let mut trimmed = first["nextToken"].clone();
-    trimmed.as_object_mut().unwrap().retain(|_, v| !v.is_null());
-    for token in [forged, trimmed, third["nextToken"].clone()] {
-        let refused = query(&s, &list_document("team-7/f", 2, Some(&token))).await;
-        assert_eq!(refused.status, 200);
-        assert_eq!(
-            refused.json["data"]["list"],
-            Value::Null,
-            "{}",
-            refused.text
-        );
-        assert_eq!(refused.json["errors"][0]["message"], "invalid nextToken");
-        assert_eq!(refused.json["errors"][0]["path"], json!(["list"]));
-    }
-    // An issued cursor is only good for the listing it came from.
-    let elsewhere = query(&s, &list_document("team-7/g", 2, Some(&first["nextToken"]))).await;
-    assert_eq!(elsewhere.json["errors"][0]["message"], "invalid nextToken");
-
-    // A cursor is checked against its input type before anything runs: createdAt is an
-    // integer, not a string.
-    let mut as_text = first["nextToken"].clone();
-    as_text["createdAt"] = json!("1700000000003");
-    let text_literal = query(&s, &list_document("team-7/f", 2, Some(&as_text))).await;
-    assert!(
-        text_literal.validation_errors()[0].contains("Validation error of type WrongType"),
-        "{}",
-        text_literal.text
-    );
-}
-
-#[tokio::test]
-async fn the_last_page_token_can_be_null_and_a_repeated_token_can_be_asked_for() {
-    let s = MediaDriveStandIn::start();
-    s.control(seed()).await;
-    s.control(json!({"last_token": "null"})).await;
-    let only = query(&s, &list_document("team-7/f", 10, None)).await;
-    assert_eq!(ids(&only.data()["list"]).len(), 5);
-    assert_eq!(only.data()["list"]["nextToken"], Value::Null);
-
-    s.control(json!({"repeat_token": true})).await;
-    let first = query(&s, &list_document("team-7/f", 2, None)).await;
-    let first = first.data()["list"].clone();
-    let second = query(&s, &list_document("team-7/f", 2, Some(&first["nextToken"]))).await;
-    let second = second.data()["list"].clone();
-    let third = query(
-        &s,
-        &list_document("team-7/f", 2, Some(&second["nextToken"])),
-    )
-    .await;
-    let third = third.data()["list"].clone();
-    assert_eq!(ids(&second), ["c", "b"]);
-    assert_eq!(first["nextToken"]["sk"], "d");
-    assert_eq!(second["nextToken"], first["nextToken"]);
-    assert_eq!(third["nextToken"], first["nextToken"]);
-
-    s.reset().await;
-    assert!(s.items().await.is_empty());
-    assert!(s.requests().await.is_empty());
-    let empty = query(&s, &list_document("team-7/f", 2, None)).await;
-    assert_eq!(ids(&empty.data()["list"]), Vec::<&str>::new());
-    assert!(empty.data()["list"]["nextToken"]["pk"].is_null());
-}
-
-#[tokio::test]
 async fn requests_without_or_with_a_wrong_authorization_get_appsyncs_401() {
+    require!(python);
     let s = MediaDriveStandIn::start();
     let body = r#"{"query":"{ __typename }"}"#;
     let url = s.graphql_url();
@@ -535,133 +330,8 @@ async fn requests_without_or_with_a_wrong_authorization_get_appsyncs_401() {
 }
 
 #[tokio::test]
-async fn a_mutation_answered_with_a_failure_status_was_still_committed() {
-    let s = MediaDriveStandIn::start();
-    s.control(seed()).await;
-    s.control(json!({"fail_after_mutation": 502})).await;
-
-    // Queries are not affected.
-    let got = query(&s, r#"query { get(item: {id: "a"}) { name } }"#).await;
-    assert_eq!(got.data()["get"]["name"], "a.jpg");
-    let renamed = query(
-        &s,
-        r#"mutation { rename(item: {id: "a"}, newName: "b2") { id } }"#,
-    )
-    .await;
-    assert_eq!(renamed.status, 502);
-    assert!(
-        renamed.json.is_null(),
-        "a short text, not JSON: {}",
-        renamed.text
-    );
-    assert_eq!(s.stored("a").await.unwrap()["name"], "b2");
-
-    // Once only.
-    let again = query(
-        &s,
-        r#"mutation { rename(item: {id: "a"}, newName: "b3") { id } }"#,
-    )
-    .await;
-    assert_eq!(again.data()["rename"]["id"], "a");
-    let statuses: Vec<Option<u16>> = s.requests().await.into_iter().map(|r| r.status).collect();
-    assert_eq!(statuses, [Some(200), Some(502), Some(200)]);
-}
-
-#[tokio::test]
-async fn a_mutation_can_be_committed_and_its_connection_dropped_unanswered() {
-    let s = MediaDriveStandIn::start();
-    s.control(seed()).await;
-    s.control(json!({"drop_after_mutation": true})).await;
-
-    let sent = reqwest::Client::new()
-        .post(s.graphql_url())
-        .header("authorization", TOKEN)
-        .header("content-type", "application/json")
-        .body(
-            graphql_body(
-                r#"mutation { move(moveItems: [{id: "a"}], to: {id: "g"}) { id } }"#,
-                None,
-            )
-            .to_string(),
-        )
-        .send()
-        .await;
-    assert!(sent.is_err(), "answered: {sent:?}");
-    assert_eq!(s.stored("a").await.unwrap()["parentId"], "g");
-    let requests = s.requests().await;
-    assert_eq!(requests[0].outcome, "executed");
-    assert_eq!(requests[0].status, None);
-
-    let next = query(
-        &s,
-        r#"mutation { move(moveItems: [{id: "b"}], to: {id: "g"}) { id } }"#,
-    )
-    .await;
-    assert_eq!(next.data()["move"], json!([{"id": "b"}]));
-}
-
-#[tokio::test]
-async fn fail_status_answers_every_request_before_looking_at_it_until_cleared() {
-    let s = MediaDriveStandIn::start();
-    s.control(json!({"fail_status": 503})).await;
-    let failed = post_raw(&s.graphql_url(), &[], "not even json").await;
-    assert_eq!(failed.status, 503);
-    assert_eq!(failed.json, json!({"message": "upstream failure"}));
-    let failed = query(&s, "{ __typename }").await;
-    assert_eq!(failed.status, 503);
-    s.control(json!({"fail_status": null})).await;
-    assert_eq!(query(&s, "{ __typename }").await.status, 200);
-    let outcomes: Vec<String> = s.requests().await.into_iter().map(|r| r.outcome).collect();
-    assert_eq!(outcomes, ["failed-status", "failed-status", "executed"]);
-}
-
-#[tokio::test]
-async fn resolver_errors_come_in_errors_with_the_data_graphql_gives() {
-    let s = MediaDriveStandIn::start();
-    s.control(seed()).await;
-    let unknown = query(
-        &s,
-        r#"mutation { rename(item: {id: "nope"}, newName: "x") { id } }"#,
-    )
-    .await;
-    assert_eq!(unknown.status, 200);
-    assert_eq!(unknown.json["data"], json!({"rename": null}));
-    assert!(
-        unknown.json["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("'nope'"),
-        "{}",
-        unknown.text
-    );
-    let no_target = query(
-        &s,
-        r#"mutation { move(moveItems: [{id: "a"}], to: {id: "nope"}) { id } }"#,
-    )
-    .await;
-    assert_eq!(
-        no_target.json["data"],
-        json!({"move": null}),
-        "{}",
-        no_target.text
-    );
-    // Nothing moved, nothing deleted when one id is unknown.
-    let partly = query(
-        &s,
-        r#"mutation { delete(deleteItems: [{id: "a"}, {id: "nope"}]) { ownerId } }"#,
-    )
-    .await;
-    assert_eq!(
-        partly.json["data"],
-        json!({"delete": null}),
-        "{}",
-        partly.text
-    );
-    assert_eq!(s.stored("a").await.unwrap()["parentId"], "f");
-}
-
-#[tokio::test]
 async fn without_introspection_schema_queries_are_refused_but_typename_answers() {
+    require!(python);
     let open = MediaDriveStandIn::start();
     let types = query(&open, "{ __schema { types { name } } }").await;
     assert!(types.data()["__schema"]["types"].is_array());
@@ -687,6 +357,7 @@ async fn without_introspection_schema_queries_are_refused_but_typename_answers()
 
 #[tokio::test]
 async fn the_drifted_schema_refuses_what_the_known_one_accepts() {
+    require!(python);
     let s = MediaDriveStandIn::start_with("mediadrive-drifted.graphql", true);
     s.control(seed()).await;
 
@@ -745,63 +416,6 @@ async fn the_drifted_schema_refuses_what_the_known_one_accepts() {
     assert_eq!(rename.data()["rename"]["id"], "a");
     let int_limit = post(&known, &int_limit).await;
     assert_eq!(ids(&int_limit.data()["list"]).len(), 2);
-}
-
-#[tokio::test]
-async fn control_refuses_unknown_settings_and_bad_values() {
-    let s = MediaDriveStandIn::start();
-    let url = format!("{}/_control", s.base_url());
-    for bad in [
-        json!({"acept": []}),
-        json!({"last_token": "none"}),
-        json!({"items": [{"name": "no id"}]}),
-        json!({"fail_status": "502"}),
-        json!([1]),
-    ] {
-        let refused = post_raw(&url, &[], bad.to_string()).await;
-        assert_eq!(refused.status, 400, "{bad}: {}", refused.text);
-    }
-    assert!(
-        s.requests().await.is_empty(),
-        "control calls are not recorded"
-    );
-}
-
-fn port_refuses(port: u16) -> bool {
-    std::net::TcpStream::connect_timeout(
-        &std::net::SocketAddr::from(([127, 0, 0, 1], port)),
-        Duration::from_secs(2),
-    )
-    .is_err()
-}
-
-#[tokio::test]
-async fn the_stand_in_exits_by_itself_when_its_stdin_closes() {
-    let s = MediaDriveStandIn::start();
-    let port = s.port();
-    assert!(!port_refuses(port));
-    let status = s
-        .close_stdin_and_wait(Duration::from_secs(10))
-        .expect("still running 10 s after its stdin closed");
-    assert!(status.success(), "{status:?}");
-    assert!(port_refuses(port), "port {port} still answers");
-
-    let dropped = MediaDriveStandIn::start();
-    let port = dropped.port();
-    drop(dropped);
-    assert!(port_refuses(port), "port {port} still answers after drop");
-}
-
-#[test]
-fn a_bad_schema_fails_the_start_with_the_servers_stderr() {
-    let panic = std::panic::catch_unwind(|| MediaDriveStandIn::start_with("README.md", true))
-        .expect_err("started with a non-schema");
-    let text = panic.downcast_ref::<String>().cloned().unwrap_or_default();
-    assert!(
-        text.contains("exited before printing its PORT line"),
-        "{text}"
-    );
-    assert!(text.contains("Syntax Error"), "{text}");
 }
 
 /// The schema's type names are invented so that a client guessing type names is caught:

@@ -1,48 +1,15 @@
-//! Issue 16, item 7: a sign-out that leaves a refresh token valid on the server is an error,
-//! and the refresh falls back to REFRESH_TOKEN_AUTH only where the endpoint says it does not
-//! know GetTokensFromRefreshToken, never on a server error or an error page. (On moto, which
-//! answers the operation with an HTML 500 page as it does every operation it lacks, the
-//! fallback is still chosen: `flows::cli_refresh_gives_a_later_expiry_and_remembers_the_fallback`.)
+//! The refresh falls back to REFRESH_TOKEN_AUTH only where the endpoint says it does not know
+//! GetTokensFromRefreshToken, never on a server error or an error page. (On moto, which answers
+//! the operation with an HTML 500 page as it does every operation it lacks, the fallback is
+//! still chosen: `refresh::rotation::cli_refresh_gives_a_later_expiry_and_remembers_the_fallback`.)
 
-use unleashlive_auth::cognito::AuthFlow;
-use unleashlive_auth::{CognitoClient, ErrorClass, Password, Session, SessionStore, SignIn};
+use unleashlive_auth::{CognitoClient, ErrorClass, Session, SessionStore};
 
-use crate::util::standin::{CRASH_PAGE, CognitoStandIn, Running};
-use crate::util::{Home, PASSWORD, PILOT};
+use crate::util::Home;
+use crate::util::standin::{CRASH_PAGE, Running};
+use crate::util::standin::{pilot, run_cli, signed_in};
 
 const AWS_JSON: &str = "application/x-amz-json-1.1";
-
-async fn standin() -> Running {
-    CognitoStandIn::new(None)
-        .with_user(PILOT, PASSWORD)
-        .start()
-        .await
-}
-
-async fn signed_in(running: &Running, store: &SessionStore) -> Session {
-    let cognito = CognitoClient::new(running.settings().resolve().unwrap()).await;
-    let SignIn::Done(session) = cognito
-        .sign_in(AuthFlow::Srp, PILOT, &Password::new(PASSWORD))
-        .await
-        .unwrap()
-    else {
-        panic!("challenge");
-    };
-    store.save("default", &session).unwrap();
-    session
-}
-
-/// `ul-auth ARGS` against the stand-in, off the runtime that serves it.
-async fn run(
-    home: Home,
-    running: &Running,
-    args: &'static [&'static str],
-) -> (crate::util::Run, Home) {
-    let env = running.env();
-    tokio::task::spawn_blocking(move || (home.run(args, &env, None), home))
-        .await
-        .unwrap()
-}
 
 /// How many times the refresh fell back to REFRESH_TOKEN_AUTH.
 fn fallbacks(running: &Running) -> usize {
@@ -51,48 +18,6 @@ fn fallbacks(running: &Running) -> usize {
         .iter()
         .filter(|b| b["AuthFlow"] == "REFRESH_TOKEN_AUTH")
         .count()
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn logout_whose_revocation_fails_removes_the_session_and_exits_4() {
-    let running = standin().await;
-    let home = Home::new();
-    let store = SessionStore::new(home.cache_dir()).with_keychain(false);
-    let session = signed_in(&running, &store).await;
-    running.fail(
-        "RevokeToken",
-        500,
-        AWS_JSON,
-        r#"{"__type":"InternalErrorException","message":"Internal server error"}"#,
-    );
-
-    let (run, home) = run(home, &running, &["logout"]).await;
-
-    run.expect_code(4);
-    run.expect_stderr("could not revoke the refresh token")
-        .expect_stderr("stays valid until it expires")
-        .expect_stderr("Removed the cached session");
-    assert!(!home.cache_file("default").exists());
-    let sent = running.bodies("RevokeToken");
-    assert!(!sent.is_empty());
-    assert_eq!(
-        sent[0]["Token"].as_str(),
-        Some(session.refresh_token().unwrap().secret())
-    );
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn logout_whose_revocation_succeeds_exits_0() {
-    let running = standin().await;
-    let home = Home::new();
-    let store = SessionStore::new(home.cache_dir()).with_keychain(false);
-    signed_in(&running, &store).await;
-
-    let (run, home) = run(home, &running, &["logout"]).await;
-
-    run.expect_code(0);
-    run.expect_stderr("Revoked this session's refresh token");
-    assert!(!home.cache_file("default").exists());
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -114,7 +39,7 @@ async fn the_refresh_fallback_is_not_chosen_on_a_server_error_or_an_error_page()
     ];
     for (status, content_type, body) in answers {
         // The endpoint answers an unknown operation as AWS does (400 UnknownOperation).
-        let running = standin().await;
+        let running = pilot().await;
         let store = SessionStore::new(tempfile::tempdir().unwrap().keep()).with_keychain(false);
         let session = signed_in(&running, &store).await;
         running.fail("GetTokensFromRefreshToken", status, content_type, body);
@@ -130,7 +55,7 @@ async fn the_refresh_fallback_is_not_chosen_on_a_server_error_or_an_error_page()
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_refresh_answered_with_an_error_page_exits_4_and_keeps_the_session() {
-    let running = standin().await;
+    let running = pilot().await;
     let home = Home::new();
     let store = SessionStore::new(home.cache_dir()).with_keychain(false);
     let session = signed_in(&running, &store).await;
@@ -141,7 +66,7 @@ async fn a_refresh_answered_with_an_error_page_exits_4_and_keeps_the_session() {
         "<html><body>Bad Gateway</body></html>",
     );
 
-    let (run, _home) = run(home, &running, &["refresh"]).await;
+    let (run, _home) = run_cli(home, &running, &["refresh"]).await;
 
     run.expect_code(4);
     assert_eq!(fallbacks(&running), 0);
@@ -153,7 +78,7 @@ async fn a_refresh_answered_with_an_error_page_exits_4_and_keeps_the_session() {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_refresh_falls_back_where_the_endpoint_does_not_know_the_operation() {
     // AWS's own answer for an unknown operation.
-    let running = standin().await;
+    let running = pilot().await;
     let store = SessionStore::new(tempfile::tempdir().unwrap().keep()).with_keychain(false);
     let session = signed_in(&running, &store).await;
     running.fail(
@@ -167,7 +92,7 @@ async fn the_refresh_falls_back_where_the_endpoint_does_not_know_the_operation()
     assert_eq!(fallbacks(&running), 1);
 
     // An emulator that answers every operation it lacks with the same crash page (moto).
-    let running = standin().await;
+    let running = pilot().await;
     let session = signed_in(&running, &store).await;
     running.answer_unknown_operations_with(500, "text/html; charset=utf-8", CRASH_PAGE);
     running.fail(
@@ -181,7 +106,7 @@ async fn the_refresh_falls_back_where_the_endpoint_does_not_know_the_operation()
     assert_eq!(fallbacks(&running), 1);
 
     // The same page for this operation, but another answer for an unknown one: an outage.
-    let running = standin().await;
+    let running = pilot().await;
     let session = signed_in(&running, &store).await;
     running.answer_unknown_operations_with(500, "text/html", "<html>another page</html>");
     running.fail(

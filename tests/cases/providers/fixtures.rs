@@ -1,0 +1,92 @@
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde_json::Value;
+use unleashlive_auth::providers::unith::{BEARER_LIFETIME, Unith};
+use unleashlive_auth::providers::{self, Sessions, Token};
+use unleashlive_auth::{Provider, ProviderToken, SecretKey, SessionStore};
+use wiremock::{MockServer, Request};
+
+use crate::util::identity::TestClock;
+use crate::util::unleash::fast_http;
+
+pub(crate) const BEARER: &str = "unith-bearer-F1rst-0a1b2c3d4e5f";
+
+pub(crate) const EMAIL: &str = "owner@example.com";
+
+/// 2027-01-15T08:00:00Z: where every test clock starts.
+pub(crate) const NOW: u64 = 1_800_000_000;
+
+pub(crate) fn start() -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(NOW)
+}
+
+/// A wiremock server, a clock standing at [`NOW`], and a private cache directory.
+pub(crate) struct Setup {
+    pub(crate) server: MockServer,
+    pub(crate) clock: Arc<TestClock>,
+    pub(crate) dir: tempfile::TempDir,
+}
+
+impl Setup {
+    pub(crate) async fn new() -> Setup {
+        Setup {
+            server: MockServer::start().await,
+            clock: TestClock::at(start()),
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    /// UNITH on the mock server and the test clock, with `key` at hand (or none).
+    pub(crate) fn unith(&self, key: Option<&str>) -> Unith {
+        let unith = Unith::new(fast_http(), &self.server.uri())
+            .unwrap()
+            .with_clock(self.clock.clone());
+        match key {
+            Some(key) => unith.with_secret_key(SecretKey::new(key)),
+            None => unith,
+        }
+    }
+
+    pub(crate) fn store(&self) -> SessionStore {
+        SessionStore::new(self.dir.path().join("cache")).with_keychain(false)
+    }
+
+    /// The profile `default` of `provider`, on the same clock as the provider.
+    pub(crate) fn sessions<P: Provider>(&self, provider: P) -> Sessions<P> {
+        providers::sessions(self.store(), "default", provider).with_clock(self.clock.clone())
+    }
+
+    pub(crate) async fn requests(&self) -> Vec<Request> {
+        self.server.received_requests().await.unwrap()
+    }
+
+    /// How many requests went to `path`.
+    pub(crate) async fn count(&self, wanted: &str) -> usize {
+        self.requests()
+            .await
+            .iter()
+            .filter(|r| r.url.path() == wanted)
+            .count()
+    }
+}
+
+/// Every value of header `name` on `request`.
+pub(crate) fn values<'r>(request: &'r Request, name: &str) -> Vec<&'r str> {
+    request
+        .headers
+        .get_all(name)
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .collect()
+}
+
+pub(crate) fn body(request: &Request) -> Value {
+    serde_json::from_slice(&request.body).unwrap()
+}
+
+pub(crate) fn bearer_token() -> Token<Unith> {
+    Token::new(ProviderToken::new(BEARER), start())
+        .expiring(Some(start() + BEARER_LIFETIME))
+        .for_account(EMAIL)
+}
