@@ -1,4 +1,4 @@
-//! Issue 15: `ul-auth doctor` against moto (user pool, JWKS, identity pool), the validating
+//! `ul-auth doctor` against moto (user pool, JWKS, identity pool), the validating
 //! Media Drive stand-in and wiremock (flights, analytics, an Unleash instance): all ok; a dead
 //! endpoint fails its own row, by name; a schema that differs from what we send is reported;
 //! nothing secret is ever shown.

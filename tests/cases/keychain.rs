@@ -1,42 +1,19 @@
 //! The OS keychain (cargo feature `keyring`): the refresh token lives there when one answers,
 //! and in the private cache file when none does.
 
-/// Runs `ul-auth` inside a named kernel session keyring (joined by a tiny python wrapper),
-/// so successive processes share a keychain as a desktop login session would.
-#[cfg(all(feature = "keyring", target_os = "linux", target_arch = "x86_64"))]
-pub(crate) fn run_in_keyring(
-    home: &Home,
-    keyring: &str,
-    args: &[&str],
-    env: &[(String, String)],
-) -> crate::util::Run {
-    const JOIN: &str = "import ctypes, os, sys\n\
-libc = ctypes.CDLL(None, use_errno=True)\n\
-if libc.syscall(250, 1, sys.argv[1].encode()) < 0: sys.exit('cannot join a session keyring')\n\
-os.execv(sys.argv[2], sys.argv[2:])";
-    let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
-    let out = std::process::Command::new(python)
-        .args(["-c", JOIN, keyring, env!("CARGO_BIN_EXE_ul-auth")])
-        .args(args)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", home.dir.path())
-        .env("UL_CACHE_DIR", home.cache_dir())
-        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    crate::util::Run(out)
-}
+use crate::util::emulator::require;
+use crate::util::{Home, PASSWORD, PILOT, Pool, with};
 
 #[cfg(all(feature = "keyring", target_os = "linux", target_arch = "x86_64"))]
 #[tokio::test]
 async fn with_the_keyring_feature_the_refresh_token_lives_in_the_keychain() {
+    require!(moto, python);
     let pool = Pool::create().await;
     let home = Home::new();
     let env = with(&pool.env(), &[("UL_PASSWORD", PASSWORD)]);
     let keyring = format!("ul-auth-test-{}", std::process::id());
-    run_in_keyring(&home, &keyring, &["login", "--username", PILOT], &env).expect_code(0);
+    home.run_in_keyring(&keyring, &["login", "--username", PILOT], &env)
+        .expect_code(0);
     let cached: serde_json::Value =
         serde_json::from_slice(&std::fs::read(home.cache_file("default")).unwrap()).unwrap();
     assert_eq!(cached["keychain"], serde_json::json!(["refresh_token"]));
@@ -46,9 +23,11 @@ async fn with_the_keyring_feature_the_refresh_token_lives_in_the_keychain() {
     );
     assert!(cached["data"]["id_token"].is_string(), "the rest is");
     // Refresh reads it back from the keychain.
-    run_in_keyring(&home, &keyring, &["refresh"], &env).expect_code(0);
+    home.run_in_keyring(&keyring, &["refresh"], &env)
+        .expect_code(0);
     // moto has no RevokeToken: exit 4, the local session (and keychain entry) still goes.
-    run_in_keyring(&home, &keyring, &["logout"], &env).expect_code(4);
+    home.run_in_keyring(&keyring, &["logout"], &env)
+        .expect_code(4);
     // Gone from the keychain too: a restored file can no longer refresh.
     std::fs::write(home.cache_file("default"), cached.to_string()).unwrap();
     std::fs::set_permissions(
@@ -56,14 +35,14 @@ async fn with_the_keyring_feature_the_refresh_token_lives_in_the_keychain() {
         std::os::unix::fs::PermissionsExt::from_mode(0o600),
     )
     .unwrap();
-    let run = run_in_keyring(&home, &keyring, &["refresh"], &env);
+    let run = home.run_in_keyring(&keyring, &["refresh"], &env);
     run.expect_code(3);
     assert!(run.stderr().contains("sign in again"), "{}", run.stderr());
 }
 
-#[cfg(feature = "keyring")]
 #[tokio::test]
 async fn without_a_keychain_the_refresh_token_falls_back_to_the_file() {
+    require!(moto);
     // Processes started without a session keyring (as here) have no keychain to use.
     let pool = Pool::create().await;
     let home = Home::new();

@@ -8,6 +8,7 @@ mod flights;
 mod graphql_literals;
 #[cfg(feature = "upload")]
 mod identity;
+#[cfg(feature = "keyring")]
 mod keychain;
 mod media_drive;
 mod passwords;

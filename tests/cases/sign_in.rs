@@ -7,8 +7,7 @@ use unleashlive_auth::{ChallengeKind, CognitoClient, Error, Password, SignIn};
 
 use crate::util::emulator::require;
 use crate::util::session::done;
-use crate::util::standin::CognitoStandIn;
-use crate::util::standin::pilot;
+use crate::util::standin::{CognitoStandIn, pilot};
 use crate::util::{
     DISABLED, Home, IDENTITY_ID, INVITED, PASSWORD, PILOT, Pool, TEMP_PASSWORD, with,
 };

@@ -6,8 +6,7 @@ use unleashlive_auth::SessionStore;
 
 use crate::util::emulator::require;
 use crate::util::session::signed_in_on_moto;
-use crate::util::standin::CognitoStandIn;
-use crate::util::standin::{pilot, run_cli, signed_in};
+use crate::util::standin::{CognitoStandIn, pilot, run_cli, signed_in};
 use crate::util::{Home, PASSWORD, PILOT, Pool, with};
 
 #[tokio::test(flavor = "multi_thread")]

@@ -14,8 +14,7 @@ use unleashlive_auth::{CognitoClient, PersonalAccessToken, Session, SessionStore
 
 use crate::util::emulator::require;
 use crate::util::session::signed_in_on_moto;
-use crate::util::standin::stale_session;
-use crate::util::standin::{Running, pilot, signed_in};
+use crate::util::standin::{Running, pilot, signed_in, stale_session};
 use crate::util::{Home, PASSWORD, PILOT, with};
 
 #[tokio::test(flavor = "multi_thread")]

@@ -239,6 +239,21 @@ impl Home {
         Run::of(self.command(args, env), stdin)
     }
 
+    /// `ul-auth ARGS` inside the named kernel session keyring `keyring` (joined by a tiny
+    /// python wrapper), so successive runs share a keychain as a desktop login session would.
+    #[cfg(all(feature = "keyring", target_os = "linux", target_arch = "x86_64"))]
+    pub fn run_in_keyring(&self, keyring: &str, args: &[&str], env: &[(String, String)]) -> Run {
+        const JOIN: &str = "import ctypes, os, sys\n\
+libc = ctypes.CDLL(None, use_errno=True)\n\
+if libc.syscall(250, 1, sys.argv[1].encode()) < 0: sys.exit('cannot join a session keyring')\n\
+os.execv(sys.argv[2], sys.argv[2:])";
+        let ul_auth = env!("CARGO_BIN_EXE_ul-auth");
+        let python = emulator::python_exe();
+        let mut cmd = self.command_of(&python, &["-c", JOIN, keyring, ul_auth], env);
+        cmd.args(args);
+        Run::of(cmd, None)
+    }
+
     /// Every file under this home, as text (to scan for leaked secrets).
     pub fn all_files_text(&self) -> String {
         fn walk(dir: &Path, out: &mut String) {

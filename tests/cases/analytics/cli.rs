@@ -12,11 +12,9 @@ use unleashlive_auth::api::analytics_pull::{
 use wiremock::matchers::path;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use super::{Pages, client, data_pages_requested, expected_csv, pat, spec};
+use super::{PAT, Pages, client, data_pages_requested, expected_csv, pat, spec};
 use crate::util::unleash::assert_only_auth;
 use crate::util::{Home, with};
-
-const PAT: &str = "ul_pat_T0psecretT0psecret9Qz7";
 
 fn api_env(server: &MockServer) -> Vec<(String, String)> {
     vec![("UL_API_URL".into(), server.uri())]

@@ -13,13 +13,9 @@ use unleashlive_auth::{ApiKey, Auth, Error, ErrorClass};
 use wiremock::matchers::{method, path, path_regex};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use super::{Pages, client, data_pages_requested, expected_csv, pat, spec};
+use super::{KEYS, PAT, Pages, client, data_pages_requested, expected_csv, pat, spec};
 use crate::util::emulator::require;
 use crate::util::unleash::assert_only_auth;
-
-const PAT: &str = "ul_pat_T0psecretT0psecret9Qz7";
-
-const KEYS: [&str; 5] = ["class_name", "count", "device_id", "frame_number", "note"];
 
 async fn pull_csv(c: &Analytics, s: &PullSpec) -> Result<String, Error> {
     let mut out = Vec::new();

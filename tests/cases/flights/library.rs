@@ -9,16 +9,10 @@ use unleashlive_auth::{
 use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
-use super::{Pages, assert_pages, log, three_pages};
+use super::{FROM, PAT, Pages, TO, assert_pages, log, three_pages};
 use crate::util::api::Setup;
 use crate::util::standin::{Running, pilot, signed_in};
 use crate::util::unleash::{assert_only_auth, config, fast_http};
-
-const FROM: &str = "1735689600000";
-
-const TO: &str = "1738368000000";
-
-const PAT: &str = "ul_pat_0123456789abcdefEnv1";
 
 fn ids(logs: &[unleashlive_auth::api::flights::FlightLog]) -> Vec<&str> {
     logs.iter().map(|l| l.id.as_str()).collect()

@@ -2,11 +2,19 @@
 
 mod library;
 mod sample;
+mod sample_credentials;
 
 use std::collections::HashMap;
 
 use serde_json::{Value, json};
-use wiremock::{Request, Respond, ResponseTemplate};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+use crate::util::standin::{Running, pilot};
+use crate::util::unleash::{run_sample, url_env};
+use crate::util::{Home, Run, with};
+
+pub(crate) const FLIGHTS: &str = env!("CARGO_BIN_EXE_flights");
 
 pub(crate) const TO: &str = "1738368000000";
 
@@ -88,3 +96,64 @@ pub(crate) fn assert_pages(requests: &[Request], want_path: &str, tokens: &[Opti
         assert_eq!(query, want, "{}", request.url);
     }
 }
+
+/// A home where the pilot signed in with `ul-auth login`, and wiremock for the API.
+pub(crate) struct Sample {
+    pub(crate) running: Running,
+    pub(crate) api: MockServer,
+    pub(crate) home: Home,
+    pub(crate) env: Vec<(String, String)>,
+}
+
+impl Sample {
+    pub(crate) async fn new() -> Sample {
+        let running = pilot().await;
+        let home = Home::new();
+        home.login(&running.env());
+        let api = MockServer::start().await;
+        let mut env = running.env();
+        env.extend(url_env(&api.uri()));
+        Sample {
+            running,
+            api,
+            home,
+            env,
+        }
+    }
+
+    pub(crate) async fn serve(&self, pages: Pages) {
+        Mock::given(method("GET"))
+            .and(path("/v1/flights/team"))
+            .respond_with(pages)
+            .mount(&self.api)
+            .await;
+    }
+
+    pub(crate) fn run(&self, args: &[&str]) -> Run {
+        self.run_with(args, &[])
+    }
+
+    pub(crate) fn run_with(&self, args: &[&str], extra: &[(&str, &str)]) -> Run {
+        run_sample(&self.home, FLIGHTS, args, &with(&self.env, extra))
+    }
+
+    pub(crate) fn list_json(&self) -> Run {
+        self.run(&["list", "--from", FROM, "--to", TO, "--output", "json"])
+    }
+
+    pub(crate) fn id_token(&self) -> String {
+        let out = self.home.run(&["token"], &self.env, None);
+        out.expect_code(0);
+        out.stdout().trim().to_owned()
+    }
+
+    pub(crate) async fn requests(&self) -> Vec<Request> {
+        self.api.received_requests().await.unwrap()
+    }
+
+    pub(crate) async fn clear(&self) {
+        self.api.reset().await;
+    }
+}
+
+pub(crate) const PAT: &str = "ul_pat_0123456789abcdefEnv1";

@@ -2,86 +2,14 @@
 //! API and the CDN): every page, incomplete listings said as such, and which credential it uses.
 
 use serde_json::{Value, json};
-use unleashlive_auth::credentials::pat;
-use unleashlive_auth::{PersonalAccessToken, SessionStore};
 use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
-use super::{Pages, assert_pages, log, three_pages};
-use crate::util::standin::{CognitoStandIn, Running, pilot};
+use super::{FLIGHTS, FROM, PAT, Pages, Sample, TO, assert_pages, log, three_pages};
 use crate::util::unleash::{
     assert_no_auth, assert_only_auth, names_in, run_sample, stalling_server, url_env,
 };
-use crate::util::{Home, Run, with};
-
-const FLIGHTS: &str = env!("CARGO_BIN_EXE_flights");
-
-const FROM: &str = "1735689600000";
-
-const TO: &str = "1738368000000";
-
-const PAT: &str = "ul_pat_0123456789abcdefEnv1";
-
-const STORED_PAT: &str = "ul_pat_0123456789abcdefSto2";
-
-/// A home where the pilot signed in with `ul-auth login`, and wiremock for the API.
-struct Sample {
-    running: Running,
-    api: MockServer,
-    home: Home,
-    env: Vec<(String, String)>,
-}
-
-impl Sample {
-    async fn new() -> Sample {
-        let running = pilot().await;
-        let home = Home::new();
-        home.login(&running.env());
-        let api = MockServer::start().await;
-        let mut env = running.env();
-        env.extend(url_env(&api.uri()));
-        Sample {
-            running,
-            api,
-            home,
-            env,
-        }
-    }
-
-    async fn serve(&self, pages: Pages) {
-        Mock::given(method("GET"))
-            .and(path("/v1/flights/team"))
-            .respond_with(pages)
-            .mount(&self.api)
-            .await;
-    }
-
-    fn run(&self, args: &[&str]) -> Run {
-        self.run_with(args, &[])
-    }
-
-    fn run_with(&self, args: &[&str], extra: &[(&str, &str)]) -> Run {
-        run_sample(&self.home, FLIGHTS, args, &with(&self.env, extra))
-    }
-
-    fn list_json(&self) -> Run {
-        self.run(&["list", "--from", FROM, "--to", TO, "--output", "json"])
-    }
-
-    fn id_token(&self) -> String {
-        let out = self.home.run(&["token"], &self.env, None);
-        out.expect_code(0);
-        out.stdout().trim().to_owned()
-    }
-
-    async fn requests(&self) -> Vec<Request> {
-        self.api.received_requests().await.unwrap()
-    }
-
-    async fn clear(&self) {
-        self.api.reset().await;
-    }
-}
+use crate::util::{Home, with};
 
 fn json_ids(listing: &Value) -> Vec<&str> {
     listing["logs"]
@@ -253,76 +181,6 @@ async fn a_500_on_page_2_exits_4_and_prints_nothing_on_stdout() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn ul_api_token_is_used_first_then_the_stored_pat_then_the_session() {
-    let s = Sample::new().await;
-    s.serve(Pages::json(vec![(None, json!([log("a")]))])).await;
-    s.home
-        .run(
-            &["pat", "set", "--token-stdin"],
-            &s.env,
-            Some(&format!("{STORED_PAT}\n")),
-        )
-        .expect_code(0);
-
-    let env_pat = s.run_with(&["list"], &[("UL_API_TOKEN", PAT)]);
-    let stored = s.run(&["list"]);
-    let session_flag = s.run(&["list", "--session"]);
-    s.home.run(&["pat", "forget"], &s.env, None).expect_code(0);
-    let session = s.run(&["list"]);
-
-    for out in [&env_pat, &stored, &session_flag, &session] {
-        out.expect_code(0);
-    }
-    let requests = s.requests().await;
-    assert_eq!(requests.len(), 4);
-    assert_only_auth(&requests[0], "authorization", &format!("Bearer {PAT}"));
-    assert_only_auth(
-        &requests[1],
-        "authorization",
-        &format!("Bearer {STORED_PAT}"),
-    );
-    let token = s.id_token();
-    assert_only_auth(&requests[2], "x-amz-cognito-security-token", &token);
-    assert_only_auth(&requests[3], "x-amz-cognito-security-token", &token);
-    assert_eq!(s.running.count("GetTokensFromRefreshToken"), 0);
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn a_pat_stored_by_the_library_is_the_one_ul_auth_and_the_sample_use() {
-    let running = CognitoStandIn::new(None).start().await;
-    let api = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"items": []})))
-        .mount(&api)
-        .await;
-    let home = Home::new();
-    let mut env = running.env();
-    env.extend(url_env(&api.uri()));
-    let store = SessionStore::new(home.cache_dir());
-    pat::save(&store, "default", &PersonalAccessToken::new(STORED_PAT)).unwrap();
-
-    let status = home.run(&["pat", "status"], &env, None);
-    let out = run_sample(&home, FLIGHTS, &["list"], &env);
-
-    status.expect_code(0);
-    assert!(
-        status.stdout().contains("ul_pat_…Sto2"),
-        "{}",
-        status.stdout()
-    );
-    out.expect_code(0);
-    let requests = api.received_requests().await.unwrap();
-    assert_eq!(requests.len(), 1);
-    assert_only_auth(
-        &requests[0],
-        "authorization",
-        &format!("Bearer {STORED_PAT}"),
-    );
-    // No Cognito session was ever asked for.
-    assert!(!home.cache_file("default").exists());
-}
-
-#[tokio::test(flavor = "multi_thread")]
 async fn ctrl_c_during_a_download_removes_the_part_file_and_exits_130() {
     use std::time::{Duration, Instant};
     let cdn = stalling_server(10_000_000, b"the first bytes of a long log").await;
@@ -433,44 +291,6 @@ async fn flights_text_output_escapes_control_and_format_characters_and_json_keep
     json_out.expect_code(0);
     let listing: Value = serde_json::from_str(&json_out.stdout()).unwrap();
     assert_eq!(listing["logs"][0]["pilotName"], hostile["pilotName"]);
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn samples_without_a_session_exit_3_and_a_pat_goes_as_bearer() {
-    let running = CognitoStandIn::new(None).start().await;
-    let api = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
-        .mount(&api)
-        .await;
-    let home = Home::new();
-    let mut env = running.env();
-    env.extend(url_env(&api.uri()));
-
-    let out = run_sample(&home, FLIGHTS, &["list"], &env);
-    out.expect_code(3);
-    assert!(out.stderr().contains("login"), "{}", out.stderr());
-
-    let pat = with(&env, &[("UL_API_TOKEN", "ul_pat_sample")]);
-    run_sample(&home, FLIGHTS, &["list"], &pat).expect_code(0);
-    let requests = api.received_requests().await.unwrap();
-    assert_only_auth(&requests[0], "authorization", "Bearer ul_pat_sample");
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn a_401_makes_the_sample_refresh_once_then_exit_3() {
-    let s = Sample::new().await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(401).set_body_string("Unauthorized"))
-        .mount(&s.api)
-        .await;
-
-    let out = s.run(&["list"]);
-
-    out.expect_code(3);
-    assert!(out.stderr().contains("401"), "{}", out.stderr());
-    assert_eq!(s.running.count("GetTokensFromRefreshToken"), 1);
-    assert_eq!(s.requests().await.len(), 2);
 }
 
 #[tokio::test(flavor = "multi_thread")]

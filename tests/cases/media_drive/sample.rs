@@ -5,13 +5,11 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use super::{OnStandIn, assert_executed_with, drive_store, kinds};
+use super::{MEDIA_DRIVE, OnStandIn, assert_executed_with, drive_store, kinds};
 use crate::util::emulator::require;
 use crate::util::mediadrive::{folder as md_folder, item as md_item};
 use crate::util::unleash::run_sample;
 use crate::util::{Home, Run};
-
-const MEDIA_DRIVE: &str = env!("CARGO_BIN_EXE_media-drive");
 
 #[tokio::test(flavor = "multi_thread")]
 async fn media_drive_get_list_rename_move_and_delete_execute_against_the_schema() {

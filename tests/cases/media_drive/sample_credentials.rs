@@ -6,14 +6,12 @@ use unleashlive_auth::credentials::pat;
 use unleashlive_auth::{PersonalAccessToken, SessionStore};
 use wiremock::MockServer;
 
-use super::{OnStandIn, drive_store};
+use super::{MEDIA_DRIVE, OnStandIn, drive_store};
 use crate::util::emulator::require;
 use crate::util::mediadrive::MediaDriveStandIn;
 use crate::util::standin::CognitoStandIn;
 use crate::util::unleash::{assert_only_auth_recorded, run_sample, url_env, url_env_at};
 use crate::util::{Home, with};
-
-const MEDIA_DRIVE: &str = env!("CARGO_BIN_EXE_media-drive");
 
 #[tokio::test(flavor = "multi_thread")]
 async fn media_drive_without_a_session_exits_3_and_sends_a_pat_as_bearer() {

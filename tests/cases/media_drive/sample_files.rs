@@ -5,13 +5,11 @@ use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, ResponseTemplate};
 
-use super::{OnStandIn, assert_executed_with, drive_store, kinds};
+use super::{MEDIA_DRIVE, OnStandIn, assert_executed_with, drive_store, kinds};
 use crate::util::emulator::require;
 use crate::util::mediadrive::{MediaDriveStandIn, folder as md_folder, item as md_item};
 use crate::util::unleash::{assert_no_auth, assert_only_auth_recorded, run_sample, url_env_at};
 use crate::util::{Home, PASSWORD, PILOT, with};
-
-const MEDIA_DRIVE: &str = env!("CARGO_BIN_EXE_media-drive");
 
 #[tokio::test(flavor = "multi_thread")]
 async fn media_drive_download_writes_each_file_under_a_safe_name_and_a_404_leaves_none() {

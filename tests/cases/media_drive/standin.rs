@@ -4,11 +4,9 @@
 
 use serde_json::{Value, json};
 
-use super::standin_fixtures::{ids, list_document, post, post_raw, query, seed};
+use super::standin_fixtures::{TOKEN, ids, list_document, post, post_raw, query, seed};
 use crate::util::emulator::require;
 use crate::util::mediadrive::{MediaDriveStandIn, graphql_body, item};
-
-const TOKEN: &str = "id-token-of-the-pilot";
 
 #[tokio::test]
 async fn the_samples_literal_documents_execute_and_answer_the_store() {

@@ -4,11 +4,9 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use super::standin_fixtures::{ids, list_document, post_raw, query, seed};
+use super::standin_fixtures::{TOKEN, ids, list_document, post_raw, query, seed};
 use crate::util::emulator::require;
 use crate::util::mediadrive::{MediaDriveStandIn, graphql_body};
-
-const TOKEN: &str = "id-token-of-the-pilot";
 
 #[tokio::test]
 async fn paging_to_the_end_takes_issued_cursors_back_field_for_field() {

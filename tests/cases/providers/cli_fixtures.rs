@@ -118,3 +118,8 @@ pub(crate) async fn mint_answers(server: &MockServer, response: ResponseTemplate
         .mount(server)
         .await;
 }
+
+pub(crate) const NEW_KEY: &str = "unith-new-secret-key-1a2b3c4d";
+pub(crate) const UNLEASH_TOKEN: &str = "default:production.4e1b9c0d7a2f5e8b3c6dQRST";
+pub(crate) const API_TOKEN: &str =
+    "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";

@@ -6,25 +6,10 @@ use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use super::cli_fixtures::{
-    assert_absent, env, files_holding, mint_answers, unith_server, unleashx_server, with_key,
+    API_TOKEN, BEARER, EMAIL, LOGIN_TOKEN, NEW_KEY, OTP, SECRET_KEY, UNLEASH_TOKEN, assert_absent,
+    env, files_holding, mint_answers, unith_server, unleashx_server, with_key,
 };
 use crate::util::{Home, Run};
-
-const EMAIL: &str = "owner@example.com";
-
-const SECRET_KEY: &str = "unith-secret-key-0d9f8e7a6b5c";
-
-const BEARER: &str = "unith-bearer-7f6e5d4c3b2a1908";
-
-const NEW_KEY: &str = "unith-new-secret-key-1a2b3c4d";
-
-const UNLEASH_TOKEN: &str = "default:production.4e1b9c0d7a2f5e8b3c6dQRST";
-
-const OTP: &str = "482913";
-
-const LOGIN_TOKEN: &str = "unleashx-login-token-5c4b3a29";
-
-const API_TOKEN: &str = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
 
 /// Every command of every provider at trace level: no secret in any output but the one the
 /// command exists to print, and in no file but the cache entry meant to hold it.

@@ -4,16 +4,11 @@ use serde_json::{Value, json};
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use super::cli_fixtures::{assert_absent, env, files_holding, requests_to, unith_server, with_key};
+use super::cli_fixtures::{
+    BEARER, EMAIL, NEW_KEY, SECRET_KEY, assert_absent, env, files_holding, requests_to,
+    unith_server, with_key,
+};
 use crate::util::Home;
-
-const EMAIL: &str = "owner@example.com";
-
-const SECRET_KEY: &str = "unith-secret-key-0d9f8e7a6b5c";
-
-const BEARER: &str = "unith-bearer-7f6e5d4c3b2a1908";
-
-const NEW_KEY: &str = "unith-new-secret-key-1a2b3c4d";
 
 /// Sets the cached credential's expiry (unix seconds) to make time pass.
 fn set_expiry(home: &Home, profile: &str, unix: u64) {
@@ -218,12 +213,13 @@ async fn secret_key_rotate_deletes_then_generates_prints_the_key_once_and_replac
 #[cfg(all(feature = "keyring", target_os = "linux", target_arch = "x86_64"))]
 #[tokio::test(flavor = "multi_thread")]
 async fn with_the_keyring_feature_a_remembered_unith_key_lives_in_the_keychain() {
-    use super::sessions::run_in_keyring;
+    crate::util::emulator::require!(python);
     let server = unith_server(3).await;
     let home = Home::new();
     let e = env(&server, "unith", &[("UNITH_EMAIL", EMAIL)]);
     let keyring = format!("ul-auth-provider-test-{}", std::process::id());
-    run_in_keyring(&home, &keyring, &["login", "--remember"], &with_key(&e)).expect_code(0);
+    home.run_in_keyring(&keyring, &["login", "--remember"], &with_key(&e))
+        .expect_code(0);
 
     let cached: Value =
         serde_json::from_slice(&std::fs::read(home.cache_file("default")).unwrap()).unwrap();
@@ -231,7 +227,7 @@ async fn with_the_keyring_feature_a_remembered_unith_key_lives_in_the_keychain()
     assert_absent("the files", &home.all_files_text(), &[SECRET_KEY, BEARER]);
 
     set_expiry(&home, "default", 1_000);
-    let token = run_in_keyring(&home, &keyring, &["token"], &e);
+    let token = home.run_in_keyring(&keyring, &["token"], &e);
     token.expect_code(0);
     assert_eq!(token.stdout(), format!("{BEARER}\n"));
     assert_eq!(
@@ -241,15 +237,17 @@ async fn with_the_keyring_feature_a_remembered_unith_key_lives_in_the_keychain()
     );
     // Logging in again without --remember forgets the key in the keychain too: even a file
     // that names it again finds nothing there.
-    run_in_keyring(&home, &keyring, &["login"], &with_key(&e)).expect_code(0);
+    home.run_in_keyring(&keyring, &["login"], &with_key(&e))
+        .expect_code(0);
     let mut cached: Value =
         serde_json::from_slice(&std::fs::read(home.cache_file("default")).unwrap()).unwrap();
     assert_eq!(cached["keychain"], json!(["token"]));
     cached["keychain"] = json!(["token", "secretKey"]);
     cached["data"]["expiresAt"] = json!(1_000);
     std::fs::write(home.cache_file("default"), cached.to_string()).unwrap();
-    run_in_keyring(&home, &keyring, &["token"], &e).expect_code(3);
-    run_in_keyring(&home, &keyring, &["logout"], &e).expect_code(0);
+    home.run_in_keyring(&keyring, &["token"], &e).expect_code(3);
+    home.run_in_keyring(&keyring, &["logout"], &e)
+        .expect_code(0);
 }
 
 #[tokio::test(flavor = "multi_thread")]

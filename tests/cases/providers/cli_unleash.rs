@@ -5,16 +5,10 @@ use serde_json::json;
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use super::cli_fixtures::{assert_absent, env, mint_answers, unleashx_server};
+use super::cli_fixtures::{
+    API_TOKEN, EMAIL, OTP, UNLEASH_TOKEN, assert_absent, env, mint_answers, unleashx_server,
+};
 use crate::util::Home;
-
-const EMAIL: &str = "owner@example.com";
-
-const UNLEASH_TOKEN: &str = "default:production.4e1b9c0d7a2f5e8b3c6dQRST";
-
-const OTP: &str = "482913";
-
-const API_TOKEN: &str = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
 
 #[tokio::test(flavor = "multi_thread")]
 async fn unleash_tokens_go_raw_in_authorization_and_check_explains_401_and_403() {

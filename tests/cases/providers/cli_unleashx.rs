@@ -4,16 +4,11 @@ use serde_json::json;
 use wiremock::matchers::{body_json, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use super::cli_fixtures::{assert_absent, env, mint_answers, requests_to, unleashx_server};
+use super::cli_fixtures::{
+    API_TOKEN, EMAIL, LOGIN_TOKEN, OTP, assert_absent, env, mint_answers, requests_to,
+    unleashx_server,
+};
 use crate::util::Home;
-
-const EMAIL: &str = "owner@example.com";
-
-const OTP: &str = "482913";
-
-const LOGIN_TOKEN: &str = "unleashx-login-token-5c4b3a29";
-
-const API_TOKEN: &str = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
 
 #[tokio::test(flavor = "multi_thread")]
 async fn unleashx_without_a_terminal_sends_the_code_and_exits_3_naming_otp() {

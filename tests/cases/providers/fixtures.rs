@@ -2,10 +2,12 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
+use serde_json::json;
 use unleashlive_auth::providers::unith::{BEARER_LIFETIME, Unith};
 use unleashlive_auth::providers::{self, Sessions, Token};
 use unleashlive_auth::{Provider, ProviderToken, SecretKey, SessionStore};
-use wiremock::{MockServer, Request};
+use wiremock::matchers::{body_json, header, method, path};
+use wiremock::{Mock, MockBuilder, MockServer, Request, ResponseTemplate};
 
 use crate::util::identity::TestClock;
 use crate::util::unleash::fast_http;
@@ -89,4 +91,29 @@ pub(crate) fn bearer_token() -> Token<Unith> {
     Token::new(ProviderToken::new(BEARER), start())
         .expiring(Some(start() + BEARER_LIFETIME))
         .for_account(EMAIL)
+}
+
+pub(crate) const KEY: &str = "sk-unith-S3cretKey-7f3a9c0e21";
+pub(crate) const RENEWED: &str = "unith-bearer-S3cond-6a7b8c9d0e1f";
+
+/// The documented UNITH exchange, for `key`, exactly.
+pub(crate) fn exchange(key: &str) -> MockBuilder {
+    Mock::given(method("POST"))
+        .and(path("/auth/token"))
+        .and(header("accept", "application/json"))
+        .and(header("content-type", "application/json"))
+        .and(body_json(json!({"email": EMAIL, "secretKey": key})))
+}
+
+pub(crate) fn bearer_answer(token: &str) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(json!({ "token": token }))
+}
+
+/// The stored UNITH token of `setup`'s `default` profile, as a fresh process would read it.
+pub(crate) fn stored_unith(setup: &Setup) -> Token<Unith> {
+    setup
+        .store()
+        .load("default")
+        .unwrap()
+        .expect("a cached token")
 }

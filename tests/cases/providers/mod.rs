@@ -8,4 +8,5 @@ mod cli_unleash;
 mod cli_unleashx;
 mod fixtures;
 mod unith;
+mod unith_keys;
 mod unleash;

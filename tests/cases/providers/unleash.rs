@@ -14,12 +14,8 @@ use unleashlive_auth::{ApiKind, Auth, Error, ErrorClass, LoginToken, OneTimeCode
 use wiremock::matchers::{body_json, header, method, path};
 use wiremock::{Mock, MockBuilder, ResponseTemplate};
 
-use super::fixtures::{Setup, bearer_token, body, start, values};
+use super::fixtures::{BEARER, EMAIL, Setup, bearer_token, body, start, values};
 use crate::util::unleash::{assert_only_auth, fast_http};
-
-const EMAIL: &str = "owner@example.com";
-
-const BEARER: &str = "unith-bearer-F1rst-0a1b2c3d4e5f";
 
 const UNLEASH_RANDOM: &str = "9f1c2e7a5b3d4c6e8f0a1b2c3d4e5f60";
 

@@ -6,8 +6,7 @@
 use unleashlive_auth::{CognitoClient, ErrorClass, Session, SessionStore};
 
 use crate::util::Home;
-use crate::util::standin::{CRASH_PAGE, Running};
-use crate::util::standin::{pilot, run_cli, signed_in};
+use crate::util::standin::{CRASH_PAGE, Running, pilot, run_cli, signed_in};
 
 const AWS_JSON: &str = "application/x-amz-json-1.1";
 

@@ -10,8 +10,7 @@ use unleashlive_auth::{
 
 use crate::util::emulator::require;
 use crate::util::session::done;
-use crate::util::standin::stale_session;
-use crate::util::standin::{CognitoStandIn, Running, pilot};
+use crate::util::standin::{CognitoStandIn, Running, pilot, stale_session};
 use crate::util::{Home, PASSWORD, PILOT, Pool, with};
 
 #[tokio::test]

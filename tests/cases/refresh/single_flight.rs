@@ -10,8 +10,7 @@ use unleashlive_auth::{
     CognitoClient, CognitoRenewer, CognitoSessions, Error, Password, Session, SessionStore, SignIn,
 };
 
-use crate::util::standin::stale_session;
-use crate::util::standin::{Running, pilot};
+use crate::util::standin::{Running, pilot, stale_session};
 use crate::util::{Home, PASSWORD, PILOT};
 
 fn manager(running: &Running, store: &SessionStore) -> CognitoSessions {
