@@ -1,3 +1,7 @@
+//! The API clients over the stand-ins: the pilot's self-refreshing Cognito session (signed in on
+//! the Cognito stand-in), wiremock for the REST API and the CDNs, and the validating Media Drive
+//! stand-in on demand; plus the Media Drive item store the library tests seed.
+
 use serde_json::{Value, json};
 use unleashlive_auth::api::flights::Flights;
 use unleashlive_auth::api::http::HttpClient;
@@ -6,9 +10,8 @@ use unleashlive_auth::{Auth, CognitoRenewer, CognitoSessions, SessionStore};
 use wiremock::{MockServer, Request};
 
 use crate::util::mediadrive::{MediaDriveStandIn, folder as md_folder, item as md_item};
-use crate::util::standin::{CognitoStandIn, Running, signed_in};
+use crate::util::standin::{Running, pilot, signed_in};
 use crate::util::unleash::{config, config_at, fast_http};
-use crate::util::{PASSWORD, PILOT};
 
 /// Folders `f` and `g` at "team-7"; images `i1` (oldest) .. `i7` in `f`, a video `v` in `f`,
 /// and image `z` in `g`. Creation times are milliseconds.
@@ -30,6 +33,7 @@ pub(crate) fn store() -> Value {
     json!({ "items": items })
 }
 
+/// The pilot signed in on the Cognito stand-in, its session manager, and wiremock for the APIs.
 pub(crate) struct Setup {
     pub(crate) running: Running,
     pub(crate) api: MockServer,
@@ -39,10 +43,7 @@ pub(crate) struct Setup {
 
 impl Setup {
     pub(crate) async fn new() -> Setup {
-        let running = CognitoStandIn::new(None)
-            .with_user(PILOT, PASSWORD)
-            .start()
-            .await;
+        let running = pilot().await;
         let dir = tempfile::tempdir().unwrap();
         let store = SessionStore::new(dir.path());
         signed_in(&running, &store).await;

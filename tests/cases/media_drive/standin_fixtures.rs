@@ -1,3 +1,6 @@
+//! What the stand-in's own tests share: raw GraphQL requests over reqwest, a seeded store, the
+//! listing document.
+
 use serde_json::{Value, json};
 
 use crate::util::mediadrive::{MediaDriveStandIn, folder, graphql_body, graphql_literal, item};

@@ -1,3 +1,6 @@
+//! What the `ul-auth` tests of the providers share: the services on wiremock, the environment
+//! that points the CLI at them, and checks that a secret is nowhere it must not be.
+
 use serde_json::json;
 use wiremock::matchers::{body_json, header, method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};

@@ -1,3 +1,6 @@
+//! What the library tests of the providers share: the UNITH exchange on wiremock, an injected
+//! clock, the tokens and keys they use.
+
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
