@@ -1,10 +1,10 @@
-//! Issue 10: remembered devices — ConfirmDevice, DEVICE_SRP_AUTH verified by the stand-in,
-//! DEVICE_KEY on refresh, forgotten devices dropped and retried once.
+//! Remembered devices: ConfirmDevice, DEVICE_SRP_AUTH verified by the stand-in, DEVICE_KEY on
+//! refresh, forgotten devices dropped and retried once.
 
 use unleashlive_auth::cognito::AuthFlow;
 use unleashlive_auth::{CognitoClient, Password, Session, SignIn};
 
-use crate::util::standin::{CognitoStandIn, Running};
+use crate::util::standin::{Running, pilot};
 use crate::util::{Home, PASSWORD, PILOT, with};
 
 async fn sign_in(cognito: &CognitoClient) -> Session {
@@ -19,10 +19,7 @@ async fn sign_in(cognito: &CognitoClient) -> Session {
 }
 
 async fn tracking() -> Running {
-    let running = CognitoStandIn::new(None)
-        .with_user(PILOT, PASSWORD)
-        .start()
-        .await;
+    let running = pilot().await;
     running.track_devices();
     running
 }

@@ -1,4 +1,4 @@
-//! Issue 15: `ul-auth doctor` against moto (user pool, JWKS, identity pool), the validating
+//! `ul-auth doctor` against moto (user pool, JWKS, identity pool), the validating
 //! Media Drive stand-in and wiremock (flights, analytics, an Unleash instance): all ok; a dead
 //! endpoint fails its own row, by name; a schema that differs from what we send is reported;
 //! nothing secret is ever shown.
@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
+use crate::util::emulator::require;
 use crate::util::identity::Aws;
 use crate::util::mediadrive::{MediaDriveStandIn, folder, item};
 use crate::util::{Home, PASSWORD, PILOT, Run, with};
@@ -141,6 +142,7 @@ const ALL: [&str; 12] = [
 
 #[tokio::test(flavor = "multi_thread")]
 async fn against_moto_and_the_stand_ins_every_check_is_ok() {
+    require!(moto, python);
     let w = World::new("mediadrive.graphql", true).await;
 
     let (run, checks) = w.doctor(&["--refresh", "--folder", "f1"], &w.env());
@@ -209,6 +211,7 @@ async fn against_moto_and_the_stand_ins_every_check_is_ok() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_dead_endpoint_fails_its_own_row_by_name_and_exits_4() {
+    require!(moto, python);
     let w = World::new("mediadrive.graphql", true).await;
     let dead = {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -244,6 +247,7 @@ async fn a_dead_endpoint_fails_its_own_row_by_name_and_exits_4() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn without_refresh_a_refused_session_is_reported_and_the_cache_is_left_alone() {
+    require!(moto, python);
     let w = World::new("mediadrive.graphql", true).await;
     w.drive.control(json!({"accept": ["nobody"]})).await;
     let before = std::fs::read(w.home.cache_file("default")).unwrap();
@@ -271,6 +275,7 @@ async fn without_refresh_a_refused_session_is_reported_and_the_cache_is_left_alo
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_schema_that_differs_from_what_we_send_is_reported_as_what_differs() {
+    require!(moto, python);
     let w = World::new("mediadrive-drifted.graphql", true).await;
 
     let (run, checks) = w.doctor(&[], &w.env());
@@ -293,6 +298,7 @@ async fn a_schema_that_differs_from_what_we_send_is_reported_as_what_differs() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_server_without_introspection_skips_the_schema_row_saying_why() {
+    require!(moto, python);
     let w = World::new("mediadrive.graphql", false).await;
 
     let (run, checks) = w.doctor(&[], &w.env());
@@ -310,6 +316,7 @@ async fn a_server_without_introspection_skips_the_schema_row_saying_why() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn signed_out_and_without_a_token_the_rows_that_need_one_are_skipped() {
+    require!(moto, python);
     let w = World::new("mediadrive.graphql", true).await;
     w.home.run(&["logout"], &w.aws.env(), None);
     let mut env = w.env();
@@ -342,6 +349,7 @@ async fn signed_out_and_without_a_token_the_rows_that_need_one_are_skipped() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn no_token_key_or_password_appears_at_any_log_level() {
+    require!(moto, python);
     let w = World::new("mediadrive.graphql", true).await;
     let tokens = |home: &Home| -> Vec<String> {
         let cache = std::fs::read_to_string(home.cache_file("default")).unwrap();
@@ -400,6 +408,7 @@ async fn no_token_key_or_password_appears_at_any_log_level() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_token_that_cannot_be_sent_is_its_own_row_and_every_other_row_still_runs() {
+    require!(moto, python);
     let w = World::new("mediadrive.graphql", true).await;
     let mut env = w.env();
     env.retain(|(k, _)| k != "UL_API_TOKEN");
@@ -425,6 +434,7 @@ async fn a_token_that_cannot_be_sent_is_its_own_row_and_every_other_row_still_ru
 
 #[tokio::test(flavor = "multi_thread")]
 async fn on_another_providers_profile_the_session_rows_are_skipped_not_failed() {
+    require!(moto, python);
     let w = World::new("mediadrive.graphql", true).await;
 
     let (run, checks) = w.doctor(&["--profile", "flags"], &w.env());
@@ -445,6 +455,7 @@ async fn on_another_providers_profile_the_session_rows_are_skipped_not_failed() 
 
 #[tokio::test(flavor = "multi_thread")]
 async fn server_text_in_the_report_is_escaped_for_the_terminal() {
+    require!(moto, python);
     let w = World::new("mediadrive.graphql", true).await;
     // The doctor lists the field names of the first log as they came.
     Mock::given(method("GET"))

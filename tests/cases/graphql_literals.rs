@@ -1,4 +1,4 @@
-//! Issue 15: whatever a value holds, the document it is written into parses, with a real
+//! GraphQL literals: whatever a value holds, the document it is written into parses, with a real
 //! GraphQL parser, into exactly one operation whose argument is that value.
 
 use graphql_parser::query::{Definition, Document, OperationDefinition, Selection, Value};

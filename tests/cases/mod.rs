@@ -1,22 +1,22 @@
 mod analytics;
-mod api;
-mod cache_safety;
-mod cli_login;
-mod cli_secrets;
+mod auth;
+mod challenges;
+mod cli;
 mod client;
 mod devices;
 mod doctor;
-mod fail_loudly;
 mod flights;
-mod flows;
 mod graphql_literals;
+#[cfg(feature = "upload")]
 mod identity;
-mod providers_cli;
-mod providers_lib;
-mod real_pools;
-mod samples;
-mod sessions;
+#[cfg(feature = "keyring")]
+mod keychain;
+mod media_drive;
+mod passwords;
+mod providers;
+mod refresh;
 mod sign_in;
-mod standin_graphql;
-mod transport_guards;
+mod sign_out;
+mod store;
+mod transport;
 mod verify;

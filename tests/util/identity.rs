@@ -1,4 +1,4 @@
-//! The AWS side of issue 6 in moto: an identity pool that trusts a test user pool, an upload
+//! The AWS side in moto: an identity pool that trusts a test user pool, an upload
 //! bucket, admin clients for both, a settable clock, and the real aws CLI.
 #![cfg(feature = "upload")]
 
@@ -139,7 +139,7 @@ impl Clock for TestClock {
 /// the `PYTHON` it installed it for. The interpreter is resolved to its real path first:
 /// shims (pyenv) stop working in the cleared environment the tests run the CLI in.
 pub fn aws_cli() -> Command {
-    let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
+    let python = super::emulator::python_exe();
     let out = Command::new(&python)
         .args(["-c", "import sys, awscli; print(sys.executable)"])
         .output()

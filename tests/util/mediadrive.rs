@@ -83,7 +83,7 @@ impl MediaDriveStandIn {
     /// Panics with the server's stderr when it exits or stays silent for 20 s.
     pub fn start_with(schema: &str, introspection: bool) -> Self {
         let root = env!("CARGO_MANIFEST_DIR");
-        let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
+        let python = super::emulator::python_exe();
         let mut cmd = Command::new(&python);
         cmd.arg(format!("{root}/tests/standins/mediadrive.py"))
             .arg("--schema")

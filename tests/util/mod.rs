@@ -1,10 +1,20 @@
-//! Shared test fixtures: a fresh Unleash-Live-shaped user pool in the local moto server, and a
-//! way to run the `ul-auth` binary against it with an isolated home and cache.
+//! Shared test fixtures: a fresh Unleash-Live-shaped user pool in the local moto server, and the
+//! one way to run `ul-auth` or a sample binary with a clean environment and a private home
+//! ([`Home::command_of`]).
+//!
+//! The rest, by what it stands in for: [`session`] (the pilot signed in, with the library or
+//! `ul-auth login`), [`standin`] (Cognito where moto falls short), [`mediadrive`] (the Media
+//! Drive GraphQL stand-in), [`unleash`] (the REST API and CDNs on wiremock), [`api`] (the API
+//! clients over both), [`identity`] (the identity pool and S3 in moto), [`emulator`] (skipping
+//! a test when moto is not running).
 
 #![allow(dead_code)]
 
+pub mod api;
+pub mod emulator;
 pub mod identity;
 pub mod mediadrive;
+pub mod session;
 pub mod standin;
 pub mod unleash;
 
@@ -25,14 +35,11 @@ pub const PILOT: &str = "pilot@example.com";
 pub const INVITED: &str = "invited@example.com";
 pub const DISABLED: &str = "disabled@example.com";
 
-/// The moto server `scripts/test` started.
+/// The moto server `scripts/test` started; a test that calls this starts with
+/// `require!(moto)` ([`emulator`]).
 pub fn moto_url() -> String {
-    std::env::var("UL_TEST_MOTO_URL").unwrap_or_else(|_| {
-        panic!(
-            "UL_TEST_MOTO_URL is not set: run the tests with ./scripts/test, which starts the \
-             local AWS emulator (moto server) and sets it"
-        )
-    })
+    std::env::var("UL_TEST_MOTO_URL")
+        .expect("UL_TEST_MOTO_URL (a test using moto starts with `require!(moto)`)")
 }
 
 /// An admin client for moto (signed with dummy credentials, as moto expects).
@@ -210,7 +217,13 @@ impl Home {
 
     /// `ul-auth ARGS` with only the given environment (plus PATH and this home), not started.
     pub fn command(&self, args: &[&str], env: &[(String, String)]) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ul-auth"));
+        self.command_of(env!("CARGO_BIN_EXE_ul-auth"), args, env)
+    }
+
+    /// The binary `exe` with `args`, a clean environment (only `env`, PATH, and this home as
+    /// HOME, config and cache directory), not started.
+    pub fn command_of(&self, exe: &str, args: &[&str], env: &[(String, String)]) -> Command {
+        let mut cmd = Command::new(exe);
         cmd.args(args)
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
@@ -223,24 +236,22 @@ impl Home {
 
     /// `ul-auth ARGS` with only the given environment (plus PATH and this home).
     pub fn run(&self, args: &[&str], env: &[(String, String)], stdin: Option<&str>) -> Run {
-        let mut cmd = self.command(args, env);
-        cmd.stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-        let mut child = cmd.spawn().expect("spawn ul-auth");
-        if let Some(input) = stdin {
-            child
-                .stdin
-                .take()
-                .unwrap()
-                .write_all(input.as_bytes())
-                .unwrap();
-        }
-        Run(child.wait_with_output().expect("wait for ul-auth"))
+        Run::of(self.command(args, env), stdin)
+    }
+
+    /// `ul-auth ARGS` inside the named kernel session keyring `keyring` (joined by a tiny
+    /// python wrapper), so successive runs share a keychain as a desktop login session would.
+    #[cfg(all(feature = "keyring", target_os = "linux", target_arch = "x86_64"))]
+    pub fn run_in_keyring(&self, keyring: &str, args: &[&str], env: &[(String, String)]) -> Run {
+        const JOIN: &str = "import ctypes, os, sys\n\
+libc = ctypes.CDLL(None, use_errno=True)\n\
+if libc.syscall(250, 1, sys.argv[1].encode()) < 0: sys.exit('cannot join a session keyring')\n\
+os.execv(sys.argv[2], sys.argv[2:])";
+        let ul_auth = env!("CARGO_BIN_EXE_ul-auth");
+        let python = emulator::python_exe();
+        let mut cmd = self.command_of(&python, &["-c", JOIN, keyring, ul_auth], env);
+        cmd.args(args);
+        Run::of(cmd, None)
     }
 
     /// Every file under this home, as text (to scan for leaked secrets).
@@ -268,6 +279,27 @@ impl Home {
 pub struct Run(pub Output);
 
 impl Run {
+    /// Runs `cmd` to the end, `stdin` (if any) on its standard input, capturing both streams.
+    pub fn of(mut cmd: Command, stdin: Option<&str>) -> Run {
+        cmd.stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+        let mut child = cmd.spawn().expect("spawn");
+        if let Some(input) = stdin {
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(input.as_bytes())
+                .unwrap();
+        }
+        Run(child.wait_with_output().expect("wait for the child"))
+    }
+
     pub fn code(&self) -> i32 {
         self.0.status.code().expect("exit code")
     }

@@ -16,8 +16,12 @@ use hmac::{Hmac, Mac};
 use num_bigint::BigUint;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
+use unleashlive_auth::cognito::AuthFlow;
+use unleashlive_auth::{Session, SessionStore};
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+use super::{Home, PASSWORD, PILOT, Run};
 
 /// RFC 3526 group 15 (3072-bit MODP), typed in from the RFC.
 const N_HEX: &str = "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74020BBEA63B139B22514A08798E3404DDEF9519B3CD3A431B302B0A6DF25F14374FE1356D6D51C245E485B576625E7EC6F44C42E9A637ED6B0BFF5CB6F406B7EDEE386BFB5A899FA5AE9F24117C4B1FE649286651ECE45B3DC2007CB8A163BF0598DA48361C55D39A69163FA8FD24CF5F83655D23DCA3AD961C62F356208552BB9ED529077096966D670C354E4ABC9804F1746C08CA18217C32905E462E36CE3BE39E772C180E86039B2783A2EC07A28FB5C55DF06F4C52C9DE2BCBF6955817183995497CEA956AE515D2261898FA051015728E5A8AAAC42DAD33170D04507A33A85521ABDF1CBA64ECFB850458DBEF0A8AEA71575D060C7DB3970F85A6E1E4C7ABF5AE8CDB0933D71E8C94E04A25619DCEE3D2261AD2EE6BF12FFA06D98A0864D87602733EC86A64521F2B18177B200CBBE117577A615D6C770988C0BAD946E208E24FA074E5AB3143DB5BFCE0FD108E4B82D120A93AD2CAFFFFFFFFFFFFFFFF";
@@ -1023,4 +1027,35 @@ pub fn parameters(values: &[(&str, &str)]) -> BTreeMap<String, String> {
         .iter()
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
         .collect()
+}
+
+/// The stand-in with the pilot as its one user, started.
+pub async fn pilot() -> Running {
+    CognitoStandIn::new(None)
+        .with_user(PILOT, PASSWORD)
+        .start()
+        .await
+}
+
+/// Signs the pilot in on the stand-in (SRP) and caches the session as `default` in `store`.
+pub async fn signed_in(running: &Running, store: &SessionStore) -> Session {
+    let config = running.settings().resolve().unwrap();
+    super::session::signed_in(config, AuthFlow::Srp, store).await
+}
+
+/// [`signed_in`] with tokens that live one minute, inside the 5-minute margin: the next use
+/// refreshes.
+pub async fn stale_session(running: &Running, store: &SessionStore) -> Session {
+    running.set_lifetime(60);
+    let session = signed_in(running, store).await;
+    running.set_lifetime(3600);
+    session
+}
+
+/// `ul-auth ARGS` against the stand-in, off the runtime that serves it.
+pub async fn run_cli(home: Home, running: &Running, args: &'static [&'static str]) -> (Run, Home) {
+    let env = running.env();
+    tokio::task::spawn_blocking(move || (home.run(args, &env, None), home))
+        .await
+        .unwrap()
 }

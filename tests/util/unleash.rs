@@ -1,20 +1,17 @@
 //! Stand-ins for the Unleash Live APIs (wiremock) and helpers shared by the API and sample
-//! tests: a signed-in Cognito session from the stand-in, a fast-retrying HTTP client, a server
+//! tests: a fast-retrying HTTP client, a server
 //! that cuts a body short, and a way to run the sample binaries with an isolated home.
 
-use std::io::Write as _;
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use serde_json::Value;
+use unleashlive_auth::Config;
 use unleashlive_auth::api::http::{HttpClient, Retry};
-use unleashlive_auth::cognito::AuthFlow;
-use unleashlive_auth::{CognitoClient, Config, Password, Session, SessionStore, SignIn};
 use wiremock::{MockServer, Request};
 
 use super::mediadrive::Recorded;
 use super::standin::Running;
-use super::{Home, PASSWORD, PILOT, Run};
+use super::{Home, Run};
 
 /// The headers that can carry a credential.
 pub const AUTH_HEADERS: [&str; 3] = ["authorization", "x-amz-cognito-security-token", "x-api-key"];
@@ -29,20 +26,6 @@ pub fn fast_http() -> HttpClient {
         })
         .build()
         .unwrap()
-}
-
-/// Signs the pilot in against the stand-in (SRP) and caches the session as `default`.
-pub async fn signed_in(running: &Running, store: &SessionStore) -> Session {
-    let cognito = CognitoClient::new(running.settings().resolve().unwrap()).await;
-    let SignIn::Done(session) = cognito
-        .sign_in(AuthFlow::Srp, PILOT, &Password::new(PASSWORD))
-        .await
-        .unwrap()
-    else {
-        panic!("challenge");
-    };
-    store.save("default", &session).unwrap();
-    session
 }
 
 /// The stand-in's config with every Unleash Live URL on `api`.
@@ -168,22 +151,9 @@ pub fn names_in(dir: &std::path::Path) -> Vec<String> {
     names
 }
 
-/// Runs a sample binary (`exe`) like [`Home::run`] runs `ul-auth`.
+/// Runs a sample binary (`exe`) like [`Home::run`] runs `ul-auth`, in the home directory.
 pub fn run_sample(home: &Home, exe: &str, args: &[&str], env: &[(String, String)]) -> Run {
-    let mut cmd = Command::new(exe);
-    cmd.args(args)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", home.dir.path())
-        .env("XDG_CONFIG_HOME", home.dir.path().join("config"))
-        .env("UL_CACHE_DIR", home.cache_dir())
-        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        .current_dir(home.dir.path())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let child = cmd.spawn().expect("spawn sample");
-    let out = child.wait_with_output().expect("wait for sample");
-    let _ = std::io::stderr().flush();
-    Run(out)
+    let mut cmd = home.command_of(exe, args, env);
+    cmd.current_dir(home.dir.path());
+    Run::of(cmd, None)
 }
