@@ -1,26 +1,26 @@
 //! What each subcommand does (login lives in `login.rs`).
 
 use std::io::Write;
-use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
 use serde_json::json;
 use unleashlive_auth::clock::{self, Clock, SystemClock};
-use unleashlive_auth::config::{self, ConfigFile, Settings};
+use unleashlive_auth::config::{Origin, Profile, Setting, Settings};
 use unleashlive_auth::token::unverified::decode_payload_unverified;
 use unleashlive_auth::{
     ApiKind, ClientSecret, CognitoRenewer, CognitoSessions, Config, Error, ProviderKind, Session,
     SessionStore,
 };
 
-use super::args::{Cli, Command, ExecArgs, HeaderApi, Output, TokenKind};
+use super::args::{Cli, Command, ExecArgs, HeaderApi, Output, SettingArgs, TokenKind};
 use super::prompt::Stdin;
 
 pub struct Ctx {
     pub profile: String,
-    pub settings: Settings,
+    /// The profile as the library resolves it (flags > env > config file > defaults).
+    pub resolved: Profile,
     pub output: Output,
     /// Where an endpoint override would come from (`--endpoint-url`, AWS_ENDPOINT_URL or the
     /// config file), for the notice before a password is used.
@@ -28,12 +28,17 @@ pub struct Ctx {
 }
 
 impl Ctx {
+    /// Every layer of the profile's settings, stacked.
+    pub fn settings(&self) -> &Settings {
+        self.resolved.settings()
+    }
+
     pub fn config(&self) -> Result<Config> {
-        Ok(self.settings.clone().resolve()?)
+        Ok(self.resolved.config()?.clone())
     }
 
     pub fn store(&self) -> Result<SessionStore> {
-        Ok(SessionStore::new(config::cache_dir(&self.settings)?))
+        Ok(SessionStore::new(self.resolved.cache_dir()?))
     }
 
     pub fn manager(&self) -> Result<CognitoSessions> {
@@ -57,7 +62,7 @@ impl Ctx {
 /// Says on stderr, before a password is used, that Cognito is not AWS's: an AWS_ENDPOINT_URL
 /// exported for a local emulator would otherwise receive `what` unnoticed.
 pub fn note_endpoint(ctx: &Ctx, config: &Config, what: &str) {
-    if let Some(url) = &config.endpoint_url {
+    if let Some(url) = config.endpoint_url() {
         let origin = ctx
             .endpoint_origin
             .as_deref()
@@ -65,25 +70,29 @@ pub fn note_endpoint(ctx: &Ctx, config: &Config, what: &str) {
         eprintln!(
             "ul-auth: note: Cognito is redirected to {url} by {origin}: {what} goes there, not \
              to https://cognito-idp.{}.amazonaws.com",
-            config.region
+            config.region()
         );
     }
 }
 
 /// Which layer set the endpoint override: the flag, its variable, or the profile's table.
-fn endpoint_origin(given: &Settings, file: Option<&Path>, profile: &str) -> Option<String> {
-    if let Some(url) = &given.endpoint_url {
-        // clap folds the flag and the variable into one value; the variable holding that
-        // same value is where it came from.
-        let variable = std::env::var(config::env::ENDPOINT_URL).unwrap_or_default();
-        return Some(if variable.trim() == url.trim() {
-            config::env::ENDPOINT_URL.to_owned()
-        } else {
-            "--endpoint-url".to_owned()
-        });
+fn endpoint_origin(profile: &Profile, flags: &SettingArgs) -> Option<String> {
+    let setting = Setting::EndpointUrl;
+    match profile.origin(setting) {
+        Origin::Given if !flags.came_from_env(setting) => {
+            Some(format!("--{}", setting.spec().flag))
+        }
+        Origin::Given | Origin::Environment => Some(setting.spec().env.to_owned()),
+        Origin::ConfigFile => Some(format!(
+            "{setting} in [{}] of {}",
+            profile.name(),
+            profile
+                .config_file_path()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default()
+        )),
+        _ => None,
     }
-    let file = file?;
-    Some(format!("endpoint_url in [{profile}] of {}", file.display()))
 }
 
 pub fn with_login_hint(e: Error, profile: &str) -> Error {
@@ -96,30 +105,28 @@ pub fn with_login_hint(e: Error, profile: &str) -> Error {
 }
 
 pub fn run(cli: Cli) -> Result<ExitCode> {
-    config::validate_profile(&cli.global.profile)?;
-    let file_path = cli.global.config.clone().or_else(ConfigFile::default_path);
-    let file = match &file_path {
-        Some(path) => ConfigFile::load(path)?,
-        None => ConfigFile::default(),
-    };
     let mut given = cli.global.settings.to_settings();
     if let Some(secret) = given.client_secret.take() {
         let secret = Stdin.unless_dash(secret.secret(), "the app client secret")?;
         given.client_secret = Some(ClientSecret::new(secret.as_str()));
     }
-    let endpoint_origin = endpoint_origin(&given, file_path.as_deref(), &cli.global.profile);
+    let mut profile = Profile::builder(cli.global.profile.as_str()).overrides(given);
+    if let Some(path) = &cli.global.config {
+        profile = profile.config_file(path);
+    }
+    let resolved = profile.resolve()?;
     let ctx = Ctx {
-        settings: layered(given, file.profile(&cli.global.profile)),
+        endpoint_origin: endpoint_origin(&resolved, &cli.global.settings),
+        resolved,
         profile: cli.global.profile,
         output: cli.global.output,
-        endpoint_origin,
     };
     let ok = |r: Result<()>| r.map(|()| ExitCode::SUCCESS);
     let command = match cli.command {
-        Command::Doctor(args) => return super::doctor::run(&ctx, &file, args),
+        Command::Doctor(args) => return super::doctor::run(&ctx, args),
         other => other,
     };
-    let provider = ProviderKind::parse(ctx.settings.provider.as_deref().unwrap_or("unleash-live"))?;
+    let provider = ctx.resolved.provider()?;
     if provider != ProviderKind::UnleashLive {
         return super::provider::run(&ctx, provider, command);
     }
@@ -162,21 +169,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Verify { token, kind } => ok(super::verify::verify(&ctx, token.as_deref(), kind)),
         Command::Pat(action) => super::pat::run(&ctx, action),
         Command::Analytics(args) => super::analytics::run(&ctx, args),
-        Command::Doctor(args) => super::doctor::run(&ctx, &file, args),
+        Command::Doctor(args) => super::doctor::run(&ctx, args),
     }
-}
-
-/// Flags and variables over the profile's table. The table's `base_url` belongs to the
-/// table's provider: when another provider is chosen for this run it is dropped, so one
-/// service's credentials are never sent to another's URL.
-pub fn layered(given: Settings, mut profile: Settings) -> Settings {
-    if let Some(chosen) = &given.provider {
-        let configured = profile.provider.as_deref().unwrap_or("unleash-live");
-        if !chosen.trim().eq_ignore_ascii_case(configured.trim()) {
-            profile.base_url = None;
-        }
-    }
-    given.over(profile)
 }
 
 pub fn runtime() -> Result<tokio::runtime::Runtime> {
@@ -395,30 +389,5 @@ pub fn write_stdout(line: &str) -> Result<()> {
     match writeln!(out, "{line}").and_then(|()| out.flush()) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => Ok(other?),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn settings(provider: Option<&str>, base_url: Option<&str>) -> Settings {
-        let mut s = Settings::default();
-        s.provider = provider.map(str::to_owned);
-        s.base_url = base_url.map(str::to_owned);
-        s
-    }
-
-    #[test]
-    fn a_profiles_base_url_serves_only_the_profiles_own_provider() {
-        let table = || settings(Some("unleash"), Some("https://flags.example"));
-        let other = layered(settings(Some("unith"), None), table());
-        assert_eq!(other.base_url, None);
-        let same = layered(settings(Some("Unleash"), None), table());
-        assert_eq!(same.base_url.as_deref(), Some("https://flags.example"));
-        let unchosen = layered(settings(None, None), table());
-        assert_eq!(unchosen.base_url.as_deref(), Some("https://flags.example"));
-        let flag = layered(settings(Some("unith"), Some("http://127.0.0.1:1")), table());
-        assert_eq!(flag.base_url.as_deref(), Some("http://127.0.0.1:1"));
     }
 }

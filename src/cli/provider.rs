@@ -361,11 +361,5 @@ pub fn http() -> Result<unleashlive_auth::api::http::HttpClient> {
 
 /// The provider's API base from the settings (or its default).
 pub fn base_url(ctx: &Ctx, kind: ProviderKind) -> Result<String> {
-    let base = kind.base_url(ctx.settings.base_url.as_deref())?;
-    unleashlive_auth::config::refuse_plain_http(
-        "base_url",
-        &base,
-        ctx.settings.allow_http.unwrap_or(false),
-    )?;
-    Ok(base)
+    Ok(ctx.resolved.base_url_for(kind)?)
 }

@@ -22,7 +22,7 @@ use jsonwebtoken::crypto::JwtVerifier;
 use serde::Deserialize;
 
 use crate::clock::{self, SharedClock};
-use crate::config::env;
+use crate::config::Setting;
 use crate::error::{Error, Result};
 use crate::token::verify::{Rejection, excerpt};
 
@@ -211,7 +211,7 @@ impl JwksCacheBuilder {
     pub fn build(self) -> Result<JwksCache> {
         if !(self.url.starts_with("https://") || self.url.starts_with("http://")) {
             return Err(Error::config(
-                env::JWKS_URL,
+                Setting::JwksUrl,
                 format!("{:?} is not an http(s) URL", self.url),
             ));
         }

@@ -31,7 +31,7 @@ use serde::Deserialize;
 use serde::de::{DeserializeOwned, IgnoredAny};
 
 use crate::clock::{self, SharedClock};
-use crate::config::{Config, env};
+use crate::config::{Config, Setting};
 use crate::error::{Error, Result};
 use crate::token::jwks::{JwksCache, RsaKey};
 use crate::token::unverified::MAX_TOKEN_BYTES;
@@ -402,7 +402,7 @@ impl VerifierBuilder {
     pub fn build(self) -> Result<Verifier> {
         if self.client_ids.iter().all(String::is_empty) {
             return Err(Error::config(
-                env::CLIENT_ID,
+                Setting::ClientId,
                 "no app client id to check the audience against",
             ));
         }
@@ -431,7 +431,7 @@ impl Verifier {
         VerifierBuilder {
             issuer: config.issuer(),
             jwks_url: config.jwks_url(),
-            client_ids: vec![config.client_id.clone()],
+            client_ids: vec![config.client_id().to_owned()],
             leeway: DEFAULT_LEEWAY,
             required: Vec::new(),
             clock: None,
@@ -597,8 +597,10 @@ mod tests {
         let mut n = vec![0xc5_u8; 256];
         n[255] = 1;
         let jwks = serde_json::json!({"keys": [{"kty": "RSA", "kid": "k", "n": URL_SAFE_NO_PAD.encode(n), "e": "AQAB"}]});
-        let mut config = Config::unleash_live();
-        config.client_id = "client-1".into();
+        let config = crate::Settings::default()
+            .client_id("client1")
+            .resolve()
+            .unwrap();
         Verifier::builder(&config)
             .jwks(JwksCache::fixed(jwks.to_string().as_bytes()).unwrap())
             .clock(std::sync::Arc::new(At(clock::from_unix_seconds(NOW))))
@@ -612,7 +614,7 @@ mod tests {
         let mut jwt = UnverifiedJwt {
             iss: Some(Config::unleash_live().issuer()),
             token_use: Some("id".into()),
-            aud: Some("client-1".into()),
+            aud: Some("client1".into()),
             exp: Some(NOW + 3600),
             iat: Some(NOW),
             ..UnverifiedJwt::default()

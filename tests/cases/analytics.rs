@@ -12,7 +12,7 @@ use unleashlive_auth::api::analytics::Analytics;
 use unleashlive_auth::api::analytics_pull::{
     Devices, Format, PullSpec, partial_path, pull, pull_to_file, sidecar_path,
 };
-use unleashlive_auth::{ApiKey, Auth, Config, Error, ErrorClass, PersonalAccessToken};
+use unleashlive_auth::{ApiKey, Auth, Error, ErrorClass, PersonalAccessToken, Settings};
 use wiremock::matchers::{method, path, path_regex};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
@@ -127,8 +127,7 @@ fn expected_csv(devices: &[&str], total: u64, rows: usize) -> String {
 }
 
 fn client(server: &MockServer, auth: Auth) -> Analytics {
-    let mut config = Config::unleash_live();
-    config.api_url = server.uri();
+    let config = Settings::default().api_url(server.uri()).resolve().unwrap();
     Analytics::new(fast_http(), auth, &config)
 }
 

@@ -17,8 +17,8 @@ use unleashlive_auth::api::graphql::{GraphqlClient, Literal, Operation, Selectio
 use unleashlive_auth::api::http::{HttpClient, Retry};
 use unleashlive_auth::api::media_drive::{ListOptions, MediaDrive, MediaItem};
 use unleashlive_auth::{
-    ApiKey, Auth, CognitoRenewer, CognitoSessions, Config, Error, ErrorClass, PersonalAccessToken,
-    SessionStore,
+    ApiKey, Auth, CognitoRenewer, CognitoSessions, Error, ErrorClass, PersonalAccessToken,
+    SessionStore, Settings,
 };
 use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
@@ -794,7 +794,7 @@ async fn a_pat_goes_as_a_bearer_token_and_an_api_key_as_x_api_key_on_every_clien
     // only `authorization`).
     let key = Auth::ApiKey(ApiKey::new("legacy-key"));
     let cfg = config(&s.running, &s.api);
-    GraphqlClient::new(fast_http(), key, cfg.graphql_url.clone())
+    GraphqlClient::new(fast_http(), key, cfg.graphql_url().to_owned())
         .run::<Value>(&Operation::query("Typename", "__typename"))
         .await
         .unwrap();
@@ -918,9 +918,11 @@ async fn a_download_cut_mid_body_leaves_no_file_at_the_target() {
 
 /// Media Drive and flights with a PAT, both CDNs at `cdn` (`/cdn`, `/flights-cdn`).
 fn cdn_clients(cdn: &str) -> (MediaDrive, Flights) {
-    let mut config = Config::unleash_live();
-    config.media_cdn_url = format!("{cdn}/cdn");
-    config.flights_cdn_url = format!("{cdn}/flights-cdn");
+    let config = Settings::default()
+        .media_cdn_url(format!("{cdn}/cdn"))
+        .flights_cdn_url(format!("{cdn}/flights-cdn"))
+        .resolve()
+        .unwrap();
     let auth = Auth::Pat(PersonalAccessToken::new("ul_pat_cdn"));
     (
         MediaDrive::new(fast_http(), auth.clone(), &config),

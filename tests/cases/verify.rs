@@ -24,7 +24,7 @@ use unleashlive_auth::token::jwks::JwksFailure;
 use unleashlive_auth::token::unverified::{MAX_TOKEN_BYTES, decode_payload_unverified};
 use unleashlive_auth::token::verify::{Segment, UnverifiedJwt};
 use unleashlive_auth::token::{JwksCache, Rejection, TokenUse, Verifier};
-use unleashlive_auth::{CognitoClient, Config, Error, ErrorClass, Password, SignIn};
+use unleashlive_auth::{CognitoClient, Config, Error, ErrorClass, Password, Settings, SignIn};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -203,10 +203,11 @@ fn header(kid: &str) -> Value {
 
 /// A test pool's settings (no moto needed: the tests below bring their own keys).
 fn config() -> Config {
-    let mut config = Config::unleash_live();
-    config.user_pool_id = "ap-southeast-2_Forge".into();
-    config.client_id = CLIENT.into();
-    config
+    Settings::default()
+        .user_pool_id("ap-southeast-2_Forge")
+        .client_id(CLIENT)
+        .resolve()
+        .unwrap()
 }
 
 fn id_claims() -> Value {
