@@ -2,13 +2,12 @@
 
 use std::path::PathBuf;
 
-use clap::parser::ValueSource;
-use clap::{Arg, ArgAction, ArgMatches, Args, FromArgMatches, Parser, Subcommand, ValueEnum};
-use unleashlive_auth::Error;
-use unleashlive_auth::config::{Kind, PROFILE_SETTING, Place, Setting, SettingSpec, Settings, env};
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+use unleashlive_auth::config::{Setting, env};
 use unleashlive_auth::secret::{ApiKey, OneTimeCode};
 
 use super::secrets;
+pub use super::setting_args::{SettingArgs, setting_hint};
 
 const ABOUT: &str = "Sign in to Unleash Live and hand its tokens to other programs.";
 
@@ -88,129 +87,6 @@ pub struct Global {
 
     #[command(flatten)]
     pub settings: SettingArgs,
-}
-
-/// One flag per setting of the library's settings table (`unleashlive_auth::config::Setting`),
-/// each also read from its environment variable; flags, help and hints all come from the table.
-#[derive(Debug, Default)]
-pub struct SettingArgs {
-    given: Settings,
-    from_env: Vec<Setting>,
-}
-
-const SETTINGS_HEADING: &str = "Settings (flag > env > config file > production default)";
-
-impl SettingArgs {
-    /// The flags (and their variables) as a settings layer; an empty value counts as not
-    /// given, as in `Settings::from_env`, so `UL_PROVIDER=` does not hide the config file.
-    pub fn to_settings(&self) -> Settings {
-        self.given.clone()
-    }
-
-    /// Whether `setting` came from its environment variable rather than its flag (clap folds
-    /// the two into one value).
-    pub fn came_from_env(&self, setting: Setting) -> bool {
-        self.from_env.contains(&setting)
-    }
-}
-
-impl Args for SettingArgs {
-    fn augment_args(cmd: clap::Command) -> clap::Command {
-        let cmd = cmd.next_help_heading(SETTINGS_HEADING);
-        Setting::ALL
-            .iter()
-            .fold(cmd, |cmd, setting| cmd.arg(setting_arg(setting.spec())))
-    }
-
-    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
-        Self::augment_args(cmd)
-    }
-}
-
-impl FromArgMatches for SettingArgs {
-    fn from_arg_matches(matches: &ArgMatches) -> Result<Self, clap::Error> {
-        let mut args = SettingArgs::default();
-        args.update_from_arg_matches(matches)?;
-        Ok(args)
-    }
-
-    fn update_from_arg_matches(&mut self, matches: &ArgMatches) -> Result<(), clap::Error> {
-        for &setting in Setting::ALL {
-            let id = setting.key();
-            let text = match setting.spec().kind {
-                // Off is not a choice: a profile's `allow_http = true` still applies.
-                Kind::Switch => matches.get_flag(id).then(|| "true".to_owned()),
-                _ => matches
-                    .get_one::<String>(id)
-                    .filter(|v| !v.trim().is_empty())
-                    .cloned(),
-            };
-            if let Some(text) = text {
-                self.given.set_text(setting, &text);
-                if matches.value_source(id) == Some(ValueSource::EnvVariable) {
-                    self.from_env.push(setting);
-                }
-            }
-        }
-        Ok(())
-    }
-}
-
-/// The flag of one setting.
-fn setting_arg(spec: &SettingSpec) -> Arg {
-    let mut help = spec.help.to_owned();
-    if spec.kind == Kind::Secret {
-        help.push_str(
-            "; `-` reads it from the first line of standard input (before any other line \
-             ul-auth reads there)",
-        );
-    }
-    if let Some(default) = spec.default.filter(|_| spec.kind != Kind::Switch) {
-        help.push_str(&format!(" [default: {default}]"));
-    }
-    let arg = Arg::new(spec.key)
-        .long(spec.flag)
-        .env(spec.env)
-        .global(true)
-        .help(help)
-        .hide_short_help(spec.place == Place::Advanced);
-    match spec.kind {
-        Kind::Switch => arg
-            .action(ArgAction::SetTrue)
-            .value_parser(clap::builder::FalseyValueParser::new()),
-        Kind::Secret => arg.hide_env_values(true),
-        Kind::Url => arg.value_name("URL"),
-        Kind::Path => arg.value_name("DIR"),
-        _ => arg,
-    }
-}
-
-/// How to set what an [`Error::Config`] names (its setting, and the settings its reason quotes
-/// in backquotes): each one's flag and variable, from the library's settings table.
-pub fn setting_hint(err: &Error) -> Option<String> {
-    let Error::Config { setting, reason } = err else {
-        return None;
-    };
-    let mut named: Vec<Setting> = Setting::from_key(setting.as_str()).into_iter().collect();
-    for quoted in reason.split('`').skip(1).step_by(2) {
-        if let Some(other) = Setting::from_key(quoted)
-            && !named.contains(&other)
-        {
-            named.push(other);
-        }
-    }
-    let mut ways: Vec<String> = named
-        .iter()
-        .map(|setting| {
-            let spec = setting.spec();
-            let on = if spec.kind == Kind::Switch { "=1" } else { "" };
-            format!("{}: --{} or {}{on}", spec.key, spec.flag, spec.env)
-        })
-        .collect();
-    if setting == PROFILE_SETTING {
-        ways.push(format!("profile: --profile or {}", env::PROFILE));
-    }
-    (!ways.is_empty()).then(|| format!("({})", ways.join("; ")))
 }
 
 // Secret arguments are parsed straight into their redacting types, so the derived `Debug`

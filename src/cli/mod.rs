@@ -13,6 +13,7 @@ mod pat;
 mod prompt;
 mod provider;
 pub mod secrets;
+mod setting_args;
 mod unith;
 mod unleash;
 mod unleashx;

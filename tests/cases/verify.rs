@@ -30,7 +30,7 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::util::{Home, PASSWORD, PILOT, Pool};
 
-const CLIENT: &str = "client-1";
+const CLIENT: &str = "client1";
 const NOW: i64 = 1_800_000_000;
 
 // ---- keys and tokens ------------------------------------------------------------------------
