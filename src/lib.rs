@@ -8,7 +8,7 @@
 //! use unleashlive_auth::{ApiKind, CognitoClient, Config, Password, SignIn};
 //!
 //! # async fn run() -> Result<(), unleashlive_auth::Error> {
-//! // Production settings; override any field (or use `Settings::from_env()`).
+//! // Production settings; `Settings` changes any of them, `config::Profile` reads them as `ul-auth` does.
 //! let config = Config::unleash_live();
 //! let cognito = CognitoClient::new(config).await;
 //! let password = Password::new(std::env::var("UL_PASSWORD").unwrap_or_default());

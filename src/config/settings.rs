@@ -67,6 +67,21 @@ macro_rules! settings_table {
     (@default $default:literal) => { Some(concat!($default)) };
     (@default) => { None };
     (
+        @spec $variant:ident $field:ident $flag:literal $env:literal $kind:ident $place:ident
+        $help:literal $($default:literal)?
+    ) => {
+        SettingSpec {
+            setting: Setting::$variant,
+            key: stringify!($field),
+            flag: $flag,
+            env: $env,
+            default: settings_table!(@default $($default)?),
+            kind: Kind::$kind,
+            place: Place::$place,
+            help: $help,
+        }
+    };
+    (
         config {$(
             $(#[doc = $doc:literal])+
             $variant:ident $field:ident: $presence:ident $ty:ty $(= $default:literal)?,
@@ -91,26 +106,12 @@ macro_rules! settings_table {
         }
 
         static TABLE: &[SettingSpec] = &[
-            $(SettingSpec {
-                setting: Setting::$variant,
-                key: stringify!($field),
-                flag: $flag,
-                env: $env,
-                default: settings_table!(@default $($default)?),
-                kind: Kind::$kind,
-                place: Place::$place,
-                help: $help,
-            },)*
-            $(SettingSpec {
-                setting: Setting::$pvariant,
-                key: stringify!($pfield),
-                flag: $pflag,
-                env: $penv,
-                default: settings_table!(@default $($pdefault)?),
-                kind: Kind::$pkind,
-                place: Place::$pplace,
-                help: $phelp,
-            },)*
+            $(settings_table!(
+                @spec $variant $field $flag $env $kind $place $help $($default)?
+            ),)*
+            $(settings_table!(
+                @spec $pvariant $pfield $pflag $penv $pkind $pplace $phelp $($pdefault)?
+            ),)*
         ];
 
         impl Setting {

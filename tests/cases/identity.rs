@@ -153,12 +153,7 @@ async fn identity_pool_refusals_arrive_as_typed_errors_with_the_logins_map_on_th
     let store = SessionStore::new(dir.path());
     let session = signed_in(&aws, &store).await;
     let server = MockServer::start().await;
-    let config = aws
-        .config()
-        .to_settings()
-        .endpoint_url(server.uri())
-        .resolve()
-        .unwrap();
+    let config = aws.settings().endpoint_url(server.uri()).resolve().unwrap();
     let client = IdentityClient::new(config).await;
 
     fault(
@@ -220,12 +215,7 @@ async fn an_expired_id_token_is_refused_without_asking_the_identity_pool() {
     let store = SessionStore::new(dir.path());
     let session = signed_in(&aws, &store).await;
     let server = MockServer::start().await;
-    let config = aws
-        .config()
-        .to_settings()
-        .endpoint_url(server.uri())
-        .resolve()
-        .unwrap();
+    let config = aws.settings().endpoint_url(server.uri()).resolve().unwrap();
     let clock = TestClock::at(session.expires_at());
     clock.advance(Duration::from_secs(1));
     let err = IdentityClient::with_clock(config, clock)
