@@ -320,7 +320,7 @@ settings_table! {
             tidy value::trim_slash, check validate::url,
             help "AWS endpoint override, e.g. a local emulator";
         /// Explicit JWKS URL; none: derived from the pool (or the endpoint override), see
-        /// [`Config::jwks_url`].
+        /// [`Config::jwks_url`](crate::config::Config::jwks_url).
         JwksUrl jwks_url: Optional String, fn explicit_jwks_url -> Option<&str>, Url, Advanced,
             env JWKS_URL = "UL_JWKS_URL", flag "jwks-url", tidy value::as_given,
             check validate::url, help "JWKS URL for token verification";
@@ -337,7 +337,7 @@ settings_table! {
         CacheDir cache_dir: PathBuf, Path, Main, env CACHE_DIR = "UL_CACHE_DIR",
             flag "cache-dir",
             help "Directory of the session cache [default: $XDG_CACHE_HOME/unleashlive-auth]";
-        /// Which token system the profile uses ([`ProviderKind`](super::ProviderKind) name:
+        /// Which token system the profile uses ([`ProviderKind`](crate::config::ProviderKind) name:
         /// `unleash-live`, `unith`, `unleash`, `unleashx`).
         Provider provider: String = "unleash-live", Text, Main, env PROVIDER = "UL_PROVIDER",
             flag "provider",
