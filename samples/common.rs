@@ -18,7 +18,7 @@ use std::sync::OnceLock;
 use anyhow::{Context as _, Result, bail};
 use clap::{Args, ValueEnum};
 use unleashlive_auth::cognito::AuthFlow;
-use unleashlive_auth::config::{self, ConfigFile, Settings};
+use unleashlive_auth::config::{Profile, Setting, Settings};
 use unleashlive_auth::text::terminal_safe;
 use unleashlive_auth::{
     Auth, CognitoClient, CognitoRenewer, CognitoSessions, Config, Error, ErrorClass, Password,
@@ -63,14 +63,9 @@ static SESSION_HINT: OnceLock<String> = OnceLock::new();
 impl Ctx {
     /// Settings as `ul-auth` resolves them (environment > config file > production).
     pub fn new(global: &Global) -> Result<Ctx> {
-        config::validate_profile(&global.profile)?;
-        let file = match ConfigFile::default_path() {
-            Some(path) => ConfigFile::load(&path)?,
-            None => ConfigFile::default(),
-        };
-        let settings = Settings::from_env().over(file.profile(&global.profile));
-        let store = SessionStore::new(config::cache_dir(&settings)?);
-        let config = settings.resolve()?;
+        let profile = Profile::resolve(&global.profile, Settings::default())?;
+        let store = SessionStore::new(profile.cache_dir()?);
+        let config = profile.config()?.clone();
         let sessions = CognitoSessions::new(
             store.clone(),
             global.profile.clone(),
@@ -105,7 +100,7 @@ impl Ctx {
             Ok("password") => AuthFlow::Password,
             _ => AuthFlow::Srp,
         };
-        if let Some(endpoint) = &self.config.endpoint_url {
+        if let Some(endpoint) = self.config.endpoint_url() {
             // Say where the password goes before it goes there (an exported LocalStack URL).
             eprintln!(
                 "note: Cognito is redirected to {} by AWS_ENDPOINT_URL / endpoint_url: the \
@@ -190,6 +185,16 @@ pub fn exit(name: &str, outcome: Result<()>) -> ExitCode {
         Some(Error::Config { setting, .. }) if setting == pat::ENV_VAR => {
             if let Some(hint) = SESSION_HINT.get() {
                 eprintln!("{name}: {hint}");
+            }
+        }
+        // An invalid setting: how to set it (the samples read variables and the config file).
+        Some(Error::Config { setting, .. }) => {
+            if let Some(spec) = Setting::from_key(setting.as_str()).map(Setting::spec) {
+                eprintln!(
+                    "{name}: set {} in the environment, or {} in the profile's table of the \
+                     config file",
+                    spec.env, spec.key
+                );
             }
         }
         Some(Error::NotAuthorized { .. }) => {

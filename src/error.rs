@@ -14,8 +14,9 @@ pub enum Error {
     /// A configuration value is missing or malformed.
     #[error("invalid setting {setting}: {reason}")]
     Config {
-        /// The setting's name as the user writes it (env var or config key).
-        setting: String,
+        /// Which setting: a settings-table entry's config-file key
+        /// ([`Setting`](crate::config::Setting)), or the name of another input.
+        setting: SettingName,
         /// What is wrong with it.
         reason: String,
     },
@@ -327,7 +328,7 @@ impl Error {
         }
     }
 
-    pub(crate) fn config(setting: impl Into<String>, reason: impl Into<String>) -> Self {
+    pub(crate) fn config(setting: impl Into<SettingName>, reason: impl Into<String>) -> Self {
         Error::Config {
             setting: setting.into(),
             reason: reason.into(),
@@ -345,6 +346,50 @@ impl Error {
             path: path.into(),
             reason: reason.to_string(),
         }
+    }
+}
+
+/// What an [`Error::Config`] is about: the config-file key of a settings-table entry (see
+/// [`Setting`](crate::config::Setting), which converts into one and back with
+/// [`Setting::from_key`](crate::config::Setting::from_key)), or the name of another input (an
+/// argument, a file). Only a name, so this bottom layer depends on nothing above it; a program
+/// that knows how its users set a setting (a flag, a variable) can look the name up and say so.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SettingName(std::borrow::Cow<'static, str>);
+
+impl SettingName {
+    /// A name known at compile time.
+    pub const fn new_static(name: &'static str) -> Self {
+        SettingName(std::borrow::Cow::Borrowed(name))
+    }
+
+    /// The name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for SettingName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<&str> for SettingName {
+    fn from(name: &str) -> Self {
+        SettingName(std::borrow::Cow::Owned(name.to_owned()))
+    }
+}
+
+impl From<String> for SettingName {
+    fn from(name: String) -> Self {
+        SettingName(std::borrow::Cow::Owned(name))
+    }
+}
+
+impl PartialEq<str> for SettingName {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
     }
 }
 

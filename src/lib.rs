@@ -67,7 +67,7 @@
 //! let s3 = aws_sdk_s3::Client::from_conf(
 //!     aws_sdk_s3::Config::builder()
 //!         .behavior_version_latest()
-//!         .region(aws_sdk_s3::config::Region::new(config.region.clone()))
+//!         .region(aws_sdk_s3::config::Region::new(config.region().to_owned()))
 //!         .credentials_provider(credentials.clone()) // the one line
 //!         .build(),
 //! );

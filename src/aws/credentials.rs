@@ -32,7 +32,7 @@ struct KnownIdentity {
 
 impl KnownIdentity {
     fn matches(&self, config: &Config, session: &Session) -> bool {
-        self.identity_pool_id == config.identity_pool_id
+        self.identity_pool_id == config.identity_pool_id()
             && self.issuer == session.claims().iss
             && self.sub == session.claims().sub
     }
@@ -233,7 +233,7 @@ impl Inner {
 
     fn remember_identity(&self, config: &Config, session: &Session, identity_id: &str) {
         let known = KnownIdentity {
-            identity_pool_id: config.identity_pool_id.clone(),
+            identity_pool_id: config.identity_pool_id().to_owned(),
             issuer: session.claims().iss.clone(),
             sub: session.claims().sub.clone(),
             identity_id: identity_id.to_owned(),

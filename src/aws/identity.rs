@@ -110,16 +110,15 @@ impl IdentityClient {
     pub async fn with_clock(config: Config, clock: SharedClock) -> Self {
         let region = identity_pool_region(&config).to_owned();
         let sdk =
-            crate::transport::aws_sdk::unsigned_sdk_config(&region, config.endpoint_url.as_deref())
-                .await;
+            crate::transport::aws_sdk::unsigned_sdk_config(&region, config.endpoint_url()).await;
         let endpoint = config
-            .endpoint_url
-            .clone()
+            .endpoint_url()
+            .map(str::to_owned)
             .unwrap_or_else(|| format!("https://cognito-identity.{region}.amazonaws.com"));
         let mut ci_config = ci::config::Builder::from(&sdk);
         // Exactly the configured endpoint, as for the user pool (see `CognitoClient::new`):
         // the ID token goes nowhere else.
-        ci_config.set_endpoint_url(config.endpoint_url.clone());
+        ci_config.set_endpoint_url(config.endpoint_url().map(str::to_owned));
         IdentityClient {
             client: ci::Client::from_conf(ci_config.build()),
             config,
@@ -137,7 +136,8 @@ impl IdentityClient {
     pub fn login_provider(&self) -> String {
         format!(
             "cognito-idp.{}.amazonaws.com/{}",
-            self.config.region, self.config.user_pool_id
+            self.config.region(),
+            self.config.user_pool_id()
         )
     }
 
@@ -156,7 +156,7 @@ impl IdentityClient {
         let out = self
             .client
             .get_id()
-            .identity_pool_id(&self.config.identity_pool_id)
+            .identity_pool_id(self.config.identity_pool_id())
             .logins(self.login_provider(), session.id_token().secret())
             .send()
             .without_secret_traces()
@@ -273,7 +273,7 @@ impl IdentityClient {
                 code,
                 e.message().unwrap_or(""),
                 operation,
-                &self.config.identity_pool_id,
+                self.config.identity_pool_id(),
             ),
             None => {
                 // No exception name: not the identity pool speaking (a proxy's page,
@@ -281,7 +281,7 @@ impl IdentityClient {
                 let hint = match operation {
                     Operation::GetId => format!(
                         "; is the identity pool id {:?} right? (UL_IDENTITY_POOL_ID)",
-                        self.config.identity_pool_id
+                        self.config.identity_pool_id()
                     ),
                     Operation::GetCredentialsForIdentity => String::new(),
                 };
@@ -298,9 +298,9 @@ impl IdentityClient {
 /// The region of the identity pool: the prefix of its id (validated by [`Config::validate`]).
 fn identity_pool_region(config: &Config) -> &str {
     config
-        .identity_pool_id
+        .identity_pool_id()
         .split_once(':')
-        .map_or(config.region.as_str(), |(region, _)| region)
+        .map_or(config.region(), |(region, _)| region)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -25,7 +25,7 @@ use object::{base_name, check_metadata, check_name, file_error, metadata_value, 
 
 use crate::aws::identity::IdentityCredentials;
 use crate::aws::trace::WithoutSecretTraces as _;
-use crate::config::{Config, env};
+use crate::config::{Config, Setting};
 use crate::error::{Error, Result};
 
 mod object;
@@ -138,7 +138,7 @@ impl Uploader {
     pub async fn new(config: &Config, credentials: IdentityCredentials) -> Self {
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
             .credentials_provider(credentials.clone())
-            .region(aws_config::Region::new(config.region.clone()))
+            .region(aws_config::Region::new(config.region().to_owned()))
             // No attempt or operation limit here: an upload's limit depends on its size
             // (see `BASE_TIMEOUT`).
             .timeout_config(
@@ -147,24 +147,24 @@ impl Uploader {
                     .build(),
             )
             .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS));
-        if let Some(url) = &config.endpoint_url {
-            loader = loader.endpoint_url(url);
+        if let Some(url) = config.endpoint_url() {
+            loader = loader.endpoint_url(url.to_owned());
         }
         let sdk = loader.load().await;
         let mut s3_config = s3::config::Builder::from(&sdk);
         // Exactly the configured endpoint, as for Cognito (see `CognitoClient::new`): not
         // AWS_ENDPOINT_URL_S3 or an AWS profile's endpoint_url.
-        s3_config.set_endpoint_url(config.endpoint_url.clone());
-        if config.endpoint_url.is_some() {
+        s3_config.set_endpoint_url(config.endpoint_url().map(str::to_owned));
+        if config.endpoint_url().is_some() {
             s3_config = s3_config.force_path_style(true);
         }
         let endpoint = config
-            .endpoint_url
-            .clone()
-            .unwrap_or_else(|| format!("https://s3.{}.amazonaws.com", config.region));
+            .endpoint_url()
+            .map(str::to_owned)
+            .unwrap_or_else(|| format!("https://s3.{}.amazonaws.com", config.region()));
         Uploader {
             s3: s3::Client::from_conf(s3_config.build()),
-            bucket: config.upload_bucket.clone(),
+            bucket: config.upload_bucket().to_owned(),
             credentials,
             endpoint,
         }
@@ -280,7 +280,7 @@ impl Uploader {
                 let message = e.message().unwrap_or("");
                 match e.code() {
                     Some("NoSuchBucket") => Error::config(
-                        env::UPLOAD_BUCKET,
+                        Setting::UploadBucket,
                         format!(
                             "the upload bucket {:?} does not exist: {message}",
                             self.bucket

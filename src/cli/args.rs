@@ -3,10 +3,11 @@
 use std::path::PathBuf;
 
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
-use unleashlive_auth::config::{Settings, env};
-use unleashlive_auth::secret::{ClientSecret, OneTimeCode};
+use unleashlive_auth::config::{Setting, env};
+use unleashlive_auth::secret::OneTimeCode;
 
 use super::secrets;
+pub use super::setting_args::{SettingArgs, setting_hint};
 
 const ABOUT: &str = "Sign in to Unleash Live and hand its tokens to other programs.";
 
@@ -34,9 +35,13 @@ Settings:
   The production Unleash Live pool is the default. Every setting can be changed, highest
   first: command-line flag > environment variable > the profile's table in the config file
   ($XDG_CONFIG_HOME/unleashlive-auth/config.toml, e.g. `[default]` / `[staging]` with keys
-  region, user_pool_id, client_id, client_secret, identity_pool_id, api_url, graphql_url,
-  media_cdn_url, flights_cdn_url, upload_bucket, endpoint_url, jwks_url, cache_dir, provider,
-  base_url).";
+  ";
+
+/// The long help: the keys of the config file come from the settings table.
+fn long_about() -> String {
+    let keys: Vec<&str> = Setting::ALL.iter().map(|s| s.key()).collect();
+    format!("{LONG_ABOUT}{}).", keys.join(", "))
+}
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -54,7 +59,7 @@ Examples:
   ul-auth doctor --folder FOLDER_ID      # what production really answers, one row per flow";
 
 #[derive(Debug, Parser)]
-#[command(name = "ul-auth", version, about = ABOUT, long_about = LONG_ABOUT, after_long_help = EXIT_CODES)]
+#[command(name = "ul-auth", version, about = ABOUT, long_about = long_about(), after_long_help = EXIT_CODES)]
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,
@@ -84,103 +89,11 @@ pub struct Global {
     pub settings: SettingArgs,
 }
 
-/// One flag per setting, each also read from its environment variable.
-#[derive(Debug, Args)]
-#[command(next_help_heading = "Settings (flag > env > config file > production default)")]
-pub struct SettingArgs {
-    /// AWS region of the user pool [default: ap-southeast-2].
-    #[arg(long, global = true, env = env::REGION)]
-    pub region: Option<String>,
-    /// Cognito user pool id [default: ap-southeast-2_UnpJmDeN5].
-    #[arg(long, global = true, env = env::USER_POOL_ID)]
-    pub user_pool_id: Option<String>,
-    /// App client id [default: 7jhe1lfkb5pvhbkicc3d14m0ej].
-    #[arg(long, global = true, env = env::CLIENT_ID)]
-    pub client_id: Option<String>,
-    /// App client secret, only for app clients created with one; `-` reads it from the first
-    /// line of standard input (before any other line ul-auth reads there).
-    #[arg(long, global = true, env = env::CLIENT_SECRET, hide_env_values = true, value_parser = client_secret)]
-    pub client_secret: Option<ClientSecret>,
-    /// Cognito identity pool id.
-    #[arg(long, global = true, env = env::IDENTITY_POOL_ID)]
-    pub identity_pool_id: Option<String>,
-    /// AWS endpoint override, e.g. a local emulator.
-    #[arg(long, global = true, env = env::ENDPOINT_URL, value_name = "URL")]
-    pub endpoint_url: Option<String>,
-    /// Allow plain http:// URLs to hosts other than this machine (credentials would cross
-    /// the network unencrypted; loopback is always allowed).
-    #[arg(long, global = true, env = env::ALLOW_HTTP, value_parser = clap::builder::FalseyValueParser::new(), hide_short_help = true)]
-    pub allow_http: bool,
-    /// Directory of the session cache [default: $XDG_CACHE_HOME/unleashlive-auth].
-    #[arg(long, global = true, env = env::CACHE_DIR, value_name = "DIR")]
-    pub cache_dir: Option<PathBuf>,
-    /// REST API base URL [default: https://api.unleashlive.com].
-    #[arg(long, global = true, env = env::API_URL, value_name = "URL", hide_short_help = true)]
-    pub api_url: Option<String>,
-    /// Media Drive GraphQL URL.
-    #[arg(long, global = true, env = env::GRAPHQL_URL, value_name = "URL", hide_short_help = true)]
-    pub graphql_url: Option<String>,
-    /// Media Drive download CDN.
-    #[arg(long, global = true, env = env::MEDIA_CDN_URL, value_name = "URL", hide_short_help = true)]
-    pub media_cdn_url: Option<String>,
-    /// Flight log download CDN.
-    #[arg(long, global = true, env = env::FLIGHTS_CDN_URL, value_name = "URL", hide_short_help = true)]
-    pub flights_cdn_url: Option<String>,
-    /// Media Drive upload bucket.
-    #[arg(long, global = true, env = env::UPLOAD_BUCKET, hide_short_help = true)]
-    pub upload_bucket: Option<String>,
-    /// JWKS URL for token verification.
-    #[arg(long, global = true, env = env::JWKS_URL, value_name = "URL", hide_short_help = true)]
-    pub jwks_url: Option<String>,
-    /// Token system of the profile: unleash-live (default), unith, unleash, unleashx.
-    #[arg(long, global = true, env = env::PROVIDER, value_name = "NAME")]
-    pub provider: Option<String>,
-    /// API base of the provider [defaults: unith https://platform-api.unith.ai,
-    /// unleashx https://www.tryunleashx.com; unleash: your instance's URL, required].
-    #[arg(long, global = true, env = env::BASE_URL, value_name = "URL")]
-    pub base_url: Option<String>,
-}
-
-impl SettingArgs {
-    /// The flags (and their variables) as a settings layer; an empty value counts as not
-    /// given, as in `Settings::from_env`, so `UL_PROVIDER=` does not hide the config file.
-    pub fn to_settings(&self) -> Settings {
-        let mut s = Settings::default();
-        s.region = given(&self.region);
-        s.user_pool_id = given(&self.user_pool_id);
-        s.client_id = given(&self.client_id);
-        s.client_secret = self
-            .client_secret
-            .clone()
-            .filter(|c| !c.secret().trim().is_empty());
-        s.identity_pool_id = given(&self.identity_pool_id);
-        s.endpoint_url = given(&self.endpoint_url);
-        s.cache_dir = self.cache_dir.clone().filter(|d| !d.as_os_str().is_empty());
-        s.api_url = given(&self.api_url);
-        s.graphql_url = given(&self.graphql_url);
-        s.media_cdn_url = given(&self.media_cdn_url);
-        s.flights_cdn_url = given(&self.flights_cdn_url);
-        s.upload_bucket = given(&self.upload_bucket);
-        s.jwks_url = given(&self.jwks_url);
-        s.provider = given(&self.provider);
-        s.base_url = given(&self.base_url);
-        s.allow_http = self.allow_http.then_some(true);
-        s
-    }
-}
-
 // Secret arguments are parsed straight into their redacting types, so the derived `Debug`
-// of the parsed command line can never show one.
-fn client_secret(value: &str) -> Result<ClientSecret, std::convert::Infallible> {
-    Ok(ClientSecret::new(value))
-}
-
+// of the parsed command line can never show one (the client secret: see `SettingArgs`, whose
+// `Settings` hold it as a `ClientSecret`).
 fn one_time_code(value: &str) -> Result<OneTimeCode, std::convert::Infallible> {
     Ok(OneTimeCode::new(value.trim()))
-}
-
-fn given(value: &Option<String>) -> Option<String> {
-    value.clone().filter(|v| !v.trim().is_empty())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -86,7 +86,7 @@ fn fetch(ctx: &Ctx) -> Result<(AwsCredentials, String)> {
     let config = ctx.config()?;
     let store = ctx.store()?;
     let manager = ctx.manager()?;
-    let region = config.region.clone();
+    let region = config.region().to_owned();
     let creds = runtime()?.block_on(async move {
         let client = IdentityClient::new(config).await;
         IdentityCredentials::builder(manager)

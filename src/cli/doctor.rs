@@ -7,11 +7,11 @@ use std::time::Instant;
 
 use anyhow::Result;
 use serde_json::json;
+use unleashlive_auth::config::{Profile, Setting, env};
 use unleashlive_auth::doctor::{self, Check, Doctor, Status};
 use unleashlive_auth::text::terminal_safe;
 use unleashlive_auth::{
-    ApiKey, Auth, CognitoRenewer, CognitoSessions, Config, ConfigFile, Error, ErrorClass,
-    ProviderKind, Settings,
+    ApiKey, Auth, CognitoRenewer, CognitoSessions, Config, Error, ErrorClass, ProviderKind,
 };
 
 use super::args::Output;
@@ -20,17 +20,14 @@ use super::out::runtime;
 use super::pat::analytics_auth;
 use super::subargs::{CredArgs, DoctorArgs};
 
-pub fn run(ctx: &Ctx, file: &ConfigFile, args: DoctorArgs) -> Result<ExitCode> {
+pub fn run(ctx: &Ctx, args: DoctorArgs) -> Result<ExitCode> {
     let mut checks = Vec::new();
     let since = Instant::now();
     // The Unleash Live settings of this profile, whatever provider it names.
-    let mut settings = ctx.settings.clone();
-    settings.provider = None;
-    settings.base_url = None;
-    match settings.clone().resolve() {
+    match ctx.resolved.config() {
         Ok(config) => {
-            checks.push(timed(config_check(ctx, &config), since));
-            checks.extend(probe(ctx, &settings, config, &args));
+            checks.push(timed(config_check(ctx, config), since));
+            checks.extend(probe(ctx, config.clone(), &args));
         }
         Err(e) => {
             checks.push(timed(
@@ -43,7 +40,7 @@ pub fn run(ctx: &Ctx, file: &ConfigFile, args: DoctorArgs) -> Result<ExitCode> {
             ));
         }
     }
-    checks.extend(provider_checks(ctx, file));
+    checks.extend(provider_checks(ctx));
     print(ctx.output, &checks)?;
     Ok(ExitCode::from(match doctor::worst(&checks) {
         None => 0,
@@ -61,30 +58,11 @@ fn timed(mut check: Check, since: Instant) -> Check {
 
 /// Which settings differ from production, so a report says what it was run against.
 fn config_check(ctx: &Ctx, config: &Config) -> Check {
-    let production = Config::unleash_live();
-    let mut changed = Vec::new();
-    let mut note = |name: &str, same: bool| {
-        if !same {
-            changed.push(name.to_owned());
-        }
-    };
-    note("region", config.region == production.region);
-    note(
-        "user_pool_id",
-        config.user_pool_id == production.user_pool_id,
-    );
-    note("client_id", config.client_id == production.client_id);
-    note(
-        "identity_pool_id",
-        config.identity_pool_id == production.identity_pool_id,
-    );
-    note("api_url", config.api_url == production.api_url);
-    note("graphql_url", config.graphql_url == production.graphql_url);
-    note(
-        "endpoint_url",
-        config.endpoint_url == production.endpoint_url,
-    );
-    note("jwks_url", config.jwks_url() == production.jwks_url());
+    let changed: Vec<&str> = config
+        .differences(&Config::unleash_live())
+        .into_iter()
+        .map(Setting::key)
+        .collect();
     let against = if changed.is_empty() {
         "the production endpoints".to_owned()
     } else {
@@ -94,12 +72,15 @@ fn config_check(ctx: &Ctx, config: &Config) -> Check {
         "config",
         format!(
             "profile {}: pool {} in {}, app client {}; {against}",
-            ctx.profile, config.user_pool_id, config.region, config.client_id
+            ctx.profile,
+            config.user_pool_id(),
+            config.region(),
+            config.client_id()
         ),
     )
 }
 
-fn probe(ctx: &Ctx, settings: &Settings, config: Config, args: &DoctorArgs) -> Vec<Check> {
+fn probe(ctx: &Ctx, config: Config, args: &DoctorArgs) -> Vec<Check> {
     let mut checks = Vec::new();
     let since = Instant::now();
     let http = match super::ctx::http() {
@@ -113,9 +94,9 @@ fn probe(ctx: &Ctx, settings: &Settings, config: Config, args: &DoctorArgs) -> V
         .refresh(args.refresh)
         .folder(args.folder.clone());
     // A profile of another provider holds that provider's token, not a Cognito session.
-    let provider = ctx.settings.provider.as_deref().unwrap_or("unleash-live");
-    match ProviderKind::parse(provider) {
-        Ok(ProviderKind::UnleashLive) => match unleashlive_auth::config::cache_dir(settings) {
+    let provider = ctx.settings().provider.as_deref().unwrap_or("unleash-live");
+    match ctx.resolved.provider() {
+        Ok(ProviderKind::UnleashLive) => match ctx.resolved.cache_dir() {
             Ok(dir) => {
                 let store = unleashlive_auth::SessionStore::new(dir);
                 doctor = doctor.sessions(CognitoSessions::new(
@@ -182,7 +163,8 @@ fn token_at_hand(ctx: &Ctx) -> Result<Option<Auth>> {
 
 /// `check` of every other provider's profile in the config file (and of this one when it is
 /// one).
-fn provider_checks(ctx: &Ctx, file: &ConfigFile) -> Vec<Check> {
+fn provider_checks(ctx: &Ctx) -> Vec<Check> {
+    let file = ctx.resolved.config_file();
     let mut names: Vec<String> = file.profile_names().map(str::to_owned).collect();
     if !names.contains(&ctx.profile) {
         names.push(ctx.profile.clone());
@@ -190,16 +172,16 @@ fn provider_checks(ctx: &Ctx, file: &ConfigFile) -> Vec<Check> {
     let mut checks = Vec::new();
     for name in names {
         let since = Instant::now();
-        let mut settings = if name == ctx.profile {
-            ctx.settings.clone()
-        } else {
-            file.profile(&name)
-        };
-        if settings.cache_dir.is_none() {
-            settings.cache_dir.clone_from(&ctx.settings.cache_dir);
-        }
         let row = format!("provider:{name}");
-        let kind = match ProviderKind::parse(settings.provider.as_deref().unwrap_or("unleash-live"))
+        let resolved = if name == ctx.profile {
+            Ok(ctx.resolved.clone())
+        } else {
+            other_profile(ctx, &name)
+        };
+        let kind = match resolved
+            .as_ref()
+            .map_err(Clone::clone)
+            .and_then(Profile::provider)
         {
             Ok(ProviderKind::UnleashLive) => continue,
             Ok(kind) => kind,
@@ -211,9 +193,10 @@ fn provider_checks(ctx: &Ctx, file: &ConfigFile) -> Vec<Check> {
                 continue;
             }
         };
+        let Ok(resolved) = resolved else { continue };
         let sub = Ctx {
             profile: name.clone(),
-            settings,
+            resolved,
             output: ctx.output,
             endpoint_origin: None,
         };
@@ -234,6 +217,23 @@ fn provider_checks(ctx: &Ctx, file: &ConfigFile) -> Vec<Check> {
         checks.push(timed(check, since));
     }
     checks
+}
+
+/// Another profile of the config file: its own table only (this run's flags and variables
+/// are for this run's profile), over this run's cache directory.
+fn other_profile(ctx: &Ctx, name: &str) -> unleashlive_auth::Result<Profile> {
+    let cache_dir = ctx
+        .resolved
+        .cache_dir()
+        .ok()
+        .and_then(|d| d.to_str())
+        .map(str::to_owned);
+    let mut builder = Profile::builder(name)
+        .environment(move |var| cache_dir.clone().filter(|_| var == env::CACHE_DIR));
+    if let Some(path) = ctx.resolved.config_file_path() {
+        builder = builder.config_file(path);
+    }
+    builder.resolve()
 }
 
 fn print(output: Output, checks: &[Check]) -> Result<()> {

@@ -23,6 +23,7 @@ mod prompt;
 mod provider;
 mod run;
 pub mod secrets;
+mod setting_args;
 mod subargs;
 mod token_providers;
 mod unith;

@@ -26,7 +26,7 @@ impl TokenProvider for Unleash {
     fn build(ctx: &Ctx) -> Result<Self> {
         // Unleash has no public default; a base URL given goes through the same checks.
         let base = match ctx
-            .settings
+            .settings()
             .base_url
             .as_deref()
             .filter(|b| !b.trim().is_empty())
@@ -73,7 +73,7 @@ impl TokenProvider for Unleash {
                     ctx.profile,
                     path.display()
                 );
-                if ctx.settings.base_url.is_none() {
+                if ctx.settings().base_url.is_none() {
                     eprintln!(
                         "Set the instance URL (--base-url, UL_BASE_URL or base_url in the \
                          profile) to use `ul-auth check`"

@@ -30,20 +30,18 @@ impl CognitoClient {
 
     /// As [`CognitoClient::new`], with an injected clock (SRP timestamps, tests).
     pub async fn with_clock(config: Config, clock: SharedClock) -> Self {
-        let sdk = crate::transport::aws_sdk::unsigned_sdk_config(
-            &config.region,
-            config.endpoint_url.as_deref(),
-        )
-        .await;
+        let sdk =
+            crate::transport::aws_sdk::unsigned_sdk_config(config.region(), config.endpoint_url())
+                .await;
         let endpoint = config
-            .endpoint_url
-            .clone()
-            .unwrap_or_else(|| format!("https://cognito-idp.{}.amazonaws.com", config.region));
+            .endpoint_url()
+            .map(str::to_owned)
+            .unwrap_or_else(|| format!("https://cognito-idp.{}.amazonaws.com", config.region()));
         let mut idp_config = idp::config::Builder::from(&sdk);
         // Exactly the configured endpoint, else AWS's: left to itself the SDK also follows
         // AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER and an AWS profile's endpoint_url, and the
         // sign-in would go where no setting of ours (nor `ul-auth login`'s notice) shows.
-        idp_config.set_endpoint_url(config.endpoint_url.clone());
+        idp_config.set_endpoint_url(config.endpoint_url().map(str::to_owned));
         CognitoClient {
             idp: idp::Client::from_conf(idp_config.build()),
             config,

@@ -30,7 +30,7 @@ impl CognitoClient {
         let out = self
             .idp
             .forgot_password()
-            .client_id(&self.config.client_id)
+            .client_id(self.config.client_id())
             .username(username)
             .set_secret_hash(self.secret_hash_for(username))
             .send()
@@ -61,7 +61,7 @@ impl CognitoClient {
         let span = tracing::info_span!("confirm_forgot_password", username);
         self.idp
             .confirm_forgot_password()
-            .client_id(&self.config.client_id)
+            .client_id(self.config.client_id())
             .username(username)
             .confirmation_code(code.trim())
             .password(new_password.secret())

@@ -49,9 +49,9 @@ impl CognitoClient {
             let mut request = self
                 .idp
                 .get_tokens_from_refresh_token()
-                .client_id(&self.config.client_id)
+                .client_id(self.config.client_id())
                 .refresh_token(refresh_token.secret());
-            if let Some(secret) = &self.config.client_secret {
+            if let Some(secret) = &self.config.client_secret() {
                 request = request.client_secret(secret.secret());
             }
             if let Some(device) = session.device() {
@@ -86,7 +86,7 @@ impl CognitoClient {
             .idp
             .initiate_auth()
             .auth_flow(AuthFlowType::RefreshTokenAuth)
-            .client_id(&self.config.client_id)
+            .client_id(self.config.client_id())
             .auth_parameters("REFRESH_TOKEN", refresh_token.secret());
         if let Some(hash) = self.secret_hash_for(session.username()) {
             request = request.auth_parameters("SECRET_HASH", hash);
@@ -147,7 +147,7 @@ impl CognitoClient {
         match verdict {
             Verdict::Unknown => true,
             Verdict::Failed => false,
-            Verdict::Unclear if is_aws_endpoint(self.config.endpoint_url.as_deref()) => false,
+            Verdict::Unclear if is_aws_endpoint(self.config.endpoint_url()) => false,
             Verdict::Unclear => self.answers_like_no_operation(service.raw()).await,
         }
     }
@@ -158,7 +158,7 @@ impl CognitoClient {
         let probe = self
             .idp
             .get_tokens_from_refresh_token()
-            .client_id(&self.config.client_id)
+            .client_id(self.config.client_id())
             .refresh_token("ul-auth-probe")
             .customize()
             .config_override(

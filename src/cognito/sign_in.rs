@@ -284,7 +284,7 @@ impl CognitoClient {
             .idp
             .initiate_auth()
             .auth_flow(flow.clone())
-            .client_id(&self.config.client_id)
+            .client_id(self.config.client_id())
             .auth_parameters("USERNAME", username);
         for (name, value) in parameters {
             request = request.auth_parameters(name, value);
@@ -361,9 +361,9 @@ impl CognitoClient {
     /// `SECRET_HASH` for `username` when the app client has a secret.
     pub(crate) fn secret_hash_for(&self, username: &str) -> Option<String> {
         self.config
-            .client_secret
+            .client_secret()
             .as_ref()
-            .map(|secret| secret_hash(secret, username, &self.config.client_id))
+            .map(|secret| secret_hash(secret, username, self.config.client_id()))
     }
 
     /// RespondToAuthChallenge; adds SECRET_HASH when the client has a secret.
@@ -395,7 +395,7 @@ impl CognitoClient {
         let out = self
             .idp
             .respond_to_auth_challenge()
-            .client_id(&self.config.client_id)
+            .client_id(self.config.client_id())
             .challenge_name(name)
             .set_session(challenge.session.as_ref().map(|s| s.secret().to_owned()))
             .set_challenge_responses(Some(responses.into_iter().collect()))

@@ -41,11 +41,11 @@ impl CognitoClient {
         let span = tracing::info_span!("revoke_token", user = session.username());
         self.idp
             .revoke_token()
-            .client_id(&self.config.client_id)
+            .client_id(self.config.client_id())
             .token(refresh_token.secret())
             .set_client_secret(
                 self.config
-                    .client_secret
+                    .client_secret()
                     .as_ref()
                     .map(|s| s.secret().to_owned()),
             )

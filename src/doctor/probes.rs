@@ -100,8 +100,8 @@ impl Doctor {
             .collect();
         let detail = format!(
             "user pool {} and app client {} answer (probed with a made-up user); {}",
-            self.config.user_pool_id,
-            self.config.client_id,
+            self.config.user_pool_id(),
+            self.config.client_id(),
             flows.join(", ")
         );
         match (allowed("USER_SRP_AUTH"), allowed("USER_PASSWORD_AUTH")) {
@@ -255,7 +255,11 @@ impl Doctor {
     }
 
     fn graphql_client(&self, auth: Auth) -> GraphqlClient {
-        GraphqlClient::new(self.http.clone(), auth, self.config.graphql_url.clone())
+        GraphqlClient::new(
+            self.http.clone(),
+            auth,
+            self.config.graphql_url().to_owned(),
+        )
     }
 
     pub(super) async fn graphql(&self) -> Check {
@@ -270,7 +274,7 @@ impl Doctor {
                 NAME,
                 format!(
                     "{} answers `{{ __typename }}` with {} ({kind})",
-                    self.config.graphql_url,
+                    self.config.graphql_url(),
                     data.get("__typename").unwrap_or(&Value::Null)
                 ),
             ),
@@ -422,7 +426,7 @@ impl Doctor {
         let now = unix_seconds(self.clock.now()) * 1000;
         let url = format!(
             "{}/v1/flights/team",
-            self.config.api_url.trim_end_matches('/')
+            self.config.api_url().trim_end_matches('/')
         );
         let request = match Request::get(&url) {
             Ok(r) => r

@@ -106,7 +106,7 @@ async fn a_pat_goes_as_a_bearer_token_and_an_api_key_as_x_api_key_on_every_clien
     // only `authorization`).
     let key = Auth::ApiKey(ApiKey::new("legacy-key"));
     let cfg = config(&s.running, &s.api);
-    GraphqlClient::new(fast_http(), key, cfg.graphql_url.clone())
+    GraphqlClient::new(fast_http(), key, cfg.graphql_url().to_owned())
         .run::<Value>(&Operation::query("Typename", "__typename"))
         .await
         .unwrap();

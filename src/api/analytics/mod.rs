@@ -15,7 +15,7 @@ use serde_json::{Map, Value};
 
 use super::http::{HttpClient, Request, read_json};
 use crate::api::auth::{ApiKind, Auth};
-use crate::config::Config;
+use crate::config::{Config, Setting};
 use crate::error::{Error, Result};
 
 pub mod pull;
@@ -97,13 +97,13 @@ pub struct Analytics {
 }
 
 impl Analytics {
-    /// A client for the analytics API under `config.api_url`, with `auth` (a PAT or an API
+    /// A client for the analytics API under `config.api_url()`, with `auth` (a PAT or an API
     /// key).
     pub fn new(http: HttpClient, auth: Auth, config: &Config) -> Self {
         Analytics {
             http,
             auth,
-            api_url: config.api_url.trim_end_matches('/').to_owned(),
+            api_url: config.api_url().trim_end_matches('/').to_owned(),
         }
     }
 
@@ -204,12 +204,12 @@ impl Analytics {
     async fn get(&self, segments: &[&str]) -> Result<Value> {
         let mut url = Url::parse(&self.api_url).map_err(|e| {
             Error::config(
-                "UL_API_URL",
+                Setting::ApiUrl,
                 format!("{:?} is not a URL: {e}", self.api_url),
             )
         })?;
         url.path_segments_mut()
-            .map_err(|()| Error::config("UL_API_URL", "it cannot have a path"))?
+            .map_err(|()| Error::config(Setting::ApiUrl, "it cannot have a path"))?
             .pop_if_empty()
             .extend(["v1", "analytics"])
             .extend(segments);

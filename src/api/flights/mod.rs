@@ -159,8 +159,8 @@ impl Flights {
         Flights {
             http,
             auth,
-            api_url: config.api_url.trim_end_matches('/').to_owned(),
-            cdn_url: config.flights_cdn_url.clone(),
+            api_url: config.api_url().trim_end_matches('/').to_owned(),
+            cdn_url: config.flights_cdn_url().to_owned(),
         }
     }
 

@@ -60,9 +60,9 @@ impl MediaDrive {
     /// PAT).
     pub fn new(http: HttpClient, auth: Auth, config: &Config) -> Self {
         MediaDrive {
-            graphql: GraphqlClient::new(http.clone(), auth, config.graphql_url.clone()),
+            graphql: GraphqlClient::new(http.clone(), auth, config.graphql_url().to_owned()),
             http,
-            cdn_url: config.media_cdn_url.clone(),
+            cdn_url: config.media_cdn_url().to_owned(),
         }
     }
 

@@ -15,7 +15,7 @@ impl Verifier {
         VerifierBuilder {
             issuer: config.issuer(),
             jwks_url: config.jwks_url(),
-            client_ids: vec![config.client_id.clone()],
+            client_ids: vec![config.client_id().to_owned()],
             leeway: DEFAULT_LEEWAY,
             required: Vec::new(),
             clock: None,

@@ -20,8 +20,10 @@ fn verifier(leeway: u64) -> Verifier {
     let mut n = vec![0xc5_u8; 256];
     n[255] = 1;
     let jwks = serde_json::json!({"keys": [{"kty": "RSA", "kid": "k", "n": URL_SAFE_NO_PAD.encode(n), "e": "AQAB"}]});
-    let mut config = Config::unleash_live();
-    config.client_id = "client-1".into();
+    let config = crate::Settings::default()
+        .client_id("client1")
+        .resolve()
+        .unwrap();
     Verifier::builder(&config)
         .jwks(JwksCache::fixed(jwks.to_string().as_bytes()).unwrap())
         .clock(std::sync::Arc::new(At(clock::from_unix_seconds(NOW))))
@@ -35,7 +37,7 @@ fn claims(edit: impl FnOnce(&mut UnverifiedJwt)) -> UnverifiedJwt {
     let mut jwt = UnverifiedJwt {
         iss: Some(Config::unleash_live().issuer()),
         token_use: Some("id".into()),
-        aud: Some("client-1".into()),
+        aud: Some("client1".into()),
         exp: Some(NOW + 3600),
         iat: Some(NOW),
         ..UnverifiedJwt::default()

@@ -10,7 +10,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use unleashlive_auth::api::analytics::Analytics;
 use unleashlive_auth::api::analytics::pull::{Devices, Format, PullSpec};
-use unleashlive_auth::{Auth, Config, PersonalAccessToken};
+use unleashlive_auth::{Auth, PersonalAccessToken, Settings};
 use wiremock::matchers::{method, path_regex};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
@@ -125,8 +125,7 @@ pub(crate) fn expected_csv(devices: &[&str], total: u64, rows: usize) -> String 
 }
 
 pub(crate) fn client(server: &MockServer, auth: Auth) -> Analytics {
-    let mut config = Config::unleash_live();
-    config.api_url = server.uri();
+    let config = Settings::default().api_url(server.uri()).resolve().unwrap();
     Analytics::new(fast_http(), auth, &config)
 }
 

@@ -137,8 +137,7 @@ async fn identity_pool_refusals_arrive_as_typed_errors_with_the_logins_map_on_th
     let store = SessionStore::new(dir.path());
     let session = signed_in(aws.config(), AuthFlow::Password, &store).await;
     let server = MockServer::start().await;
-    let mut config = aws.config();
-    config.endpoint_url = Some(server.uri());
+    let config = aws.settings().endpoint_url(server.uri()).resolve().unwrap();
     let client = IdentityClient::new(config).await;
 
     fault(
@@ -201,8 +200,7 @@ async fn an_expired_id_token_is_refused_without_asking_the_identity_pool() {
     let store = SessionStore::new(dir.path());
     let session = signed_in(aws.config(), AuthFlow::Password, &store).await;
     let server = MockServer::start().await;
-    let mut config = aws.config();
-    config.endpoint_url = Some(server.uri());
+    let config = aws.settings().endpoint_url(server.uri()).resolve().unwrap();
     let clock = TestClock::at(session.expires_at());
     clock.advance(Duration::from_secs(1));
     let err = IdentityClient::with_clock(config, clock)

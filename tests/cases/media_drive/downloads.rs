@@ -9,7 +9,7 @@ use serde_json::json;
 use unleashlive_auth::api::download::DownloadDir;
 use unleashlive_auth::api::flights::Flights;
 use unleashlive_auth::api::media_drive::{ListOptions, MediaDrive, MediaItem};
-use unleashlive_auth::{Auth, Config, Error, ErrorClass, PersonalAccessToken};
+use unleashlive_auth::{Auth, Error, ErrorClass, PersonalAccessToken, Settings};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -106,9 +106,11 @@ async fn a_download_cut_mid_body_leaves_no_file_at_the_target() {
 
 /// Media Drive and flights with a PAT, both CDNs at `cdn` (`/cdn`, `/flights-cdn`).
 fn cdn_clients(cdn: &str) -> (MediaDrive, Flights) {
-    let mut config = Config::unleash_live();
-    config.media_cdn_url = format!("{cdn}/cdn");
-    config.flights_cdn_url = format!("{cdn}/flights-cdn");
+    let config = Settings::default()
+        .media_cdn_url(format!("{cdn}/cdn"))
+        .flights_cdn_url(format!("{cdn}/flights-cdn"))
+        .resolve()
+        .unwrap();
     let auth = Auth::Pat(PersonalAccessToken::new("ul_pat_cdn"));
     (
         MediaDrive::new(fast_http(), auth.clone(), &config),

@@ -23,11 +23,11 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, SystemTime};
 use unleashlive_auth::clock::{Clock, from_unix_seconds};
 use unleashlive_auth::token::{JwksCache, Rejection, Verifier};
-use unleashlive_auth::{Config, Error};
+use unleashlive_auth::{Config, Error, Settings};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-pub(crate) const CLIENT: &str = "client-1";
+pub(crate) const CLIENT: &str = "client1";
 
 pub(crate) const NOW: i64 = 1_800_000_000;
 
@@ -186,10 +186,11 @@ pub(crate) fn header(kid: &str) -> Value {
 
 /// A test pool's settings (no moto needed: the tests below bring their own keys).
 pub(crate) fn config() -> Config {
-    let mut config = Config::unleash_live();
-    config.user_pool_id = "ap-southeast-2_Forge".into();
-    config.client_id = CLIENT.into();
-    config
+    Settings::default()
+        .user_pool_id("ap-southeast-2_Forge")
+        .client_id(CLIENT)
+        .resolve()
+        .unwrap()
 }
 
 pub(crate) fn id_claims() -> Value {
