@@ -176,10 +176,13 @@ impl Analytics {
             .get(&["tableau", check_device(device)?, &from, &to, &page_s])
             .await?;
         let raw: RawTableau = serde_json::from_value(value).map_err(|e| {
-            Error::UnexpectedResponse(format!(
-                "tableau page {page} of {device}: neither a list of objects nor \
-                 {{data, total_num_pages}}: {e}"
-            ))
+            Error::unexpected_because(
+                format!(
+                    "tableau page {page} of {device}: neither a list of objects nor \
+                     {{data, total_num_pages}}"
+                ),
+                e,
+            )
         })?;
         Ok(match raw {
             RawTableau::Rows(rows) => TableauPage {
@@ -248,13 +251,13 @@ fn check_device(device: &str) -> Result<&str> {
 pub fn parse_page(value: Value, device: &str, page: u64) -> Result<AnalyticsPage> {
     let what = || format!("analytics page {page} of {device}");
     let raw: RawPage = serde_json::from_value(value)
-        .map_err(|e| Error::UnexpectedResponse(format!("{}: {e}", what())))?;
+        .map_err(|e| Error::unexpected_because(what(), e))?;
     let rows = raw.data.unwrap_or_default();
     let keys = match raw.keys {
         Some(keys) => keys,
         None if rows.is_empty() => Vec::new(),
         None => {
-            return Err(Error::UnexpectedResponse(format!(
+            return Err(Error::unexpected(format!(
                 "{}: rows without keys",
                 what()
             )));
@@ -263,14 +266,14 @@ pub fn parse_page(value: Value, device: &str, page: u64) -> Result<AnalyticsPage
     let total = match raw.total_num_pages {
         Some(n) => u64::try_from(n).unwrap_or(0),
         None => {
-            return Err(Error::UnexpectedResponse(format!(
+            return Err(Error::unexpected(format!(
                 "{}: no total_num_pages",
                 what()
             )));
         }
     };
     if let Some((i, row)) = rows.iter().enumerate().find(|(_, r)| r.len() != keys.len()) {
-        return Err(Error::UnexpectedResponse(format!(
+        return Err(Error::unexpected(format!(
             "{}: row {} has {} values for {} keys",
             what(),
             i + 1,
@@ -288,7 +291,7 @@ pub fn parse_page(value: Value, device: &str, page: u64) -> Result<AnalyticsPage
 
 fn string_list(value: Value, what: &str) -> Result<Vec<String>> {
     let Value::Array(items) = value else {
-        return Err(Error::UnexpectedResponse(format!(
+        return Err(Error::unexpected(format!(
             "analytics {what}: expected a list, found {}",
             super::lenient::kind_of(&value)
         )));
@@ -299,7 +302,7 @@ fn string_list(value: Value, what: &str) -> Result<Vec<String>> {
             Value::String(s) => Ok(s),
             // Session ids are ms timestamps: tolerate them as numbers.
             Value::Number(n) => Ok(n.to_string()),
-            other => Err(Error::UnexpectedResponse(format!(
+            other => Err(Error::unexpected(format!(
                 "analytics {what}: expected ids, found {}",
                 super::lenient::kind_of(&other)
             ))),

@@ -160,7 +160,7 @@ impl<W: Write> Sink<W> {
         if self.format == Format::Csv && !(page.keys.is_empty() && page.rows.is_empty()) {
             match &self.keys {
                 Some(keys) if *keys != page.keys => {
-                    return Err(Error::UnexpectedResponse(format!(
+                    return Err(Error::unexpected(format!(
                         "page {number} of {device} has the columns {:?}, earlier pages {keys:?}; \
                          a CSV cannot hold both (use --format jsonl)",
                         page.keys
@@ -186,7 +186,7 @@ impl<W: Write> Sink<W> {
                     let object: serde_json::Map<String, Value> =
                         page.keys.iter().cloned().zip(row.iter().cloned()).collect();
                     serde_json::to_writer(&mut self.line, &object)
-                        .map_err(|e| Error::UnexpectedResponse(e.to_string()))?;
+                        .map_err(|e| Error::unexpected_because("a row cannot be written as JSON", e))?;
                     self.line.push(b'\n');
                 }
             }
@@ -207,10 +207,7 @@ impl<W: Write> Sink<W> {
 }
 
 fn write_error(path: &Path, e: io::Error) -> Error {
-    Error::File {
-        path: path.to_owned(),
-        reason: format!("cannot write: {e}"),
-    }
+    Error::file_because(path, "cannot write", e)
 }
 
 /// One CSV record: a field is quoted when it holds a comma, a quote or a line break, and
@@ -299,10 +296,7 @@ pub async fn pull_to_file(
 ) -> Result<Pulled> {
     let partial = partial_path(out);
     let sidecar = sidecar_path(out);
-    let file_error = |path: &Path, e: io::Error| Error::File {
-        path: path.to_owned(),
-        reason: e.to_string(),
-    };
+    let file_error = |path: &Path, e: io::Error| Error::file_because(path, "cannot use it", e);
     let previous = read_checkpoint(&sidecar)?;
     if previous.is_some() && !resume {
         return Err(Error::File {
@@ -310,6 +304,7 @@ pub async fn pull_to_file(
             reason: "an earlier pull stopped here: add --resume to continue it, or delete it \
                      and its .json sidecar to start over"
                 .into(),
+                source: None,
         });
     }
     let (devices, start, file, mut sink_state) = match previous {
@@ -470,18 +465,16 @@ fn read_checkpoint(path: &Path) -> Result<Option<Checkpoint>> {
     }
     let mut file = open_no_follow(path, OpenOptions::new().read(true))?;
     let mut bytes = Vec::new();
-    file.read_to_end(&mut bytes).map_err(|e| Error::File {
-        path: path.to_owned(),
-        reason: format!("cannot read: {e}"),
-    })?;
-    let cp: Checkpoint = serde_json::from_slice(&bytes).map_err(|e| Error::File {
-        path: path.to_owned(),
-        reason: format!("is not a pull checkpoint ({e}); delete it to start over"),
+    file.read_to_end(&mut bytes)
+        .map_err(|e| Error::file_because(path, "cannot read", e))?;
+    let cp: Checkpoint = serde_json::from_slice(&bytes).map_err(|e| {
+        Error::file_because(path, "is not a pull checkpoint; delete it to start over", e)
     })?;
     if cp.format != SIDECAR_FORMAT {
         return Err(Error::File {
             path: path.to_owned(),
             reason: "is not a pull checkpoint; delete it to start over".into(),
+            source: None,
         });
     }
     Ok(Some(cp))
@@ -530,6 +523,7 @@ fn check_same(cp: &Checkpoint, spec: &PullSpec, sidecar: &Path) -> Result<()> {
                  --format, or delete it and its partial file to start over",
                 differs.join("; ")
             ),
+            source: None,
         });
     }
     let consistent = cp.device_index < cp.devices.len()
@@ -541,6 +535,7 @@ fn check_same(cp: &Checkpoint, spec: &PullSpec, sidecar: &Path) -> Result<()> {
             reason: "contradicts itself (was it edited?); delete it and its partial file to \
                      start over"
                 .into(),
+                source: None,
         });
     }
     Ok(())
@@ -559,6 +554,7 @@ fn check_partial(cp: &Checkpoint, file: &mut File, partial: &Path) -> Result<()>
     let refuse = |reason: String| Error::File {
         path: partial.to_owned(),
         reason: format!("{reason}; delete it and its .json sidecar to start over"),
+        source: None,
     };
     let meta = file.metadata().map_err(|e| open_error(partial, e))?;
     if !meta.is_file() {
@@ -633,6 +629,7 @@ fn open_no_follow(path: &Path, options: &mut OpenOptions) -> Result<File> {
             reason: "is not a regular file (a pipe, device or directory?); refusing to use it \
                      (remove it, or choose another --out)"
                 .into(),
+                source: None,
         }),
         Err(e) => Err(open_error(path, e)),
     }
@@ -642,26 +639,22 @@ fn open_error(path: &Path, e: io::Error) -> Error {
     let reason = if e.raw_os_error() == Some(libc::ELOOP) {
         "is a symbolic link; refusing to open it or write through it (remove the link, or \
          choose another --out)"
-            .to_owned()
     } else if e.raw_os_error() == Some(libc::ENXIO) {
         // What a non-blocking open for writing answers at a FIFO nobody reads.
         "is not a regular file (a pipe?); refusing to use it (remove it, or choose another \
          --out)"
-            .to_owned()
     } else {
-        e.to_string()
+        "cannot open it"
     };
-    Error::File {
-        path: path.to_owned(),
-        reason,
-    }
+    Error::file_because(path, reason, e)
 }
 
 /// Replaces the sidecar with a rename of a synced temporary file, so it is always whole and
 /// names a page that is complete on disk (see [`commit`]).
 fn write_checkpoint(path: &Path, cp: &Checkpoint) -> Result<()> {
     let tmp = sibling(path, ".tmp");
-    let bytes = serde_json::to_vec(cp).map_err(|e| Error::UnexpectedResponse(e.to_string()))?;
+    let bytes = serde_json::to_vec(cp)
+        .map_err(|e| Error::unexpected_because("the checkpoint cannot be written as JSON", e))?;
     let mut file = open_no_follow(
         &tmp,
         OpenOptions::new().write(true).create(true).truncate(true),
@@ -669,10 +662,7 @@ fn write_checkpoint(path: &Path, cp: &Checkpoint) -> Result<()> {
     file.write_all(&bytes)
         .and_then(|()| file.sync_data())
         .and_then(|()| fs::rename(&tmp, path))
-        .map_err(|e| Error::File {
-            path: path.to_owned(),
-            reason: format!("cannot write the checkpoint: {e}"),
-        })
+        .map_err(|e| Error::file_because(path, "cannot write the checkpoint", e))
 }
 
 #[cfg(test)]

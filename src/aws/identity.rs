@@ -24,7 +24,7 @@ use crate::cognito::session::Session;
 use crate::config::Config;
 use crate::credentials::flight::SingleFlight;
 use crate::credentials::store::{Persist, SessionStore};
-use crate::error::{Error, ErrorClass, Result};
+use crate::error::{Cause, Error, ErrorClass, Result};
 
 pub use crate::transport::aws_sdk::{
     ATTEMPT_TIMEOUT, CONNECT_TIMEOUT, MAX_ATTEMPTS, OPERATION_TIMEOUT,
@@ -170,7 +170,7 @@ impl IdentityClient {
         let identity_id = out
             .identity_id
             .filter(|id| !id.is_empty())
-            .ok_or_else(|| Error::UnexpectedResponse("GetId returned no identity id".into()))?;
+            .ok_or_else(|| Error::unexpected("GetId returned no identity id"))?;
         if let Some(claimed) = &session.claims().identity_id
             && claimed != &identity_id
         {
@@ -206,15 +206,15 @@ impl IdentityClient {
             .await
             .map_err(|e| self.map_error(e, Operation::GetCredentialsForIdentity))?;
         let missing = |what: &str| {
-            Error::UnexpectedResponse(format!("GetCredentialsForIdentity returned no {what}"))
+            Error::unexpected(format!("GetCredentialsForIdentity returned no {what}"))
         };
         let credentials = out.credentials.ok_or_else(|| missing("credentials"))?;
         let expiration = credentials
             .expiration
             .ok_or_else(|| missing("expiration"))?;
         let expires_at = SystemTime::try_from(expiration).map_err(|_| {
-            Error::UnexpectedResponse(
-                "GetCredentialsForIdentity returned an expiration out of range".into(),
+            Error::unexpected(
+                "GetCredentialsForIdentity returned an expiration out of range",
             )
         })?;
         let credentials = AwsCredentials {
@@ -290,7 +290,7 @@ impl IdentityClient {
                     ),
                     Operation::GetCredentialsForIdentity => String::new(),
                 };
-                Error::UnexpectedResponse(format!(
+                Error::unexpected(format!(
                     "{} answered {} with an error that names no exception{hint}",
                     self.endpoint,
                     operation.name()
@@ -451,6 +451,7 @@ fn map_service_error(code: &str, message: &str, operation: Operation, pool: &str
         _ => Error::Service {
             code: code.into(),
             message: message.into(),
+            source: None,
         },
     }
 }
@@ -489,7 +490,10 @@ impl Persist for KnownIdentity {
 
     fn from_record(record: serde_json::Value) -> Result<Self> {
         serde_json::from_value(record)
-            .map_err(|e| Error::invalid_token(format!("not an identity record: {e}")))
+            .map_err(|e| {
+                let cause = Cause::json_without_values(e);
+                Error::undecodable_token("not an identity record", cause)
+            })
     }
 }
 

@@ -87,9 +87,10 @@ pub fn login(ctx: &Ctx, args: LoginArgs) -> Result<()> {
                 }
             }
         }
-        bail!(Error::UnexpectedResponse(format!(
-            "Cognito asked more than {MAX_CHALLENGES} challenges in a row"
-        )))
+        bail!(Error::UnexpectedResponse {
+            message: format!("Cognito asked more than {MAX_CHALLENGES} challenges in a row"),
+            source: None,
+        })
     })?;
     drop(password);
     manager.replace(session.clone())?;

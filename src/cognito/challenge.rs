@@ -290,7 +290,7 @@ impl CognitoClient {
             .await
             .map_err(|e| self.map_error(e, None))?;
         let secret = out.secret_code.ok_or_else(|| {
-            Error::UnexpectedResponse("AssociateSoftwareToken returned no secret".into())
+            Error::unexpected("AssociateSoftwareToken returned no secret")
         })?;
         challenge.session = out.session.map(ChallengeSession::new);
         challenge.totp_setup_started = true;

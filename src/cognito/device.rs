@@ -119,7 +119,7 @@ impl CognitoClient {
                 .get(name)
                 .map(String::as_str)
                 .ok_or_else(|| {
-                    Error::UnexpectedResponse(format!(
+                    Error::unexpected(format!(
                         "DEVICE_PASSWORD_VERIFIER challenge without {name}"
                     ))
                 })

@@ -313,7 +313,7 @@ async fn renew_under_lock<R: Renew>(
     let profile = inner.profile.clone();
     let lock = tokio::task::spawn_blocking(move || store.lock(&profile))
         .await
-        .map_err(|e| Error::cache(inner.store.dir(), format!("lock task failed: {e}")))??;
+        .map_err(|e| Error::cache_because(inner.store.dir(), "lock task failed", e))??;
     let on_disk: Option<R::Credential> = inner.store.load(&inner.profile)?;
     let current = on_disk.ok_or_else(|| Error::NotSignedIn {
         profile: inner.profile.clone(),

@@ -45,6 +45,7 @@ impl Persist for StoredPat {
             Some(token) if !token.is_empty() => Ok(StoredPat(PersonalAccessToken::new(token))),
             _ => Err(Error::InvalidToken {
                 reason: "no token in the stored entry (store one with `ul-auth pat set`)".into(),
+                source: None,
             }),
         }
     }

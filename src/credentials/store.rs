@@ -19,7 +19,7 @@ use serde_json::Value;
 
 use crate::config::validate_profile;
 use crate::credentials::private_fs;
-use crate::error::{Error, Result};
+use crate::error::{Cause, Error, Result};
 
 const FORMAT: &str = "unleashlive-auth/session";
 const VERSION: u32 = 1;
@@ -131,16 +131,15 @@ impl SessionStore {
             let mut buf = Vec::new();
             (&file)
                 .read_to_end(&mut buf)
-                .map_err(|e| Error::cache(&path, format!("cannot read: {e}")))?;
+                .map_err(|e| Error::cache_because(&path, "cannot read", e))?;
             buf
         });
         let cached: CacheFile = serde_json::from_slice(&bytes).map_err(|e| {
-            Error::cache(
+            Error::cache_because(
                 &path,
-                format!(
-                    "is not a session cache file ({e}); it was left untouched: move it away and \
-                     sign in again"
-                ),
+                "is not a session cache file; it was left untouched: move it away and sign in \
+                 again",
+                Cause::json_without_values(e),
             )
         })?;
         if cached.format != FORMAT || cached.version != VERSION {
@@ -179,7 +178,7 @@ impl SessionStore {
         }
         C::from_record(data)
             .map(Some)
-            .map_err(|e| Error::cache(&path, format!("holds an unusable session: {e}")))
+            .map_err(|e| Error::cache_because(&path, "holds an unusable session", e))
     }
 
     /// The provider whose credential a profile's entry holds, `None` without an entry or
@@ -213,7 +212,7 @@ impl SessionStore {
         let mut bytes = zeroize::Zeroizing::new(Vec::new());
         (&file)
             .read_to_end(&mut bytes)
-            .map_err(|e| Error::cache(path, format!("cannot read: {e}")))?;
+            .map_err(|e| Error::cache_because(path, "cannot read", e))?;
         Ok(Some(serde_json::from_slice::<CacheFile>(&bytes).ok()))
     }
 
@@ -255,7 +254,8 @@ impl SessionStore {
             keychain,
         };
         let bytes = zeroize::Zeroizing::new(
-            serde_json::to_vec_pretty(&cached).map_err(|e| Error::cache(&path, e))?,
+            serde_json::to_vec_pretty(&cached)
+                .map_err(|e| Error::cache_because(&path, "cannot be written as JSON", e))?,
         );
         drop(cached);
         private_fs::write_atomically(&path, &bytes)?;
@@ -293,7 +293,7 @@ impl SessionStore {
         let path = self.dir.join(format!(".{profile}.lock"));
         let file = private_fs::open_lock(&path)?;
         file.lock()
-            .map_err(|e| Error::cache(&path, format!("cannot lock: {e}")))?;
+            .map_err(|e| Error::cache_because(&path, "cannot lock", e))?;
         Ok(ProfileLock { _file: file })
     }
 }

@@ -129,7 +129,7 @@ impl Unith {
             .and_then(Value::as_str)
             .filter(|t| !t.is_empty())
             .ok_or_else(|| {
-                Error::UnexpectedResponse(format!("{endpoint} answered without a token"))
+                Error::unexpected(format!("{endpoint} answered without a token"))
             })?;
         let issued = self.clock.now();
         let expires = jwt_expiry(token).unwrap_or(issued + BEARER_LIFETIME);
@@ -176,7 +176,7 @@ impl Unith {
             let response = self.http.fetch(&generate).await?;
             let bytes = crate::transport::read_body(response, &endpoint).await?;
             new_key(&bytes).ok_or_else(|| {
-                Error::UnexpectedResponse(format!(
+                Error::unexpected(format!(
                     "{endpoint} answered in an unknown shape (not a JSON string or an object \
                      with one string); the new key may exist: rotate again to get one you can \
                      read"
@@ -191,6 +191,7 @@ impl Unith {
                  has no usable secret key until `ul-auth secret-key rotate` succeeds",
                 bearer_refused(e)
             ),
+            source: None,
         })
     }
 }

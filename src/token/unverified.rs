@@ -45,7 +45,7 @@ pub fn decode_payload_unverified(token: &str) -> Result<Map<String, Value>> {
 pub fn decode_claims_unverified<T: DeserializeOwned>(token: &str) -> Result<T> {
     let payload = decode_payload_unverified(token)?;
     serde_json::from_value(Value::Object(payload))
-        .map_err(|e| Error::invalid_token(format!("unexpected claims: {e}")))
+        .map_err(|e| Error::undecodable_token("unexpected claims", e))
 }
 
 fn segment_object(segment: &str, what: &str) -> Result<Map<String, Value>> {
