@@ -31,11 +31,12 @@ fn main() -> ExitCode {
     for warning in cli::secrets::on_command_line(&matches) {
         eprintln!("ul-auth: warning: {warning}");
     }
+    let profile = cli.global.profile.clone();
     match cli::run(cli) {
         Ok(code) => code,
         Err(err) => {
             let code = exit_code(&err);
-            eprintln!("ul-auth: {}", render(&err));
+            eprintln!("ul-auth: {}", cli::hints::render(&err, &profile));
             ExitCode::from(code)
         }
     }
@@ -64,38 +65,5 @@ fn exit_code(err: &anyhow::Error) -> u8 {
             _ => exit::OTHER,
         },
         None => exit::OTHER,
-    }
-}
-
-/// The error and its causes on one line, outermost first.
-/// Errors quote what servers said (GraphQL messages, excerpts, device ids): whatever in them a
-/// terminal would act on is shown escaped.
-fn render(err: &anyhow::Error) -> String {
-    err.chain()
-        .map(|e| unleashlive_auth::text::terminal_safe(&e.to_string()).into_owned())
-        .collect::<Vec<_>>()
-        .join(": ")
-}
-
-#[cfg(test)]
-mod render_tests {
-    use super::render;
-
-    #[test]
-    fn an_error_quoting_a_server_shows_its_escape_sequences_escaped() {
-        let err = anyhow::Error::new(unleashlive_auth::Error::Service {
-            code: "errors".into(),
-            message: "name \u{1b}]0;owned\u{7} \u{202e}gpj.exe".into(),
-        })
-        .context("listing");
-        let shown = render(&err);
-        assert!(
-            !shown.contains('\u{1b}') && !shown.contains('\u{202e}'),
-            "{shown:?}"
-        );
-        assert!(
-            shown.contains("\\u{1b}") && shown.starts_with("listing: "),
-            "{shown}"
-        );
     }
 }

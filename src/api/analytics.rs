@@ -21,7 +21,7 @@ use crate::error::{Error, Result};
 /// What a refused analytics credential most often means, appended to the 401/403 error.
 pub const REFUSED_HINT: &str = "the token may have expired or been revoked (create a new one in \
      the web app: Profile → Developers), or its role may be too low for this call; a legacy \
-     key belongs in UL_API_KEY (or `--api-key -`, on standard input), not in UL_API_TOKEN";
+     key is an API key (sent as x-api-key), not a personal access token";
 
 /// One page of the size-optimised format: column names and rows of values in that order.
 #[derive(Debug, Clone, PartialEq)]
@@ -250,26 +250,20 @@ fn check_device(device: &str) -> Result<&str> {
 /// rows) or a row whose length differs from `keys`.
 pub fn parse_page(value: Value, device: &str, page: u64) -> Result<AnalyticsPage> {
     let what = || format!("analytics page {page} of {device}");
-    let raw: RawPage = serde_json::from_value(value)
-        .map_err(|e| Error::unexpected_because(what(), e))?;
+    let raw: RawPage =
+        serde_json::from_value(value).map_err(|e| Error::unexpected_because(what(), e))?;
     let rows = raw.data.unwrap_or_default();
     let keys = match raw.keys {
         Some(keys) => keys,
         None if rows.is_empty() => Vec::new(),
         None => {
-            return Err(Error::unexpected(format!(
-                "{}: rows without keys",
-                what()
-            )));
+            return Err(Error::unexpected(format!("{}: rows without keys", what())));
         }
     };
     let total = match raw.total_num_pages {
         Some(n) => u64::try_from(n).unwrap_or(0),
         None => {
-            return Err(Error::unexpected(format!(
-                "{}: no total_num_pages",
-                what()
-            )));
+            return Err(Error::unexpected(format!("{}: no total_num_pages", what())));
         }
     };
     if let Some((i, row)) = rows.iter().enumerate().find(|(_, r)| r.len() != keys.len()) {

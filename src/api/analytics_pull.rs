@@ -185,8 +185,9 @@ impl<W: Write> Sink<W> {
                 Format::Jsonl => {
                     let object: serde_json::Map<String, Value> =
                         page.keys.iter().cloned().zip(row.iter().cloned()).collect();
-                    serde_json::to_writer(&mut self.line, &object)
-                        .map_err(|e| Error::unexpected_because("a row cannot be written as JSON", e))?;
+                    serde_json::to_writer(&mut self.line, &object).map_err(|e| {
+                        Error::unexpected_because("a row cannot be written as JSON", e)
+                    })?;
                     self.line.push(b'\n');
                 }
             }
@@ -304,7 +305,7 @@ pub async fn pull_to_file(
             reason: "an earlier pull stopped here: add --resume to continue it, or delete it \
                      and its .json sidecar to start over"
                 .into(),
-                source: None,
+            source: None,
         });
     }
     let (devices, start, file, mut sink_state) = match previous {
@@ -535,7 +536,7 @@ fn check_same(cp: &Checkpoint, spec: &PullSpec, sidecar: &Path) -> Result<()> {
             reason: "contradicts itself (was it edited?); delete it and its partial file to \
                      start over"
                 .into(),
-                source: None,
+            source: None,
         });
     }
     Ok(())
@@ -629,7 +630,7 @@ fn open_no_follow(path: &Path, options: &mut OpenOptions) -> Result<File> {
             reason: "is not a regular file (a pipe, device or directory?); refusing to use it \
                      (remove it, or choose another --out)"
                 .into(),
-                source: None,
+            source: None,
         }),
         Err(e) => Err(open_error(path, e)),
     }

@@ -321,7 +321,11 @@ impl Uploader {
             // signature.
             SdkError::DispatchFailure(failure) if failure.is_io() => {
                 let cause = SdkError::<E>::DispatchFailure(failure).into_source().ok();
-                Error::unreachable(&self.endpoint, "cannot connect", cause.map(Cause::from_boxed))
+                Error::unreachable(
+                    &self.endpoint,
+                    "cannot connect",
+                    cause.map(Cause::from_boxed),
+                )
             }
             other => Error::Service {
                 code: "RequestFailed".into(),

@@ -48,9 +48,7 @@ impl Ctx {
     /// fresh cached session this reads one file and touches no network.
     pub fn session(&self) -> Result<Session> {
         let manager = self.manager()?;
-        runtime()?
-            .block_on(manager.current())
-            .map_err(|e| with_login_hint(e, &self.profile).into())
+        Ok(runtime()?.block_on(manager.current())?)
     }
 }
 
@@ -84,15 +82,6 @@ fn endpoint_origin(given: &Settings, file: Option<&Path>, profile: &str) -> Opti
     }
     let file = file?;
     Some(format!("endpoint_url in [{profile}] of {}", file.display()))
-}
-
-pub fn with_login_hint(e: Error, profile: &str) -> Error {
-    match e {
-        Error::SignInAgain { reason } => Error::SignInAgain {
-            reason: format!("{reason}; run `ul-auth --profile {profile} login`"),
-        },
-        other => other,
-    }
 }
 
 pub fn run(cli: Cli) -> Result<ExitCode> {
@@ -287,9 +276,7 @@ fn header(ctx: &Ctx, api: HeaderApi) -> Result<()> {
 
 fn refresh(ctx: &Ctx) -> Result<()> {
     let manager = ctx.manager()?;
-    let renewed = runtime()?
-        .block_on(manager.renew_now())
-        .map_err(|e| with_login_hint(e, &ctx.profile))?;
+    let renewed = runtime()?.block_on(manager.renew_now())?;
     super::provider::report_renewal(ctx, Some(renewed.expires_at()));
     Ok(())
 }
@@ -382,7 +369,7 @@ fn logout(ctx: &Ctx, global: bool) -> Result<ExitCode> {
              until it expires, for anyone holding a copy (the local session was removed; \
              `ul-auth login` then `ul-auth logout --global` revokes every refresh token of \
              the user)",
-            unleashlive_auth::text::terminal_safe(&e.to_string())
+            unleashlive_auth::text::terminal_safe(&unleashlive_auth::error::chain(&e))
         );
         return Ok(ExitCode::from(crate::exit::SERVICE));
     }

@@ -7,6 +7,7 @@ mod credentials;
 mod devices;
 mod doctor;
 mod exec;
+pub mod hints;
 mod login;
 mod password;
 mod pat;

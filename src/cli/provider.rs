@@ -16,7 +16,7 @@ use unleashlive_auth::providers::{self, Provider, ProviderKind, Sessions, Token}
 use super::args::{
     Command, ExecArgs, LoginArgs, Output, SecretKeyCommand, TokenKind, UnleashApiArg,
 };
-use super::commands::{Ctx, human_duration, runtime, with_login_hint, write_stdout};
+use super::commands::{Ctx, human_duration, runtime, write_stdout};
 
 /// A provider as the CLI drives it.
 pub trait CliProvider: Provider {
@@ -179,11 +179,10 @@ fn name_of(command: &Command) -> &'static str {
     }
 }
 
-/// A token valid for a while, renewed first when the provider can.
-pub fn current<P: Provider>(ctx: &Ctx, sessions: &Sessions<P>) -> Result<Token<P>> {
-    runtime()?
-        .block_on(sessions.current())
-        .map_err(|e| with_login_hint(e, &ctx.profile).into())
+/// A token valid for a while, renewed first when the provider can. (The "sign in again"
+/// hint is added where every error is shown: `cli::hints`.)
+pub fn current<P: Provider>(_ctx: &Ctx, sessions: &Sessions<P>) -> Result<Token<P>> {
+    Ok(runtime()?.block_on(sessions.current())?)
 }
 
 /// `name: value`, exactly as the provider's requests carry it.
@@ -304,9 +303,7 @@ fn refresh<P: Provider>(ctx: &Ctx, sessions: &Sessions<P>) -> Result<()> {
         );
         return Ok(());
     }
-    let renewed = runtime()?
-        .block_on(sessions.renew_now())
-        .map_err(|e| with_login_hint(e, &ctx.profile))?;
+    let renewed = runtime()?.block_on(sessions.renew_now())?;
     report_renewal(ctx, renewed.expires_at());
     Ok(())
 }

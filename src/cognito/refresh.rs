@@ -60,9 +60,7 @@ impl CognitoClient {
             match request.send().instrument(span.clone()).await {
                 Ok(out) => {
                     let result = out.authentication_result.ok_or_else(|| {
-                        Error::unexpected(
-                            "GetTokensFromRefreshToken returned no tokens",
-                        )
+                        Error::unexpected("GetTokensFromRefreshToken returned no tokens")
                     })?;
                     return renewed(
                         self.clock.now(),
@@ -99,9 +97,9 @@ impl CognitoClient {
             .instrument(span.clone())
             .await
             .map_err(|e| self.refresh_error(e))?;
-        let result = out.authentication_result.ok_or_else(|| {
-            Error::unexpected("REFRESH_TOKEN_AUTH returned no tokens")
-        })?;
+        let result = out
+            .authentication_result
+            .ok_or_else(|| Error::unexpected("REFRESH_TOKEN_AUTH returned no tokens"))?;
         renewed(
             self.clock.now(),
             session,

@@ -218,11 +218,10 @@ impl crate::credentials::store::Persist for Session {
     }
 
     fn from_record(record: serde_json::Value) -> Result<Self> {
-        let r: Record = serde_json::from_value(record)
-            .map_err(|e| {
-                let cause = Cause::json_without_values(e);
-                Error::undecodable_token("not a Cognito session record", cause)
-            })?;
+        let r: Record = serde_json::from_value(record).map_err(|e| {
+            let cause = Cause::json_without_values(e);
+            Error::undecodable_token("not a Cognito session record", cause)
+        })?;
         let mut session = Session::from_tokens(
             IdToken::new(r.id_token),
             AccessToken::new(r.access_token),

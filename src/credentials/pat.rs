@@ -44,7 +44,7 @@ impl Persist for StoredPat {
         match record.get("token").and_then(Value::as_str) {
             Some(token) if !token.is_empty() => Ok(StoredPat(PersonalAccessToken::new(token))),
             _ => Err(Error::InvalidToken {
-                reason: "no token in the stored entry (store one with `ul-auth pat set`)".into(),
+                reason: "no token in the stored entry of personal access tokens".into(),
                 source: None,
             }),
         }

@@ -256,7 +256,8 @@ pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let nonce = nonce().map_err(|e| Error::cache_because(path, "cannot name a temporary file", e))?;
+    let nonce =
+        nonce().map_err(|e| Error::cache_because(path, "cannot name a temporary file", e))?;
     let tmp = dir.join(format!(".{name}.{}.{nonce:016x}.tmp", std::process::id()));
     write_via(&tmp, path, bytes)
 }

@@ -24,6 +24,20 @@ use crate::error::{Cause, Error, Result};
 const FORMAT: &str = "unleashlive-auth/session";
 const VERSION: u32 = 1;
 
+/// The source of the [`Error::Cache`] of [`SessionStore::load`] for a profile whose entry
+/// holds another provider's credential: which provider that is, so a caller can offer to
+/// select it or to remove its credential.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "it was left untouched: select that provider, use another profile, or remove that \
+     credential"
+)]
+#[non_exhaustive]
+pub struct OtherProvider {
+    /// The provider whose credential the entry holds (e.g. `unith`).
+    pub stored: String,
+}
+
 /// A credential the store can keep. Implementations write their secrets into the record
 /// explicitly (the secret types themselves have no `Serialize`).
 pub trait Persist: Sized {
@@ -152,17 +166,16 @@ impl SessionStore {
             ));
         }
         if cached.provider != C::PROVIDER {
-            return Err(Error::cache(
+            return Err(Error::cache_because(
                 &path,
                 format!(
-                    "holds a credential of the {} provider, not {}; select that provider \
-                     (--provider {}), use another profile, or remove it with `ul-auth \
-                     --provider {} logout`",
+                    "holds a credential of the {} provider, not {}",
                     cached.provider,
-                    C::PROVIDER,
-                    cached.provider,
-                    cached.provider
+                    C::PROVIDER
                 ),
+                OtherProvider {
+                    stored: cached.provider,
+                },
             ));
         }
         let mut data = cached.data;

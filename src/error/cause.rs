@@ -126,7 +126,9 @@ mod tests {
             source: Some(Cause::new(io)),
         };
         let source = StdError::source(&outer).expect("a source");
-        let io = source.downcast_ref::<std::io::Error>().expect("the io error");
+        let io = source
+            .downcast_ref::<std::io::Error>()
+            .expect("the io error");
         assert_eq!(io.kind(), std::io::ErrorKind::NotFound);
         assert_eq!(chain(&outer), "outer: gone");
     }

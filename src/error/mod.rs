@@ -439,14 +439,17 @@ impl Error {
     }
 
     /// An [`Error::Unreachable`] that the HTTP client's `cause` made.
-    pub(crate) fn unreachable(endpoint: impl Into<String>, reason: impl Into<String>, cause: Option<Cause>) -> Self {
+    pub(crate) fn unreachable(
+        endpoint: impl Into<String>,
+        reason: impl Into<String>,
+        cause: Option<Cause>,
+    ) -> Self {
         Error::Unreachable {
             endpoint: endpoint.into(),
             reason: reason.into(),
             source: cause,
         }
     }
-
 }
 
 /// The advice of an [`Error::OutcomeUnknown`] when the caller gives none.

@@ -235,7 +235,7 @@ fn by_code(code: &str, status: u16, api_token: bool) -> Option<Error> {
         return Some(Error::NotAuthorized {
             message: format!(
                 "UnleashX refused the stored API token ({code}, HTTP {status}): it may have \
-                 been deleted in the web app; `ul-auth login` mints a new one"
+                 been deleted in the web app; signing in again mints a new one"
             ),
         });
     }

@@ -36,8 +36,8 @@ use crate::token::jwks::{JwksCache, RsaKey};
 use crate::token::unverified::MAX_TOKEN_BYTES;
 use crate::token::{AccessClaims, IdClaims, TokenUse};
 
-pub use crate::error::token::{Rejection, Segment};
 use crate::error::token::use_name;
+pub use crate::error::token::{Rejection, Segment};
 
 /// How far `exp`, `nbf` and `iat` may be off by default, for clocks that disagree a little.
 pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(60);

@@ -79,7 +79,11 @@ where
                 None => "the request could not be sent",
             };
             let cause = SdkError::<E>::DispatchFailure(failure).into_source().ok();
-            Err(Error::unreachable(endpoint, reason, cause.map(Cause::from_boxed)))
+            Err(Error::unreachable(
+                endpoint,
+                reason,
+                cause.map(Cause::from_boxed),
+            ))
         }
         SdkError::ResponseError(response) => {
             // Only the parse error: the raw answer it came with may hold tokens.

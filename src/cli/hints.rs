@@ -1,0 +1,155 @@
+//! What `ul-auth` adds to a library error: the command or variable that fixes it.
+//!
+//! The library says what is wrong in its own terms (a profile, a session, a setting) and never
+//! names a command or an environment variable of this CLI, since other programs use it too.
+//! This is the one place that maps an error to the `ul-auth` way out of it.
+
+use std::error::Error as StdError;
+
+use unleashlive_auth::Error;
+use unleashlive_auth::api::analytics::REFUSED_HINT;
+use unleashlive_auth::config::env;
+use unleashlive_auth::credentials::pat;
+use unleashlive_auth::credentials::store::OtherProvider;
+
+use super::secrets;
+
+/// The hint for `err`, if anything in its chain has one. `profile` is the profile the command
+/// ran for.
+pub fn for_error(err: &anyhow::Error, profile: &str) -> Option<String> {
+    err.chain().find_map(|e| for_one(e, profile))
+}
+
+fn for_one(e: &(dyn StdError + 'static), profile: &str) -> Option<String> {
+    if let Some(other) = e.downcast_ref::<OtherProvider>() {
+        let stored = &other.stored;
+        return Some(format!(
+            "select that provider (--provider {stored}), use another profile, or remove it with \
+             `ul-auth{} --provider {stored} logout`",
+            profile_flag(profile)
+        ));
+    }
+    Some(match e.downcast_ref::<Error>()? {
+        Error::NotSignedIn { .. } => format!("run `ul-auth{} login`", profile_flag(profile)),
+        Error::SignInAgain { .. } => format!("run `ul-auth --profile {profile} login`"),
+        Error::PasswordResetRequired => format!(
+            "run `ul-auth password forgot`, then `ul-auth password confirm` with the code it \
+             sends (typed when asked, in {}, or on standard input with `--code -`)",
+            secrets::RESET_CODE
+        ),
+        Error::UnknownClient { .. } => {
+            format!("check {} / {}", env::CLIENT_ID, env::USER_POOL_ID)
+        }
+        Error::UnknownIdentityPool { .. } => format!("check {}", env::IDENTITY_POOL_ID),
+        Error::NotAuthorized { message } if message.ends_with(REFUSED_HINT) => format!(
+            "a legacy key belongs in {} (or `--api-key -`, on standard input), not in {}",
+            secrets::API_KEY,
+            pat::ENV_VAR
+        ),
+        _ => return None,
+    })
+}
+
+/// ` --profile NAME`, or nothing for the default profile.
+fn profile_flag(profile: &str) -> String {
+    if profile == "default" {
+        String::new()
+    } else {
+        format!(" --profile {profile}")
+    }
+}
+
+/// The error and its causes on one line, outermost first, then the hint if there is one.
+/// Errors quote what servers said (GraphQL messages, excerpts, device ids): whatever in them
+/// a terminal would act on is shown escaped.
+pub fn render(err: &anyhow::Error, profile: &str) -> String {
+    let shown: Vec<String> = err.chain().map(ToString::to_string).collect();
+    let mut line = shown.join(": ");
+    if let Some(hint) = for_error(err, profile) {
+        line.push_str("; ");
+        line.push_str(&hint);
+    }
+    unleashlive_auth::text::terminal_safe(&line).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn not_signed_in(profile: &str) -> anyhow::Error {
+        anyhow::Error::new(Error::NotSignedIn {
+            profile: profile.into(),
+        })
+        .context("reading the session")
+    }
+
+    #[test]
+    fn a_library_error_gets_the_command_that_fixes_it_for_its_profile() {
+        assert_eq!(
+            render(&not_signed_in("default"), "default"),
+            "reading the session: not signed in (profile default); run `ul-auth login`"
+        );
+        assert!(
+            render(&not_signed_in("work"), "work").ends_with("run `ul-auth --profile work login`")
+        );
+        let again = anyhow::Error::new(Error::SignInAgain {
+            reason: "the refresh token was revoked".into(),
+        });
+        assert_eq!(
+            render(&again, "default"),
+            "sign in again: the refresh token was revoked; run `ul-auth --profile default login`"
+        );
+    }
+
+    #[test]
+    fn settings_are_named_as_the_cli_takes_them() {
+        let pool = anyhow::Error::new(Error::UnknownIdentityPool {
+            identity_pool_id: "eu-west-1:x".into(),
+            message: "not found".into(),
+        });
+        assert!(render(&pool, "default").ends_with("; check UL_IDENTITY_POOL_ID"));
+        let reset = anyhow::Error::new(Error::PasswordResetRequired);
+        let shown = render(&reset, "default");
+        assert!(
+            shown.contains("`ul-auth password forgot`") && shown.contains("UL_RESET_CODE"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn an_error_without_a_hint_is_shown_as_it_is() {
+        let err = anyhow::Error::new(Error::CodeMismatch);
+        assert_eq!(render(&err, "default"), Error::CodeMismatch.to_string());
+        assert_eq!(for_error(&err, "default"), None);
+    }
+
+    #[test]
+    fn an_error_quoting_a_server_shows_its_escape_sequences_escaped() {
+        let err = anyhow::Error::new(Error::Service {
+            code: "errors".into(),
+            message: "name \u{1b}]0;owned\u{7} \u{202e}gpj.exe".into(),
+            source: None,
+        })
+        .context("listing");
+        let shown = render(&err, "default");
+        assert!(
+            !shown.contains('\u{1b}') && !shown.contains('\u{202e}'),
+            "{shown:?}"
+        );
+        assert!(
+            shown.contains("\\u{1b}") && shown.starts_with("listing: "),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn the_causes_of_an_error_are_shown_after_it() {
+        let io = std::io::Error::new(std::io::ErrorKind::PermissionDenied, "denied");
+        let err = anyhow::Error::new(Error::File {
+            path: "/tmp/x".into(),
+            reason: "cannot read".into(),
+            source: Some(io.into()),
+        });
+        assert_eq!(render(&err, "default"), "/tmp/x: cannot read: denied");
+    }
+}
