@@ -280,21 +280,34 @@ impl IdentityClient {
             None => {
                 // No exception name: not the identity pool speaking (a proxy's page,
                 // or an emulator that crashes on an unknown pool id).
-                let hint = match operation {
-                    Operation::GetId => format!(
-                        "; is the identity pool id {:?} right?",
-                        self.config.identity_pool_id
-                    ),
-                    Operation::GetCredentialsForIdentity => String::new(),
+                let doubt = match operation {
+                    Operation::GetId => Some(Cause::new(PoolInDoubt {
+                        identity_pool_id: self.config.identity_pool_id.clone(),
+                    })),
+                    Operation::GetCredentialsForIdentity => None,
                 };
-                Error::unexpected(format!(
-                    "{} answered {} with an error that names no exception{hint}",
-                    self.endpoint,
-                    operation.name()
-                ))
+                Error::UnexpectedResponse {
+                    message: format!(
+                        "{} answered {} with an error that names no exception",
+                        self.endpoint,
+                        operation.name()
+                    ),
+                    source: doubt,
+                }
             }
         }
     }
+}
+
+/// The source of the [`Error::UnexpectedResponse`] for a GetId failure that names no
+/// exception: not the identity pool speaking, which most often means a pool id that does not
+/// exist (some servers then fail without saying so).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("is the identity pool id {identity_pool_id:?} right?")]
+#[non_exhaustive]
+pub struct PoolInDoubt {
+    /// The identity pool id that was asked for.
+    pub identity_pool_id: String,
 }
 
 /// Keeps AWS secrets out of the AWS SDK's own trace output.

@@ -8,6 +8,7 @@ use std::error::Error as StdError;
 
 use unleashlive_auth::Error;
 use unleashlive_auth::api::analytics::REFUSED_HINT;
+use unleashlive_auth::aws::identity::PoolInDoubt;
 use unleashlive_auth::config::env;
 use unleashlive_auth::credentials::pat;
 use unleashlive_auth::credentials::store::OtherProvider;
@@ -21,6 +22,9 @@ pub fn for_error(err: &anyhow::Error, profile: &str) -> Option<String> {
 }
 
 fn for_one(e: &(dyn StdError + 'static), profile: &str) -> Option<String> {
+    if e.downcast_ref::<PoolInDoubt>().is_some() {
+        return Some(format!("check {}", env::IDENTITY_POOL_ID));
+    }
     if let Some(other) = e.downcast_ref::<OtherProvider>() {
         let stored = &other.stored;
         return Some(format!(

@@ -244,6 +244,8 @@ impl HttpClient {
                 }
                 Err(e) if e.is_connect() && !last => {
                     let delay = self.retry.backoff(attempt);
+                    // The span names the endpoint; the URL's query may be signed.
+                    let e = e.without_url();
                     tracing::warn!(attempt, error = %error_chain(&e), ?delay, "cannot connect; retrying");
                     tokio::time::sleep(delay).await;
                 }

@@ -5,6 +5,7 @@ mod cli_login;
 mod cli_secrets;
 mod devices;
 mod doctor;
+mod error_causes;
 mod fail_loudly;
 mod flights;
 mod flows;
