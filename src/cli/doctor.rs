@@ -121,6 +121,7 @@ fn probe(ctx: &Ctx, settings: &Settings, config: Config, args: &DoctorArgs) -> V
         }
     };
     let mut doctor = Doctor::new(config.clone(), http)
+        .wording(super::hints::doctor_words)
         .refresh(args.refresh)
         .folder(args.folder.clone());
     // A profile of another provider holds that provider's token, not a Cognito session.

@@ -12,6 +12,7 @@ use unleashlive_auth::aws::identity::PoolInDoubt;
 use unleashlive_auth::config::env;
 use unleashlive_auth::credentials::pat;
 use unleashlive_auth::credentials::store::OtherProvider;
+use unleashlive_auth::doctor::Advice;
 
 use super::secrets;
 
@@ -50,6 +51,36 @@ fn for_one(e: &(dyn StdError + 'static), profile: &str) -> Option<String> {
             secrets::API_KEY,
             pat::ENV_VAR
         ),
+        _ => return None,
+    })
+}
+
+/// The doctor's advice in `ul-auth`'s words.
+pub fn doctor_words(advice: Advice) -> String {
+    match advice {
+        Advice::SignIn => "run `ul-auth login`".into(),
+        Advice::SignInWithPassword => "sign in with `ul-auth login --flow password`".into(),
+        Advice::Refresh => "`ul-auth refresh` (or doctor --refresh)".into(),
+        Advice::AskForRefresh => "`ul-auth doctor --refresh`".into(),
+        Advice::GiveToken => format!(
+            "set {} to a personal access token or store one with `ul-auth pat set`",
+            pat::ENV_VAR
+        ),
+        Advice::Setting(key) => setting_variable(key).map_or_else(|| advice.plain(), Into::into),
+        _ => advice.plain(),
+    }
+}
+
+/// The variable that sets the setting of config-file key `key`.
+fn setting_variable(key: &str) -> Option<&'static str> {
+    Some(match key {
+        "region" => env::REGION,
+        "user_pool_id" => env::USER_POOL_ID,
+        "client_id" => env::CLIENT_ID,
+        "identity_pool_id" => env::IDENTITY_POOL_ID,
+        "jwks_url" => env::JWKS_URL,
+        "graphql_url" => env::GRAPHQL_URL,
+        "api_url" => env::API_URL,
         _ => return None,
     })
 }
@@ -118,6 +149,16 @@ mod tests {
             shown.contains("`ul-auth password forgot`") && shown.contains("UL_RESET_CODE"),
             "{shown}"
         );
+    }
+
+    #[test]
+    fn the_doctor_names_settings_by_their_variables() {
+        assert_eq!(
+            doctor_words(Advice::Setting("graphql_url")),
+            "UL_GRAPHQL_URL"
+        );
+        assert_eq!(doctor_words(Advice::SignIn), "run `ul-auth login`");
+        assert!(doctor_words(Advice::GiveToken).contains("UL_API_TOKEN"));
     }
 
     #[test]
