@@ -680,7 +680,7 @@ impl Inner {
             Ok(_) => None,
             Err(e) => {
                 // Only a shortcut: without it, GetId answers.
-                tracing::debug!(error = %e, "ignoring the identity cache");
+                tracing::debug!(error = %crate::error::chain(&e), "ignoring the identity cache");
                 None
             }
         }
@@ -696,7 +696,7 @@ impl Inner {
         if let Some(store) = &self.identity_cache
             && let Err(e) = store.save(&self.cache_key(), &known)
         {
-            tracing::debug!(error = %e, "cannot remember the identity id");
+            tracing::debug!(error = %crate::error::chain(&e), "cannot remember the identity id");
         }
         *self.known() = Some(known);
     }
@@ -720,7 +720,7 @@ async fn renew(inner: Arc<Inner>) -> Result<Fresh> {
                 if e.class() == ErrorClass::Authentication
                     && !matches!(e, Error::TokenExpired { .. }) =>
             {
-                tracing::debug!(error = %e, "the remembered identity id was refused; asking GetId");
+                tracing::debug!(error = %crate::error::chain(&e), "the remembered identity id was refused; asking GetId");
                 inner.forget_identity();
                 let identity_id = client.identity_id(&session).await?;
                 inner.remember_identity(config, &session, &identity_id);

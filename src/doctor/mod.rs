@@ -75,10 +75,11 @@ impl Check {
 
     /// A check that failed with `error`; `fix` says what to do.
     pub fn fail(name: impl Into<String>, error: &Error, fix: &str) -> Check {
+        let shown = crate::error::chain(error);
         let detail = if fix.is_empty() {
-            error.to_string()
+            shown
         } else {
-            format!("{error} (to fix: {fix})")
+            format!("{shown} (to fix: {fix})")
         };
         Check::new(name, Status::Fail, detail, Some(error.class()))
     }

@@ -55,7 +55,7 @@ impl Doctor {
         let kind = token.kind_name();
         let note = match probe(token).await {
             Ok(()) => format!("the {kind} works too"),
-            Err(e) => format!("the {kind} does not: {e}"),
+            Err(e) => format!("the {kind} does not: {}", crate::error::chain(&e)),
         };
         Check {
             detail: format!("{}; {note}", check.detail),
