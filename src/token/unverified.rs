@@ -51,13 +51,16 @@ pub fn decode_claims_unverified<T: DeserializeOwned>(token: &str) -> Result<T> {
 fn segment_object(segment: &str, what: &str) -> Result<Map<String, Value>> {
     let bytes = URL_SAFE_NO_PAD
         .decode(segment.trim_end_matches('='))
-        .map_err(|_| Error::invalid_token(format!("the {what} is not base64url")))?;
+        .map_err(|e| Error::undecodable_token(format!("the {what} is not base64url"), e))?;
     match serde_json::from_slice::<Value>(&bytes) {
         Ok(Value::Object(map)) => Ok(map),
         Ok(_) => Err(Error::invalid_token(format!(
             "the {what} is not a JSON object"
         ))),
-        Err(_) => Err(Error::invalid_token(format!("the {what} is not JSON"))),
+        Err(e) => Err(Error::undecodable_token(
+            format!("the {what} is not JSON"),
+            e,
+        )),
     }
 }
 
@@ -98,5 +101,16 @@ mod tests {
             let e = decode_payload_unverified(&c).unwrap_err();
             assert!(matches!(e, Error::InvalidToken { .. }), "{e}");
         }
+    }
+
+    #[test]
+    fn a_segment_that_is_not_base64url_keeps_the_decoding_error_as_its_source() {
+        let h = b64(r#"{"alg":"RS256"}"#);
+        let e = decode_payload_unverified(&format!("{h}.!!!.s")).unwrap_err();
+        let source = std::error::Error::source(&e).expect("a source");
+        assert!(source.is::<base64::DecodeError>(), "{source:?}");
+        let e = decode_payload_unverified(&format!("{h}.{}.s", b64("not json"))).unwrap_err();
+        let source = std::error::Error::source(&e).expect("a source");
+        assert!(source.is::<serde_json::Error>(), "{source:?}");
     }
 }
