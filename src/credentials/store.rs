@@ -26,12 +26,9 @@ const VERSION: u32 = 1;
 
 /// The source of the [`Error::Cache`] of [`SessionStore::load`] for a profile whose entry
 /// holds another provider's credential: which provider that is, so a caller can offer to
-/// select it or to remove its credential.
+/// select that provider, another profile, or to remove that credential.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "it was left untouched: select that provider, use another profile, or remove that \
-     credential"
-)]
+#[error("it was left untouched")]
 #[non_exhaustive]
 pub struct OtherProvider {
     /// The provider whose credential the entry holds (e.g. `unith`).
