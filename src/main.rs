@@ -31,11 +31,12 @@ fn main() -> ExitCode {
     for warning in cli::exposed::on_command_line(&matches) {
         eprintln!("ul-auth: warning: {warning}");
     }
+    let profile = cli.global.profile.clone();
     match cli::run(cli) {
         Ok(code) => code,
         Err(err) => {
             let code = exit_code(&err);
-            eprintln!("ul-auth: {}", render(&err));
+            eprintln!("ul-auth: {}", cli::hints::render(&err, &profile));
             ExitCode::from(code)
         }
     }
@@ -64,69 +65,5 @@ fn exit_code(err: &anyhow::Error) -> u8 {
             _ => exit::OTHER,
         },
         None => exit::OTHER,
-    }
-}
-
-/// The error and its causes on one line, outermost first.
-/// Errors quote what servers said (GraphQL messages, excerpts, device ids): whatever in them a
-/// terminal would act on is shown escaped.
-/// An invalid setting also says how to set it here (its flag and variable).
-fn render(err: &anyhow::Error) -> String {
-    err.chain()
-        .map(|e| {
-            let hint = e.downcast_ref::<Error>().and_then(cli::args::setting_hint);
-            let text = match hint {
-                Some(hint) => format!("{e} {hint}"),
-                None => e.to_string(),
-            };
-            unleashlive_auth::text::terminal_safe(&text).into_owned()
-        })
-        .collect::<Vec<_>>()
-        .join(": ")
-}
-
-#[cfg(test)]
-mod render_tests {
-    use super::render;
-
-    #[test]
-    fn an_invalid_setting_says_which_flags_and_variables_set_it() {
-        let err = unleashlive_auth::Settings::default()
-            .api_url("http://api.example.com")
-            .resolve()
-            .unwrap_err();
-        let shown = render(&anyhow::Error::new(err));
-        for needle in [
-            "api_url",
-            "--api-url",
-            "UL_API_URL",
-            "--allow-http",
-            "UL_ALLOW_HTTP=1",
-        ] {
-            assert!(shown.contains(needle), "{needle}: {shown}");
-        }
-        let usage = anyhow::Error::new(unleashlive_auth::Error::Config {
-            setting: "--folder".into(),
-            reason: "no such item".into(),
-        });
-        assert_eq!(render(&usage), "invalid setting --folder: no such item");
-    }
-
-    #[test]
-    fn an_error_quoting_a_server_shows_its_escape_sequences_escaped() {
-        let err = anyhow::Error::new(unleashlive_auth::Error::Service {
-            code: "errors".into(),
-            message: "name \u{1b}]0;owned\u{7} \u{202e}gpj.exe".into(),
-        })
-        .context("listing");
-        let shown = render(&err);
-        assert!(
-            !shown.contains('\u{1b}') && !shown.contains('\u{202e}'),
-            "{shown:?}"
-        );
-        assert!(
-            shown.contains("\\u{1b}") && shown.starts_with("listing: "),
-            "{shown}"
-        );
     }
 }

@@ -127,9 +127,10 @@ impl DownloadDir {
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
                 Err(e) => {
                     self.release(&name);
-                    return Err(file_error(
+                    return Err(Error::file_because(
                         &target,
-                        format!("cannot move the download in place: {e}"),
+                        "cannot move the download in place",
+                        e,
                     ));
                 }
             }
@@ -273,7 +274,7 @@ pub async fn download_to(
     let response = http.send(&request, auth).await?;
     tokio::fs::create_dir_all(dir)
         .await
-        .map_err(|e| file_error(dir, format!("cannot create the directory: {e}")))?;
+        .map_err(|e| Error::file_because(dir, "cannot create the directory", e))?;
     let mut temp = PartFile::new(dir.join(format!(".{name}.{}.part", random_hex())));
     let bytes = write_body(response, &temp.path, &endpoint, progress).await?;
     let path = to.place(&mut temp, &name).await?;
@@ -297,7 +298,7 @@ async fn write_body(
         .create_new(true)
         .open(temp)
         .await
-        .map_err(|e| file_error(temp, format!("cannot create it: {e}")))?;
+        .map_err(|e| Error::file_because(temp, "cannot create it", e))?;
     let mut received = 0u64;
     if let Some(report) = progress {
         report(0, total);
@@ -305,25 +306,25 @@ async fn write_body(
     while let Some(chunk) = response
         .chunk()
         .await
-        .map_err(|e| transport_error(endpoint, &e))?
+        .map_err(|e| transport_error(endpoint, e))?
     {
         file.write_all(&chunk)
             .await
-            .map_err(|e| file_error(temp, format!("cannot write it: {e}")))?;
+            .map_err(|e| Error::file_because(temp, "cannot write it", e))?;
         received += chunk.len() as u64;
         if let Some(report) = progress {
             report(received, total);
         }
     }
     if let Some(total) = total.filter(|&t| t != received) {
-        return Err(Error::UnexpectedResponse(format!(
+        return Err(Error::unexpected(format!(
             "{endpoint}: the download stopped after {received} of {total} bytes"
         )));
     }
     file.flush()
         .await
         .and(file.sync_all().await)
-        .map_err(|e| file_error(temp, format!("cannot write it: {e}")))?;
+        .map_err(|e| Error::file_because(temp, "cannot write it", e))?;
     Ok(received)
 }
 
@@ -338,6 +339,7 @@ fn file_error(path: &Path, reason: impl Into<String>) -> Error {
     Error::File {
         path: path.to_owned(),
         reason: reason.into(),
+        source: None,
     }
 }
 

@@ -18,7 +18,7 @@ use crate::cognito::session::Session;
 use crate::config::Config;
 use crate::credentials::flight::SingleFlight;
 use crate::credentials::store::{Persist, SessionStore};
-use crate::error::{Error, ErrorClass, Result};
+use crate::error::{Cause, Error, ErrorClass, Result};
 
 /// Which identity a user is in a pool, remembered so that `GetId` is asked once.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -46,8 +46,10 @@ impl Persist for KnownIdentity {
     }
 
     fn from_record(record: serde_json::Value) -> Result<Self> {
-        serde_json::from_value(record)
-            .map_err(|e| Error::invalid_token(format!("not an identity record: {e}")))
+        serde_json::from_value(record).map_err(|e| {
+            let cause = Cause::json_without_values(e);
+            Error::undecodable_token("not an identity record", cause)
+        })
     }
 }
 
@@ -225,7 +227,7 @@ impl Inner {
             Ok(_) => None,
             Err(e) => {
                 // Only a shortcut: without it, GetId answers.
-                tracing::debug!(error = %e, "ignoring the identity cache");
+                tracing::debug!(error = %crate::error::chain(&e), "ignoring the identity cache");
                 None
             }
         }
@@ -241,7 +243,7 @@ impl Inner {
         if let Some(store) = &self.identity_cache
             && let Err(e) = store.save(&self.cache_key(), &known)
         {
-            tracing::debug!(error = %e, "cannot remember the identity id");
+            tracing::debug!(error = %crate::error::chain(&e), "cannot remember the identity id");
         }
         *self.known() = Some(known);
     }
@@ -265,7 +267,7 @@ async fn renew(inner: Arc<Inner>) -> Result<Fresh> {
                 if e.class() == ErrorClass::Authentication
                     && !matches!(e, Error::TokenExpired { .. }) =>
             {
-                tracing::debug!(error = %e, "the remembered identity id was refused; asking GetId");
+                tracing::debug!(error = %crate::error::chain(&e), "the remembered identity id was refused; asking GetId");
                 inner.forget_identity();
                 let identity_id = client.identity_id(&session).await?;
                 inner.remember_identity(config, &session, &identity_id);

@@ -20,7 +20,7 @@ use crate::aws::trace::WithoutSecretTraces as _;
 use crate::clock::{self, SharedClock};
 use crate::cognito::session::Session;
 use crate::config::Config;
-use crate::error::{Error, Result};
+use crate::error::{Cause, Error, Result};
 
 pub use crate::aws::credentials::{IdentityCredentials, IdentityCredentialsBuilder};
 pub use crate::aws::margin::{DEFAULT_MAX_MARGIN, refresh_margin};
@@ -165,7 +165,7 @@ impl IdentityClient {
         let identity_id = out
             .identity_id
             .filter(|id| !id.is_empty())
-            .ok_or_else(|| Error::UnexpectedResponse("GetId returned no identity id".into()))?;
+            .ok_or_else(|| Error::unexpected("GetId returned no identity id"))?;
         if let Some(claimed) = &session.claims().identity_id
             && claimed != &identity_id
         {
@@ -200,17 +200,14 @@ impl IdentityClient {
             .without_secret_traces()
             .await
             .map_err(|e| self.map_error(e, Operation::GetCredentialsForIdentity))?;
-        let missing = |what: &str| {
-            Error::UnexpectedResponse(format!("GetCredentialsForIdentity returned no {what}"))
-        };
+        let missing =
+            |what: &str| Error::unexpected(format!("GetCredentialsForIdentity returned no {what}"));
         let credentials = out.credentials.ok_or_else(|| missing("credentials"))?;
         let expiration = credentials
             .expiration
             .ok_or_else(|| missing("expiration"))?;
         let expires_at = SystemTime::try_from(expiration).map_err(|_| {
-            Error::UnexpectedResponse(
-                "GetCredentialsForIdentity returned an expiration out of range".into(),
-            )
+            Error::unexpected("GetCredentialsForIdentity returned an expiration out of range")
         })?;
         let credentials = AwsCredentials {
             identity_id: out.identity_id.unwrap_or_else(|| identity_id.to_owned()),
@@ -278,21 +275,34 @@ impl IdentityClient {
             None => {
                 // No exception name: not the identity pool speaking (a proxy's page,
                 // or an emulator that crashes on an unknown pool id).
-                let hint = match operation {
-                    Operation::GetId => format!(
-                        "; is the identity pool id {:?} right? (UL_IDENTITY_POOL_ID)",
-                        self.config.identity_pool_id()
-                    ),
-                    Operation::GetCredentialsForIdentity => String::new(),
+                let doubt = match operation {
+                    Operation::GetId => Some(Cause::new(PoolInDoubt {
+                        identity_pool_id: self.config.identity_pool_id().to_owned(),
+                    })),
+                    Operation::GetCredentialsForIdentity => None,
                 };
-                Error::UnexpectedResponse(format!(
-                    "{} answered {} with an error that names no exception{hint}",
-                    self.endpoint,
-                    operation.name()
-                ))
+                Error::UnexpectedResponse {
+                    message: format!(
+                        "{} answered {} with an error that names no exception",
+                        self.endpoint,
+                        operation.name()
+                    ),
+                    source: doubt,
+                }
             }
         }
     }
+}
+
+/// The source of the [`Error::UnexpectedResponse`] for a GetId failure that names no
+/// exception: not the identity pool speaking, which most often means a pool id that does not
+/// exist (some servers then fail without saying so).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("is the identity pool id {identity_pool_id:?} right?")]
+#[non_exhaustive]
+pub struct PoolInDoubt {
+    /// The identity pool id that was asked for.
+    pub identity_pool_id: String,
 }
 
 /// The region of the identity pool: the prefix of its id (validated by [`Config::validate`]).
@@ -352,6 +362,7 @@ fn map_service_error(code: &str, message: &str, operation: Operation, pool: &str
         _ => Error::Service {
             code: code.into(),
             message: message.into(),
+            source: None,
         },
     }
 }
@@ -371,8 +382,8 @@ mod tests {
             Operation::GetId,
         );
         assert!(matches!(e, Error::UnknownIdentityPool { .. }), "{e:?}");
-        assert!(e.to_string().contains("UL_IDENTITY_POOL_ID"));
         assert!(e.to_string().contains(pool));
+        assert!(!e.to_string().contains("UL_"), "names no CLI variable: {e}");
         assert_eq!(e.class(), ErrorClass::Authentication);
         let e = m(
             "NotAuthorizedException",

@@ -17,7 +17,7 @@ use aws_config::BehaviorVersion;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_sdk_s3 as s3;
-use s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use s3::error::{ProvideErrorMetadata, SdkError};
 use s3::primitives::{ByteStream, SdkBody};
 
 pub use object::guess_content_type;
@@ -26,7 +26,7 @@ use object::{base_name, check_metadata, check_name, file_error, metadata_value, 
 use crate::aws::identity::IdentityCredentials;
 use crate::aws::trace::WithoutSecretTraces as _;
 use crate::config::{Config, Setting};
-use crate::error::{Error, Result};
+use crate::error::{Cause, Error, Result};
 
 mod object;
 
@@ -193,7 +193,7 @@ impl Uploader {
         check_metadata(path, "location", &upload.location)?;
         let meta = tokio::fs::metadata(path)
             .await
-            .map_err(|e| file_error(path, format!("cannot read it: {e}")))?;
+            .map_err(|e| Error::file_because(path, "cannot read it", e))?;
         if !meta.is_file() {
             return Err(file_error(path, "is not a regular file"));
         }
@@ -206,7 +206,7 @@ impl Uploader {
             .buffer_size(CHUNK)
             .build()
             .await
-            .map_err(|e| file_error(path, format!("cannot read it: {e}")))?;
+            .map_err(|e| Error::file_because(path, "cannot read it", e))?;
         let size = body.size_hint().1.unwrap_or(meta.len());
         let body = match &upload.progress {
             Some(progress) => {
@@ -305,8 +305,9 @@ impl Uploader {
                     Some(code) => Error::Service {
                         code: code.into(),
                         message: message.into(),
+                        source: None,
                     },
-                    None => Error::UnexpectedResponse(format!(
+                    None => Error::unexpected(format!(
                         "{} answered HTTP {} to PutObject with no S3 error code",
                         self.endpoint,
                         service.raw().status().as_u16()
@@ -321,16 +322,20 @@ impl Uploader {
                 endpoint: self.endpoint.clone(),
                 reason: "connection timed out".into(),
             },
-            SdkError::DispatchFailure(failure) if failure.is_io() => Error::Unreachable {
-                endpoint: self.endpoint.clone(),
-                reason: failure
-                    .as_connector_error()
-                    .map(|c| c.to_string())
-                    .unwrap_or_else(|| "the request could not be sent".into()),
-            },
+            // Only the errors inside the SDK's: the SDK's error holds the request and its
+            // signature.
+            SdkError::DispatchFailure(failure) if failure.is_io() => {
+                let cause = SdkError::<E>::DispatchFailure(failure).into_source().ok();
+                Error::unreachable(
+                    &self.endpoint,
+                    "cannot connect",
+                    cause.map(Cause::from_boxed),
+                )
+            }
             other => Error::Service {
                 code: "RequestFailed".into(),
-                message: DisplayErrorContext(&other).to_string(),
+                message: other.to_string(),
+                source: other.into_source().ok().map(Cause::from_boxed),
             },
         }
     }

@@ -16,7 +16,7 @@ use unleashlive_auth::{ApiKind, CognitoRenewer};
 
 use super::args::{Command, ExecArgs, HeaderApi, Output, TokenKind, UnleashApiArg};
 use super::ctx::Ctx;
-use super::hints::{usage, with_login_hint};
+use super::hints::usage;
 use super::out::{expiry_text, runtime, write_stdout};
 use super::provider::{CliProvider, Own, SignOut, current, header_line, open};
 
@@ -153,9 +153,7 @@ fn refresh<P: CliProvider>(ctx: &Ctx, sessions: &Sessions<P>) -> Result<()> {
         );
         return Ok(());
     }
-    let renewed = runtime()?
-        .block_on(sessions.renew_now())
-        .map_err(|e| with_login_hint(e, &ctx.profile))?;
+    let renewed = runtime()?.block_on(sessions.renew_now())?;
     match ctx.output {
         Output::Json => println!(
             "{}",

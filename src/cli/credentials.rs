@@ -8,7 +8,6 @@ use unleashlive_auth::clock;
 
 use super::args::CredentialsFormat;
 use super::ctx::Ctx;
-use super::hints::with_login_hint;
 use super::out::{runtime, write_stdout};
 
 pub fn credentials(ctx: &Ctx, format: CredentialsFormat) -> Result<()> {
@@ -96,7 +95,7 @@ fn fetch(ctx: &Ctx) -> Result<(AwsCredentials, String)> {
             .credentials()
             .await
     });
-    let creds = creds.map_err(|e| with_login_hint(e, &ctx.profile))?;
+    let creds = creds?;
     Ok((creds, region))
 }
 

@@ -9,7 +9,6 @@ use unleashlive_auth::{
 };
 
 use super::args::{Output, SettingArgs};
-use super::hints::with_login_hint;
 use super::out::runtime;
 
 pub struct Ctx {
@@ -48,9 +47,7 @@ impl Ctx {
     /// fresh cached session this reads one file and touches no network.
     pub fn session(&self) -> Result<Session> {
         let manager = self.manager()?;
-        runtime()?
-            .block_on(manager.current())
-            .map_err(|e| with_login_hint(e, &self.profile).into())
+        Ok(runtime()?.block_on(manager.current())?)
     }
 
     /// The provider's API base from the settings (or its default).

@@ -91,6 +91,7 @@ fn probe(ctx: &Ctx, config: Config, args: &DoctorArgs) -> Vec<Check> {
         }
     };
     let mut doctor = Doctor::new(config.clone(), http)
+        .wording(super::hints::doctor_words)
         .refresh(args.refresh)
         .folder(args.folder.clone());
     // A profile of another provider holds that provider's token, not a Cognito session.

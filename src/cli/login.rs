@@ -89,9 +89,10 @@ pub fn login(ctx: &Ctx, manager: &CognitoSessions, args: LoginArgs) -> Result<()
                 }
             }
         }
-        bail!(Error::UnexpectedResponse(format!(
-            "Cognito asked more than {MAX_CHALLENGES} challenges in a row"
-        )))
+        bail!(Error::UnexpectedResponse {
+            message: format!("Cognito asked more than {MAX_CHALLENGES} challenges in a row"),
+            source: None,
+        })
     })?;
     drop(password);
     manager.replace(session.clone())?;

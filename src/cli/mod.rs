@@ -14,7 +14,7 @@ mod devices;
 mod doctor;
 mod exec;
 pub mod exposed;
-mod hints;
+pub mod hints;
 mod login;
 mod out;
 mod password;

@@ -134,6 +134,7 @@ fn checked(token: PersonalAccessToken) -> Result<PersonalAccessToken> {
     if token.secret().is_empty() {
         bail!(Error::InvalidToken {
             reason: "the personal access token is empty".into(),
+            source: None,
         });
     }
     AuthHeader::new("authorization", token.secret())?;

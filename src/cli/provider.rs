@@ -13,7 +13,6 @@ use unleashlive_auth::{ApiKind, AuthHeader};
 
 use super::args::{Command, ExecArgs, HeaderApi, LoginArgs, TokenKind, UnleashApiArg};
 use super::ctx::Ctx;
-use super::hints::with_login_hint;
 use super::out::runtime;
 
 /// What a provider made of a command: it ran it (one only this provider has, or a refusal),
@@ -98,10 +97,9 @@ pub fn open<P: CliProvider>(ctx: &Ctx) -> Result<Sessions<P>> {
 }
 
 /// A credential valid for a while, renewed first when the provider can.
-pub fn current<P: Provider>(ctx: &Ctx, sessions: &Sessions<P>) -> Result<P::Credential> {
-    runtime()?
-        .block_on(sessions.current())
-        .map_err(|e| with_login_hint(e, &ctx.profile).into())
+/// (`ctx` is kept for the callers: the CLI's hints are added where the error is shown.)
+pub fn current<P: Provider>(_ctx: &Ctx, sessions: &Sessions<P>) -> Result<P::Credential> {
+    Ok(runtime()?.block_on(sessions.current())?)
 }
 
 /// `name: value`, exactly as the provider's requests carry it.

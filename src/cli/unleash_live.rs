@@ -187,7 +187,7 @@ impl CliProvider for CognitoRenewer {
                      valid until it expires, for anyone holding a copy (the local session was \
                      removed; `ul-auth login` then `ul-auth logout --global` revokes every \
                      refresh token of the user)",
-                    unleashlive_auth::text::terminal_safe(&e.to_string())
+                    unleashlive_auth::text::terminal_safe(&unleashlive_auth::error::chain(&e))
                 )),
             },
         )

@@ -289,9 +289,9 @@ impl CognitoClient {
             .send()
             .await
             .map_err(|e| self.map_error(e, None))?;
-        let secret = out.secret_code.ok_or_else(|| {
-            Error::UnexpectedResponse("AssociateSoftwareToken returned no secret".into())
-        })?;
+        let secret = out
+            .secret_code
+            .ok_or_else(|| Error::unexpected("AssociateSoftwareToken returned no secret"))?;
         challenge.session = out.session.map(ChallengeSession::new);
         challenge.totp_setup_started = true;
         Ok(TotpSetup {

@@ -68,7 +68,7 @@ impl CognitoClient {
                 Some(code) => map_service_error(code, e.message().unwrap_or(""), flow),
                 // No exception name: not something Cognito says (a proxy's error page, an
                 // emulator's crash, a body the SDK cannot read).
-                None => Error::UnexpectedResponse(format!(
+                None => Error::unexpected(format!(
                     "{} answered HTTP {status} with no Cognito error in the body",
                     self.endpoint
                 )),
@@ -140,6 +140,7 @@ pub(crate) fn map_service_error(code: &str, message: &str, flow: Option<&str>) -
         _ => Error::Service {
             code: code.into(),
             message: message.into(),
+            source: None,
         },
     }
 }

@@ -119,9 +119,7 @@ impl CognitoClient {
                 .get(name)
                 .map(String::as_str)
                 .ok_or_else(|| {
-                    Error::UnexpectedResponse(format!(
-                        "DEVICE_PASSWORD_VERIFIER challenge without {name}"
-                    ))
+                    Error::unexpected(format!("DEVICE_PASSWORD_VERIFIER challenge without {name}"))
                 })
         };
         let secret_block = param("SECRET_BLOCK")?.to_owned();

@@ -60,9 +60,7 @@ impl CognitoClient {
             match request.send().instrument(span.clone()).await {
                 Ok(out) => {
                     let result = out.authentication_result.ok_or_else(|| {
-                        Error::UnexpectedResponse(
-                            "GetTokensFromRefreshToken returned no tokens".into(),
-                        )
+                        Error::unexpected("GetTokensFromRefreshToken returned no tokens")
                     })?;
                     return renewed(
                         self.clock.now(),
@@ -99,9 +97,9 @@ impl CognitoClient {
             .instrument(span.clone())
             .await
             .map_err(|e| self.refresh_error(e))?;
-        let result = out.authentication_result.ok_or_else(|| {
-            Error::UnexpectedResponse("REFRESH_TOKEN_AUTH returned no tokens".into())
-        })?;
+        let result = out
+            .authentication_result
+            .ok_or_else(|| Error::unexpected("REFRESH_TOKEN_AUTH returned no tokens"))?;
         renewed(
             self.clock.now(),
             session,
@@ -278,8 +276,8 @@ fn renewed(
     legacy: bool,
 ) -> Result<Session> {
     let (Some(id), Some(access)) = (id, access) else {
-        return Err(Error::UnexpectedResponse(
-            "the refresh returned no ID or access token".into(),
+        return Err(Error::unexpected(
+            "the refresh returned no ID or access token",
         ));
     };
     // Without rotation Cognito returns no refresh token: keep the one we have.

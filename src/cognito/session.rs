@@ -3,7 +3,7 @@
 use std::time::{Duration, SystemTime};
 
 use crate::clock;
-use crate::error::{Error, Result};
+use crate::error::{Cause, Error, Result};
 use crate::secret::{AccessToken, IdToken, RefreshToken};
 use crate::token::unverified::decode_claims_unverified;
 use crate::token::{AccessClaims, IdClaims, TokenUse};
@@ -37,14 +37,14 @@ impl Session {
         refresh_token: Option<RefreshToken>,
     ) -> Result<Self> {
         let claims: IdClaims = decode_claims_unverified(id_token.secret())
-            .map_err(|e| Error::invalid_token(format!("ID token from Cognito: {e}")))?;
+            .map_err(|e| Error::undecodable_token("ID token from Cognito", e))?;
         if claims.token_use != TokenUse::Id {
             return Err(Error::invalid_token(
                 "the ID token's token_use is not \"id\"",
             ));
         }
         let access: AccessClaims = decode_claims_unverified(access_token.secret())
-            .map_err(|e| Error::invalid_token(format!("access token from Cognito: {e}")))?;
+            .map_err(|e| Error::undecodable_token("access token from Cognito", e))?;
         if access.token_use != TokenUse::Access {
             return Err(Error::invalid_token(
                 "the access token's token_use is not \"access\"",
@@ -218,8 +218,10 @@ impl crate::credentials::store::Persist for Session {
     }
 
     fn from_record(record: serde_json::Value) -> Result<Self> {
-        let r: Record = serde_json::from_value(record)
-            .map_err(|e| Error::invalid_token(format!("not a Cognito session record: {e}")))?;
+        let r: Record = serde_json::from_value(record).map_err(|e| {
+            let cause = Cause::json_without_values(e);
+            Error::undecodable_token("not a Cognito session record", cause)
+        })?;
         let mut session = Session::from_tokens(
             IdToken::new(r.id_token),
             AccessToken::new(r.access_token),

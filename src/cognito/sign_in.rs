@@ -331,7 +331,7 @@ impl CognitoClient {
                 .get(name)
                 .map(String::as_str)
                 .ok_or_else(|| {
-                    Error::UnexpectedResponse(format!("PASSWORD_VERIFIER challenge without {name}"))
+                    Error::unexpected(format!("PASSWORD_VERIFIER challenge without {name}"))
                 })
         };
         let user_id = param("USER_ID_FOR_SRP")?.to_owned();
@@ -424,8 +424,8 @@ impl CognitoClient {
     ) -> Result<SignIn> {
         if let Some(result) = result {
             let (Some(id), Some(access)) = (result.id_token, result.access_token) else {
-                return Err(Error::UnexpectedResponse(
-                    "Cognito signed the user in but returned no ID or access token".into(),
+                return Err(Error::unexpected(
+                    "Cognito signed the user in but returned no ID or access token",
                 ));
             };
             let mut session = Session::received(
@@ -440,8 +440,8 @@ impl CognitoClient {
             return Ok(SignIn::Done(session));
         }
         let Some(name) = challenge else {
-            return Err(Error::UnexpectedResponse(
-                "Cognito returned neither tokens nor a challenge".into(),
+            return Err(Error::unexpected(
+                "Cognito returned neither tokens nor a challenge",
             ));
         };
         let parameters: BTreeMap<String, String> =

@@ -104,7 +104,7 @@ impl<T: Clone + Send + Sync + 'static> SingleFlight<T> {
                 if (e.class() == ErrorClass::Service || matches!(e, Error::SignInAgain { .. }))
                     && seen.as_ref().is_some_and(&usable) =>
             {
-                tracing::warn!(error = %e, "could not renew; the current credential is still valid");
+                tracing::warn!(error = %crate::error::chain(&e), "could not renew; the current credential is still valid");
                 seen.ok_or(e)
             }
             other => other,

@@ -323,7 +323,7 @@ async fn renew_under_lock<P: Provider>(
     let entry = inner.entry.clone();
     let lock = tokio::task::spawn_blocking(move || store.lock(&entry))
         .await
-        .map_err(|e| Error::cache(inner.store.dir(), format!("lock task failed: {e}")))??;
+        .map_err(|e| Error::cache_because(inner.store.dir(), "lock task failed", e))??;
     let on_disk: Option<P::Credential> = inner.store.load(&inner.entry)?;
     let current = on_disk.ok_or_else(|| Error::NotSignedIn {
         profile: inner.profile.clone(),

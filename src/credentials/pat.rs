@@ -79,6 +79,7 @@ fn from_field<T>(record: &Value, field: &str, new: fn(&str) -> T, missing: &str)
         Some(secret) if !secret.is_empty() => Ok(new(secret)),
         _ => Err(Error::InvalidToken {
             reason: missing.into(),
+            source: None,
         }),
     }
 }
@@ -96,7 +97,7 @@ impl Persist for PersonalAccessToken {
             &record,
             "token",
             |t| PersonalAccessToken::new(t),
-            "no token in the stored entry (store one with `ul-auth pat set`)",
+            "no token in the stored entry of personal access tokens",
         )
     }
 }

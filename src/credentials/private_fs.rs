@@ -29,9 +29,10 @@ pub(crate) fn effective_uid() -> Result<u32> {
     let uid = uid_from_proc()
         .or_else(|_| uid_from_new_file(&std::env::temp_dir()))
         .map_err(|e| {
-            Error::cache(
+            Error::cache_because(
                 std::env::temp_dir(),
-                format!("cannot tell which user this process runs as: {e}"),
+                "cannot tell which user this process runs as",
+                e,
             )
         })?;
     Ok(*UID.get_or_init(|| uid))
@@ -79,7 +80,7 @@ pub(crate) fn check_dir(dir: &Path) -> Result<bool> {
     let meta = match fs::symlink_metadata(dir) {
         Ok(meta) => meta,
         Err(e) if e.kind() == ErrorKind::NotFound => return Ok(false),
-        Err(e) => return Err(Error::cache(dir, format!("cannot inspect: {e}"))),
+        Err(e) => return Err(Error::cache_because(dir, "cannot inspect", e)),
     };
     if meta.file_type().is_symlink() {
         return Err(Error::cache(
@@ -130,7 +131,7 @@ pub(crate) fn ensure_dir(dir: &Path) -> Result<()> {
         .recursive(true)
         .mode(0o700)
         .create(dir)
-        .map_err(|e| Error::cache(dir, format!("cannot create: {e}")))?;
+        .map_err(|e| Error::cache_because(dir, "cannot create", e))?;
     // Check again: what is there now may not be what we made.
     if check_dir(dir)? {
         Ok(())
@@ -185,10 +186,10 @@ fn symlink_refused(path: &Path) -> Error {
 
 /// The reason an open without following links failed: a link where a file should be, or the
 /// error itself.
-fn open_error(path: &Path, what: &str, e: &io::Error) -> Error {
+fn open_error(path: &Path, what: &str, e: io::Error) -> Error {
     match fs::symlink_metadata(path) {
         Ok(meta) if meta.file_type().is_symlink() => symlink_refused(path),
-        _ => Error::cache(path, format!("cannot open {what}: {e}")),
+        _ => Error::cache_because(path, format!("cannot open {what}"), e),
     }
 }
 
@@ -204,11 +205,11 @@ pub(crate) fn open_existing(path: &Path) -> Result<Option<(File, Metadata)>> {
     {
         Ok(file) => file,
         Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(open_error(path, "it", &e)),
+        Err(e) => return Err(open_error(path, "it", e)),
     };
     let meta = file
         .metadata()
-        .map_err(|e| Error::cache(path, format!("cannot inspect: {e}")))?;
+        .map_err(|e| Error::cache_because(path, "cannot inspect", e))?;
     refuse_unusable(path, &meta)?;
     Ok(Some((file, meta)))
 }
@@ -223,10 +224,10 @@ pub(crate) fn open_lock(path: &Path) -> Result<File> {
         .custom_flags(libc::O_NOFOLLOW)
         .mode(0o600)
         .open(path)
-        .map_err(|e| open_error(path, "the lock file", &e))?;
+        .map_err(|e| open_error(path, "the lock file", e))?;
     let meta = file
         .metadata()
-        .map_err(|e| Error::cache(path, format!("cannot inspect the lock file: {e}")))?;
+        .map_err(|e| Error::cache_because(path, "cannot inspect the lock file", e))?;
     refuse_unusable(path, &meta)?;
     Ok(file)
 }
@@ -237,12 +238,12 @@ pub(crate) fn remove(path: &Path) -> Result<bool> {
     match fs::symlink_metadata(path) {
         Ok(meta) => refuse_unusable(path, &meta)?,
         Err(e) if e.kind() == ErrorKind::NotFound => return Ok(false),
-        Err(e) => return Err(Error::cache(path, format!("cannot inspect: {e}"))),
+        Err(e) => return Err(Error::cache_because(path, "cannot inspect", e)),
     }
     match fs::remove_file(path) {
         Ok(()) => Ok(true),
         Err(e) if e.kind() == ErrorKind::NotFound => Ok(false),
-        Err(e) => Err(Error::cache(path, format!("cannot remove: {e}"))),
+        Err(e) => Err(Error::cache_because(path, "cannot remove", e)),
     }
 }
 
@@ -255,7 +256,8 @@ pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let nonce = nonce().map_err(|e| Error::cache(path, e))?;
+    let nonce =
+        nonce().map_err(|e| Error::cache_because(path, "cannot name a temporary file", e))?;
     let tmp = dir.join(format!(".{name}.{}.{nonce:016x}.tmp", std::process::id()));
     write_via(&tmp, path, bytes)
 }
@@ -265,7 +267,7 @@ pub(crate) fn check_replaceable(path: &Path) -> Result<()> {
     match fs::symlink_metadata(path) {
         Ok(meta) => refuse_unusable(path, &meta),
         Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(Error::cache(path, format!("cannot inspect: {e}"))),
+        Err(e) => Err(Error::cache_because(path, "cannot inspect", e)),
     }
 }
 
@@ -279,10 +281,8 @@ fn write_via(tmp: &Path, path: &Path, bytes: &[u8]) -> Result<()> {
         .mode(0o600)
         .open(tmp)
         .map_err(|e| {
-            Error::cache(
-                path,
-                format!("cannot create the temporary file {}: {e}", tmp.display()),
-            )
+            let what = format!("cannot create the temporary file {}", tmp.display());
+            Error::cache_because(path, what, e)
         })?;
     let dir = path.parent().unwrap_or(Path::new("."));
     let result = (|| -> io::Result<()> {
@@ -294,7 +294,7 @@ fn write_via(tmp: &Path, path: &Path, bytes: &[u8]) -> Result<()> {
     })();
     if let Err(e) = result {
         let _ = fs::remove_file(tmp);
-        return Err(Error::cache(path, format!("cannot write: {e}")));
+        return Err(Error::cache_because(path, "cannot write", e));
     }
     Ok(())
 }

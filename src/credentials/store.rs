@@ -21,10 +21,21 @@ use serde_json::Value;
 use crate::config::validate_profile;
 use crate::credentials::memory::{Memory, MemoryLock, Record};
 use crate::credentials::private_fs;
-use crate::error::{Error, Result};
+use crate::error::{Cause, Error, Result};
 
 const FORMAT: &str = "unleashlive-auth/session";
 const VERSION: u32 = 1;
+
+/// The source of the [`Error::Cache`] of [`SessionStore::load`] for a profile whose entry
+/// holds another provider's credential: which provider that is, so a caller can offer to
+/// select that provider, another profile, or to remove that credential.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("it was left untouched")]
+#[non_exhaustive]
+pub struct OtherProvider {
+    /// The provider whose credential the entry holds (e.g. `unith`).
+    pub stored: String,
+}
 
 /// A credential the store can keep. Implementations write their secrets into the record
 /// explicitly (the secret types themselves have no `Serialize`).
@@ -170,16 +181,15 @@ impl SessionStore {
             let mut buf = Vec::new();
             (&file)
                 .read_to_end(&mut buf)
-                .map_err(|e| Error::cache(&path, format!("cannot read: {e}")))?;
+                .map_err(|e| Error::cache_because(&path, "cannot read", e))?;
             buf
         });
         let cached: CacheFile = serde_json::from_slice(&bytes).map_err(|e| {
-            Error::cache(
+            Error::cache_because(
                 &path,
-                format!(
-                    "is not a session cache file ({e}); it was left untouched: move it away and \
-                     sign in again"
-                ),
+                "is not a session cache file; it was left untouched: move it away and sign in \
+                 again",
+                Cause::json_without_values(e),
             )
         })?;
         if cached.format != FORMAT || cached.version != VERSION {
@@ -207,7 +217,7 @@ impl SessionStore {
         }
         C::from_record(data)
             .map(Some)
-            .map_err(|e| Error::cache(&path, format!("holds an unusable session: {e}")))
+            .map_err(|e| Error::cache_because(&path, "holds an unusable session", e))
     }
 
     /// The provider whose credential a profile's entry holds, `None` without an entry or
@@ -247,7 +257,7 @@ impl SessionStore {
         let mut bytes = zeroize::Zeroizing::new(Vec::new());
         (&file)
             .read_to_end(&mut bytes)
-            .map_err(|e| Error::cache(path, format!("cannot read: {e}")))?;
+            .map_err(|e| Error::cache_because(path, "cannot read", e))?;
         Ok(Some(serde_json::from_slice::<CacheFile>(&bytes).ok()))
     }
 
@@ -297,7 +307,8 @@ impl SessionStore {
             keychain,
         };
         let bytes = zeroize::Zeroizing::new(
-            serde_json::to_vec_pretty(&cached).map_err(|e| Error::cache(&path, e))?,
+            serde_json::to_vec_pretty(&cached)
+                .map_err(|e| Error::cache_because(&path, "cannot be written as JSON", e))?,
         );
         drop(cached);
         private_fs::write_atomically(&path, &bytes)?;
@@ -343,7 +354,7 @@ impl SessionStore {
         let path = self.dir.join(format!(".{profile}.lock"));
         let file = private_fs::open_lock(&path)?;
         file.lock()
-            .map_err(|e| Error::cache(&path, format!("cannot lock: {e}")))?;
+            .map_err(|e| Error::cache_because(&path, "cannot lock", e))?;
         Ok(ProfileLock {
             _held: Held::File(file),
         })
@@ -352,12 +363,11 @@ impl SessionStore {
 
 /// The error for an entry written by another provider than the one asked for.
 fn other_provider(path: &Path, stored: &str, wanted: &str) -> Error {
-    Error::cache(
+    Error::cache_because(
         path,
-        format!(
-            "holds a credential of the {stored} provider, not {wanted}; select that provider \
-             (--provider {stored}), use another profile, or remove it with `ul-auth --provider \
-             {stored} logout`"
-        ),
+        format!("holds a credential of the {stored} provider, not {wanted}"),
+        OtherProvider {
+            stored: stored.to_owned(),
+        },
     )
 }

@@ -16,10 +16,12 @@ use crate::clock::{self, SharedClock};
 use crate::config::Config;
 use crate::error::{Error, ErrorClass};
 
+mod advice;
 mod probes;
 mod schema;
 mod shape;
 
+pub use advice::Advice;
 pub use schema::Schema;
 
 /// How a check came out.
@@ -73,10 +75,11 @@ impl Check {
 
     /// A check that failed with `error`; `fix` says what to do.
     pub fn fail(name: impl Into<String>, error: &Error, fix: &str) -> Check {
+        let shown = crate::error::chain(error);
         let detail = if fix.is_empty() {
-            error.to_string()
+            shown
         } else {
-            format!("{error} (to fix: {fix})")
+            format!("{shown} (to fix: {fix})")
         };
         Check::new(name, Status::Fail, detail, Some(error.class()))
     }
@@ -113,8 +116,9 @@ pub struct Doctor {
     config: Config,
     http: HttpClient,
     sessions: Option<CognitoSessions>,
-    /// Why there is no session, for the rows that need one.
-    no_session: String,
+    /// Why there is no session, for the rows that need one (`None`: not signed in).
+    no_session: Option<String>,
+    wording: advice::Wording,
     token: Option<Auth>,
     refresh: bool,
     folder: Option<String>,
@@ -128,7 +132,8 @@ impl Doctor {
             config,
             http,
             sessions: None,
-            no_session: "not signed in: run `ul-auth login`".into(),
+            no_session: None,
+            wording: advice::Wording::default(),
             token: None,
             refresh: false,
             folder: None,
@@ -149,8 +154,29 @@ impl Doctor {
     #[must_use]
     pub fn without_session(mut self, reason: impl Into<String>) -> Doctor {
         self.sessions = None;
-        self.no_session = reason.into();
+        self.no_session = Some(reason.into());
         self
+    }
+
+    /// How the checks put their advice (sign in, check a setting) into words: a program
+    /// names its own commands and variables. [`Advice::plain`] by default.
+    #[must_use]
+    pub fn wording(mut self, words: impl Fn(Advice) -> String + Send + Sync + 'static) -> Doctor {
+        self.wording = advice::Wording(std::sync::Arc::new(words));
+        self
+    }
+
+    /// `advice` in the words of [`Doctor::wording`].
+    fn say(&self, advice: Advice) -> String {
+        (self.wording.0)(advice)
+    }
+
+    /// Why the rows that need a session have none.
+    fn no_session(&self) -> String {
+        match &self.no_session {
+            Some(reason) => reason.clone(),
+            None => format!("not signed in: {}", self.say(Advice::SignIn)),
+        }
     }
 
     /// A personal access token or API key: the analytics check, and the API checks when no

@@ -4,7 +4,7 @@ use serde_json::Value;
 
 use super::schema::{IntrospectionData, introspection};
 use super::shape::describe;
-use super::{Check, Doctor, Schema};
+use super::{Advice, Check, Doctor, Schema};
 use crate::api::analytics::Analytics;
 use crate::api::auth::{ApiKind, Auth};
 use crate::api::graphql::{GraphqlClient, Operation};
@@ -18,8 +18,6 @@ use crate::cognito::{CognitoClient, FlowAnswer};
 use crate::error::{Error, ErrorClass};
 use crate::token::jwks::JwksCache;
 use crate::token::verify::Verifier;
-
-const SIGN_IN: &str = "run `ul-auth login`";
 
 impl Doctor {
     /// The cached session, if there is one that has not expired.
@@ -57,7 +55,7 @@ impl Doctor {
         let kind = token.kind_name();
         let note = match probe(token).await {
             Ok(()) => format!("the {kind} works too"),
-            Err(e) => format!("the {kind} does not: {e}"),
+            Err(e) => format!("the {kind} does not: {}", crate::error::chain(&e)),
         };
         Check {
             detail: format!("{}; {note}", check.detail),
@@ -65,11 +63,21 @@ impl Doctor {
         }
     }
 
-    fn no_credential(&self, name: &str) -> Check {
-        Check::skip(
-            name,
-            "no credential: sign in (`ul-auth login`) or set UL_API_TOKEN to a personal access token",
+    /// "check SETTING and the credential".
+    fn check_and_credential(&self, setting: &'static str) -> String {
+        format!(
+            "check {} and the credential",
+            self.say(Advice::Setting(setting))
         )
+    }
+
+    fn no_credential(&self, name: &str) -> Check {
+        let detail = format!(
+            "no credential: {}, or {}",
+            self.say(Advice::SignIn),
+            self.say(Advice::GiveToken)
+        );
+        Check::skip(name, detail)
     }
 
     pub(super) async fn cognito(&self) -> Check {
@@ -78,11 +86,13 @@ impl Doctor {
         let answers = match client.probe_flows().await {
             Ok(answers) => answers,
             Err(e) => {
-                return Check::fail(
-                    NAME,
-                    &e,
-                    "check UL_REGION, UL_USER_POOL_ID, UL_CLIENT_ID and the network",
+                let fix = format!(
+                    "check {}, {}, {} and the network",
+                    self.say(Advice::Setting("region")),
+                    self.say(Advice::Setting("user_pool_id")),
+                    self.say(Advice::Setting("client_id"))
                 );
+                return Check::fail(NAME, &e, &fix);
             }
         };
         let allowed = |flow: &str| {
@@ -108,7 +118,7 @@ impl Doctor {
             (true, _) => Check::ok(NAME, detail),
             (false, true) => Check::ok(
                 NAME,
-                format!("{detail}; sign in with `ul-auth login --flow password`"),
+                format!("{detail}; {}", self.say(Advice::SignInWithPassword)),
             ),
             (false, false) => Check::fail(
                 NAME,
@@ -116,7 +126,10 @@ impl Doctor {
                     flow: "USER_SRP_AUTH and USER_PASSWORD_AUTH".into(),
                     message: detail,
                 },
-                "the app client must allow SRP or password sign-in; check UL_CLIENT_ID",
+                &format!(
+                    "the app client must allow SRP or password sign-in; check {}",
+                    self.say(Advice::Setting("client_id"))
+                ),
             ),
         }
     }
@@ -133,11 +146,13 @@ impl Doctor {
                 NAME,
                 format!("{count} RS256 keys at {url} (kid {})", kids.join(", ")),
             ),
-            Err(e) => Check::fail(
-                NAME,
-                &e,
-                "check UL_JWKS_URL (or the pool id) and the network",
-            ),
+            Err(e) => {
+                let fix = format!(
+                    "check {} (or the pool id) and the network",
+                    self.say(Advice::Setting("jwks_url"))
+                );
+                Check::fail(NAME, &e, &fix)
+            }
         }
     }
 
@@ -146,16 +161,21 @@ impl Doctor {
         if !self.refresh {
             return Check::skip(
                 NAME,
-                "not asked: `ul-auth doctor --refresh` renews the session with its refresh token \
-                 (the cached tokens are replaced)",
+                format!(
+                    "not asked: {} renews the session with its refresh token (the cached tokens \
+                     are replaced)",
+                    self.say(Advice::AskForRefresh)
+                ),
             );
         }
         let Some(sessions) = &self.sessions else {
-            return Check::skip(NAME, self.no_session.clone());
+            return Check::skip(NAME, self.no_session());
         };
         let before = match sessions.cached() {
             Ok(Some(session)) => session,
-            Ok(None) => return Check::skip(NAME, format!("not signed in: {SIGN_IN}")),
+            Ok(None) => {
+                return Check::skip(NAME, format!("not signed in: {}", self.say(Advice::SignIn)));
+            }
             Err(e) => return Check::fail(NAME, &e, "remove the cache file and sign in again"),
         };
         match sessions.renew_now().await {
@@ -172,33 +192,38 @@ impl Doctor {
                     ),
                 )
             }
-            Err(e) => Check::fail(NAME, &e, SIGN_IN),
+            Err(e) => Check::fail(NAME, &e, &self.say(Advice::SignIn)),
         }
     }
 
     pub(super) async fn session(&self) -> Check {
         const NAME: &str = "session";
         let Some(sessions) = &self.sessions else {
-            return Check::skip(NAME, self.no_session.clone());
+            return Check::skip(NAME, self.no_session());
         };
         let session = match sessions.cached() {
             Ok(Some(session)) => session,
-            Ok(None) => return Check::skip(NAME, format!("not signed in: {SIGN_IN}")),
+            Ok(None) => {
+                return Check::skip(NAME, format!("not signed in: {}", self.say(Advice::SignIn)));
+            }
             Err(e) => return Check::fail(NAME, &e, "remove the cache file and sign in again"),
         };
         if session.is_expired(self.clock.now()) {
             return Check::skip(
                 NAME,
                 format!(
-                    "the cached ID token expired at {}; `ul-auth refresh` (or doctor --refresh) \
-                     renews it",
-                    rfc3339(session.expires_at())
+                    "the cached ID token expired at {}; {} renews it",
+                    rfc3339(session.expires_at()),
+                    self.say(Advice::Refresh)
                 ),
             );
         }
         let verifier = match Verifier::builder(&self.config).build() {
             Ok(v) => v,
-            Err(e) => return Check::fail(NAME, &e, "check UL_JWKS_URL"),
+            Err(e) => {
+                let fix = format!("check {}", self.say(Advice::Setting("jwks_url")));
+                return Check::fail(NAME, &e, &fix);
+            }
         };
         let id = verifier.verify_id_token(session.id_token().secret()).await;
         let access = verifier
@@ -214,7 +239,7 @@ impl Doctor {
                     rfc3339(session.expires_at())
                 ),
             ),
-            (Err(e), _) | (_, Err(e)) => Check::fail(NAME, &e, SIGN_IN),
+            (Err(e), _) | (_, Err(e)) => Check::fail(NAME, &e, &self.say(Advice::SignIn)),
         }
     }
 
@@ -223,7 +248,7 @@ impl Doctor {
         let Some(session) = self.usable_session() else {
             let why = match &self.sessions {
                 Some(_) => "needs a signed-in, unexpired session".to_owned(),
-                None => self.no_session.clone(),
+                None => self.no_session(),
             };
             return Check::skip(NAME, why);
         };
@@ -250,7 +275,10 @@ impl Doctor {
                     ),
                 )
             }
-            Err(e) => Check::fail(NAME, &e, "check UL_IDENTITY_POOL_ID"),
+            Err(e) => {
+                let fix = format!("check {}", self.say(Advice::Setting("identity_pool_id")));
+                Check::fail(NAME, &e, &fix)
+            }
         }
     }
 
@@ -278,7 +306,7 @@ impl Doctor {
                     data.get("__typename").unwrap_or(&Value::Null)
                 ),
             ),
-            Err(e) => Check::fail(NAME, &e, "check UL_GRAPHQL_URL and the credential"),
+            Err(e) => Check::fail(NAME, &e, &self.check_and_credential("graphql_url")),
         };
         self.with_token_note(check, |token| async move {
             self.graphql_client(token)
@@ -310,7 +338,7 @@ impl Doctor {
                     ),
                 );
             }
-            Err(e) => return Check::fail(NAME, &e, "check UL_GRAPHQL_URL and the credential"),
+            Err(e) => return Check::fail(NAME, &e, &self.check_and_credential("graphql_url")),
         };
         let schema = Schema::from(data);
         let mut differences = Vec::new();
@@ -432,7 +460,10 @@ impl Doctor {
             Ok(r) => r
                 .query("dateFrom", &(now - 7 * 86_400_000).to_string())
                 .query("dateTo", &now.to_string()),
-            Err(e) => return Check::fail(NAME, &e, "check UL_API_URL"),
+            Err(e) => {
+                let fix = format!("check {}", self.say(Advice::Setting("api_url")));
+                return Check::fail(NAME, &e, &fix);
+            }
         };
         let get = |auth: Auth| {
             let (request, url) = (&request, &url);
@@ -452,7 +483,7 @@ impl Doctor {
                     describe(&body)
                 ),
             ),
-            Err(e) => Check::fail(NAME, &e, "check UL_API_URL and the credential"),
+            Err(e) => Check::fail(NAME, &e, &self.check_and_credential("api_url")),
         };
         self.with_token_note(check, |token| async move { get(token).await.map(drop) })
             .await
@@ -461,23 +492,24 @@ impl Doctor {
     pub(super) async fn analytics(&self) -> Check {
         const NAME: &str = "analytics";
         let Some(token) = &self.token else {
-            return Check::skip(
-                NAME,
-                "no personal access token: set UL_API_TOKEN or store one with `ul-auth pat set`",
-            );
+            let detail = format!("no personal access token: {}", self.say(Advice::GiveToken));
+            return Check::skip(NAME, detail);
         };
         let analytics = Analytics::new(self.http.clone(), token.clone(), &self.config);
         match analytics.version().await {
             Ok(version) => Check::ok(NAME, format!("version {version} ({})", token.kind_name())),
             Err(e) => {
                 let fix = match e.class() {
-                    ErrorClass::Authentication => {
-                        "the token is expired, revoked or its role too low: create a new one in \
-                         the web app (Profile → Developers)"
-                    }
-                    _ => "check UL_API_URL and the network",
+                    ErrorClass::Authentication => "the token is expired, revoked or its role too \
+                                                   low: create a new one in the web app \
+                                                   (Profile → Developers)"
+                        .to_owned(),
+                    _ => format!(
+                        "check {} and the network",
+                        self.say(Advice::Setting("api_url"))
+                    ),
                 };
-                Check::fail(NAME, &e, fix)
+                Check::fail(NAME, &e, &fix)
             }
         }
     }

@@ -133,9 +133,7 @@ impl Unith {
             .get("token")
             .and_then(Value::as_str)
             .filter(|t| !t.is_empty())
-            .ok_or_else(|| {
-                Error::UnexpectedResponse(format!("{endpoint} answered without a token"))
-            })?;
+            .ok_or_else(|| Error::unexpected(format!("{endpoint} answered without a token")))?;
         let issued = self.clock.now();
         let expires = jwt_expiry(token).unwrap_or(issued + BEARER_LIFETIME);
         Ok(Token::new(ProviderToken::new(token), issued)
@@ -181,7 +179,7 @@ impl Unith {
             let response = self.http.fetch(&generate).await?;
             let bytes = crate::transport::read_body(response, &endpoint).await?;
             new_key(&bytes).ok_or_else(|| {
-                Error::UnexpectedResponse(format!(
+                Error::unexpected(format!(
                     "{endpoint} answered in an unknown shape (not a JSON string or an object \
                      with one string); the new key may exist: rotate again to get one you can \
                      read"
@@ -193,9 +191,10 @@ impl Unith {
             code: "rotation incomplete".into(),
             message: format!(
                 "the old secret key was deleted but no new one was obtained ({}); the account \
-                 has no usable secret key until `ul-auth secret-key rotate` succeeds",
+                 has no usable secret key until a rotation of the secret key succeeds",
                 bearer_refused(e)
             ),
+            source: None,
         })
     }
 }
@@ -247,9 +246,7 @@ fn bearer_refused(e: Error) -> Error {
             status: status @ (401 | 403),
             ..
         } => Error::NotAuthorized {
-            message: format!(
-                "UNITH refused the bearer token (HTTP {status}); run `ul-auth login` again"
-            ),
+            message: format!("UNITH refused the bearer token (HTTP {status}); sign in again"),
         },
         other => other,
     }

@@ -143,9 +143,10 @@ impl UnleashX {
             Ok(body) => body,
             Err(_) if !call.needs_json => Value::Null,
             Err(e) => {
-                return Err(Error::UnexpectedResponse(format!(
-                    "{endpoint} answered with invalid JSON: {e}"
-                )));
+                return Err(Error::unexpected_because(
+                    format!("{endpoint} answered with invalid JSON"),
+                    e,
+                ));
             }
         };
         // Some errors come back as 200 with {"error": true, "message": CODE}.
@@ -224,7 +225,7 @@ fn token_field(body: &Value, path: &str) -> Result<String> {
         .and_then(Value::as_str)
         .filter(|t| !t.is_empty())
         .map(str::to_owned)
-        .ok_or_else(|| Error::UnexpectedResponse(format!("{path} answered without a token")))
+        .ok_or_else(|| Error::unexpected(format!("{path} answered without a token")))
 }
 
 /// The documented error codes, each as the error a person can act on.
@@ -238,7 +239,7 @@ fn by_code(code: &str, status: u16, api_token: bool) -> Option<Error> {
         return Some(Error::NotAuthorized {
             message: format!(
                 "UnleashX refused the stored API token ({code}, HTTP {status}): it may have \
-                 been deleted in the web app; `ul-auth login` mints a new one"
+                 been deleted in the web app; signing in again mints a new one"
             ),
         });
     }

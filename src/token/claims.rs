@@ -3,15 +3,7 @@
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
-/// `token_use`: which kind of Cognito token this is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum TokenUse {
-    /// An ID token.
-    Id,
-    /// An access token.
-    Access,
-}
+pub use crate::error::token::TokenUse;
 
 /// The claims of a Cognito ID token, including Unleash Live's custom attributes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

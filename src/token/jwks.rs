@@ -15,7 +15,7 @@ use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, SystemTime};
 
 use crate::clock::{self, SharedClock};
-use crate::error::{Error, Result};
+use crate::error::{Cause, Error, Result};
 use crate::token::verify::{Rejection, excerpt};
 
 mod builder;
@@ -24,6 +24,8 @@ mod keys;
 pub use builder::JwksCacheBuilder;
 pub(crate) use keys::RsaKey;
 use keys::parse_key_set;
+
+pub use crate::error::token::{JwksError, JwksFailure};
 
 /// Unknown `kid`s trigger at most one refetch per this interval.
 pub const MIN_REFETCH_INTERVAL: Duration = Duration::from_secs(10);
@@ -35,46 +37,6 @@ pub const MAX_JWKS_BYTES: usize = 64 * 1024;
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// Limit on the whole fetch, connection and body included.
 pub const FETCH_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// Why the signing keys could not be had.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{source_name}: {failure}")]
-pub struct JwksError {
-    /// Where the keys were to come from (the URL, or "the given JWKS").
-    pub source_name: String,
-    /// What went wrong.
-    pub failure: JwksFailure,
-}
-
-/// What went wrong getting the signing keys.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum JwksFailure {
-    /// The HTTP client could not be set up.
-    #[error("cannot set up the HTTP client: {0}")]
-    Setup(String),
-    /// No connection, DNS or TLS failure.
-    #[error("cannot reach it: {0}")]
-    Unreachable(String),
-    /// The connect or total time limit was hit.
-    #[error("no answer within {0:?}")]
-    Timeout(Duration),
-    /// The server answered with a status other than 2xx (redirects are not followed).
-    #[error("HTTP status {0}")]
-    Status(u16),
-    /// The document is larger than [`MAX_JWKS_BYTES`].
-    #[error("the document is larger than {0} bytes")]
-    TooLarge(usize),
-    /// The body is not JSON.
-    #[error("the document is not JSON")]
-    NotJson,
-    /// JSON, but not a key set of the expected shape.
-    #[error("malformed key set: {0}")]
-    Malformed(String),
-    /// A well-formed key set without a single key that can verify RS256.
-    #[error("no RS256 signing key in the key set")]
-    NoUsableKey,
-}
 
 /// The pool's signing keys, shared by clones: cheap to clone, safe to use from many tasks.
 #[derive(Clone)]
@@ -333,7 +295,7 @@ impl JwksCache {
             if e.is_timeout() {
                 JwksFailure::Timeout(self.inner.timeout)
             } else {
-                JwksFailure::Unreachable(error_chain(&e))
+                JwksFailure::Unreachable(Cause::http(e))
             }
         };
         let mut response = client
@@ -364,18 +326,6 @@ impl JwksCache {
         }
         parse_key_set(&body)
     }
-}
-
-/// An error and its causes on one line (reqwest's own message omits the cause).
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 #[cfg(test)]

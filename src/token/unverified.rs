@@ -30,7 +30,7 @@ pub fn decode_payload_unverified(token: &str) -> Result<Map<String, Value>> {
 pub fn decode_claims_unverified<T: DeserializeOwned>(token: &str) -> Result<T> {
     let payload = decode_payload_unverified(token)?;
     serde_json::from_value(Value::Object(payload))
-        .map_err(|e| Error::invalid_token(format!("unexpected claims: {e}")))
+        .map_err(|e| Error::undecodable_token("unexpected claims", e))
 }
 
 #[cfg(test)]
@@ -92,7 +92,7 @@ mod tests {
             };
             let e = decode_payload_unverified(&c).unwrap_err();
             assert!(
-                matches!(&e, Error::InvalidToken { reason: r } if *r == reason.to_string()),
+                matches!(&e, Error::InvalidToken { reason: r, .. } if *r == reason.to_string()),
                 "{e} vs {reason}"
             );
         }

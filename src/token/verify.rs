@@ -20,7 +20,6 @@
 //! failure is an [`Error::TokenRejected`] with a [`Rejection`] a caller can match. A malformed
 //! token is refused before any key lookup or signature check.
 
-use std::fmt;
 use std::time::Duration;
 
 use jsonwebtoken::Algorithm;
@@ -42,149 +41,11 @@ mod tests;
 
 pub use builder::VerifierBuilder;
 
+use crate::error::token::use_name;
+pub use crate::error::token::{Rejection, Segment};
+
 /// How far `exp`, `nbf` and `iat` may be off by default, for clocks that disagree a little.
 pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(60);
-
-/// Why a token was refused. Values copied from the token (algorithm, key id, issuer,
-/// audience) are cut to 64 characters; the token itself never appears.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum Rejection {
-    /// Longer than [`MAX_TOKEN_BYTES`].
-    #[error("the token is {bytes} bytes, more than the {limit}-byte limit")]
-    Oversize {
-        /// The token's length.
-        bytes: usize,
-        /// The limit.
-        limit: usize,
-    },
-    /// Not three dot-separated segments.
-    #[error("not a JWT: {found} dot-separated segments instead of 3")]
-    SegmentCount {
-        /// How many segments there are.
-        found: usize,
-    },
-    /// A segment is not unpadded base64url.
-    #[error("the {0} is not base64url")]
-    NotBase64(Segment),
-    /// The header or payload is not JSON.
-    #[error("the {0} is not JSON")]
-    NotJson(Segment),
-    /// The header or payload is JSON but not an object.
-    #[error("the {0} is not a JSON object")]
-    NotObject(Segment),
-    /// A header field has the wrong type or appears twice.
-    #[error("malformed header: {0}")]
-    MalformedHeader(String),
-    /// The header's algorithm is not RS256 (this includes `none` and every HMAC algorithm).
-    #[error("algorithm {} is not accepted (only RS256)", alg.as_deref().map_or("(none given)".into(), |a| format!("{a:?}")))]
-    AlgorithmNotAllowed {
-        /// The header's `alg`, if any.
-        alg: Option<String>,
-    },
-    /// The header lists critical extensions (`crit`), none of which this verifier implements.
-    #[error("the header has critical extensions (crit), which are not supported")]
-    CriticalHeader,
-    /// The header names no key.
-    #[error("the header names no signing key (no kid)")]
-    MissingKeyId,
-    /// The pool's key set has no key of that name, even after a refetch.
-    #[error("the user pool has no signing key {kid:?}")]
-    UnknownKey {
-        /// The header's `kid`.
-        kid: String,
-    },
-    /// The signature does not match the pool's key.
-    #[error("the signature does not match the user pool's key {kid:?}")]
-    BadSignature {
-        /// The key it was checked against.
-        kid: String,
-    },
-    /// A claim has the wrong type, or the claims do not fit the token kind.
-    #[error("malformed claims: {0}")]
-    MalformedClaims(String),
-    /// A claim that must be present is missing (or null).
-    #[error("the claim {0:?} is missing")]
-    MissingClaim(String),
-    /// Issued by someone other than this user pool.
-    #[error("issued by {found:?}, not by this user pool ({expected})")]
-    WrongIssuer {
-        /// The token's `iss`.
-        found: String,
-        /// The pool's issuer.
-        expected: String,
-    },
-    /// An ID token where an access token was asked for, or the reverse.
-    #[error("token_use is {found:?}, not {:?}", use_name(*.expected))]
-    WrongTokenUse {
-        /// The kind the caller asked for.
-        expected: TokenUse,
-        /// The token's `token_use`.
-        found: String,
-    },
-    /// Issued to an app client that is not allowed.
-    #[error("issued to app client {found:?}, which is not an allowed client")]
-    WrongAudience {
-        /// The token's `aud` (ID token) or `client_id` (access token).
-        found: String,
-    },
-    /// `exp` is past, beyond the leeway.
-    #[error("expired at {} (it is now {})", date(*.exp), date(*.now))]
-    Expired {
-        /// The token's `exp`.
-        exp: i64,
-        /// The verifier's clock, Unix seconds.
-        now: i64,
-    },
-    /// `nbf` is still ahead, beyond the leeway.
-    #[error("not valid before {} (it is now {})", date(*.nbf), date(*.now))]
-    NotYetValid {
-        /// The token's `nbf`.
-        nbf: i64,
-        /// The verifier's clock, Unix seconds.
-        now: i64,
-    },
-    /// `iat` is in the future, beyond the leeway.
-    #[error("issued in the future, at {} (it is now {})", date(*.iat), date(*.now))]
-    IssuedInFuture {
-        /// The token's `iat`.
-        iat: i64,
-        /// The verifier's clock, Unix seconds.
-        now: i64,
-    },
-}
-
-/// The three parts of a JWT.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Segment {
-    /// The first part.
-    Header,
-    /// The second part, the claims.
-    Payload,
-    /// The third part.
-    Signature,
-}
-
-impl fmt::Display for Segment {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Segment::Header => "header",
-            Segment::Payload => "payload",
-            Segment::Signature => "signature",
-        })
-    }
-}
-
-fn use_name(token_use: TokenUse) -> &'static str {
-    match token_use {
-        TokenUse::Id => "id",
-        TokenUse::Access => "access",
-    }
-}
-
-fn date(unix: i64) -> String {
-    clock::rfc3339(clock::from_unix_seconds(unix))
-}
 
 /// At most 64 characters of a value taken from a token, for a message.
 pub(crate) fn excerpt(value: &str) -> String {

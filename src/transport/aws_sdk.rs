@@ -8,9 +8,9 @@ use std::time::Duration;
 use aws_config::BehaviorVersion;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
-use aws_sdk_cognitoidentityprovider::error::{DisplayErrorContext, SdkError};
+use aws_sdk_cognitoidentityprovider::error::SdkError;
 
-use crate::error::Error;
+use crate::error::{Cause, Error};
 
 /// Connect timeout for every AWS call.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -71,33 +71,35 @@ where
             endpoint: endpoint.to_owned(),
             reason: "connection timed out".into(),
         }),
-        SdkError::DispatchFailure(failure) => Err(Error::Unreachable {
-            endpoint: endpoint.to_owned(),
-            reason: failure
-                .as_connector_error()
-                .map(|c| error_chain(c))
-                .unwrap_or_else(|| "the request could not be sent".into()),
-        }),
-        SdkError::ResponseError(_) => Err(Error::UnexpectedResponse(format!(
-            "{endpoint} answered something that is not {what}"
-        ))),
-        other => Err(Error::Service {
-            code: "RequestFailed".into(),
-            message: DisplayErrorContext(&other).to_string(),
-        }),
-    }
-}
-
-/// An error and its sources, outermost first, without repeats.
-pub(crate) fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    let mut current = Some(err);
-    while let Some(e) = current {
-        let text = e.to_string();
-        if !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
+        SdkError::DispatchFailure(failure) => {
+            // The connector's error names no request; the SDK's error around it would hold
+            // the request itself.
+            let reason = match failure.as_connector_error() {
+                Some(_) => "cannot connect",
+                None => "the request could not be sent",
+            };
+            let cause = SdkError::<E>::DispatchFailure(failure).into_source().ok();
+            Err(Error::unreachable(
+                endpoint,
+                reason,
+                cause.map(Cause::from_boxed),
+            ))
         }
-        current = e.source();
+        SdkError::ResponseError(response) => {
+            // Only the parse error: the raw answer it came with may hold tokens.
+            let cause = SdkError::<E>::ResponseError(response).into_source().ok();
+            Err(Error::UnexpectedResponse {
+                message: format!("{endpoint} answered something that is not {what}"),
+                source: cause.map(Cause::from_boxed),
+            })
+        }
+        other => {
+            let message = other.to_string();
+            Err(Error::Service {
+                code: "RequestFailed".into(),
+                message,
+                source: other.into_source().ok().map(Cause::from_boxed),
+            })
+        }
     }
-    parts.join(": ")
 }

@@ -16,7 +16,7 @@ use std::time::Duration;
 use reqwest::{Response, StatusCode};
 use tracing::Instrument as _;
 
-use crate::error::{Error, Result};
+use crate::error::{Cause, Error, Result};
 
 #[cfg(feature = "cognito")]
 pub(crate) mod aws_sdk;
@@ -245,6 +245,8 @@ impl HttpClient {
                 }
                 Err(e) if e.is_connect() && !last => {
                     let delay = self.retry.backoff(attempt);
+                    // The span names the endpoint; the URL's query may be signed.
+                    let e = e.without_url();
                     tracing::warn!(attempt, error = %error_chain(&e), ?delay, "cannot connect; retrying");
                     tokio::time::sleep(delay).await;
                 }
@@ -252,33 +254,38 @@ impl HttpClient {
                 Err(e) if !request.retry_server_errors && !e.is_connect() && !e.is_redirect() => {
                     return Err(Error::OutcomeUnknown {
                         endpoint: endpoint.to_owned(),
-                        reason: format!("the connection failed after sending: {}", error_chain(&e)),
+                        reason: "the connection failed after sending".into(),
                         check: crate::error::DEFAULT_CHECK.into(),
+                        source: Some(Cause::http(e)),
                     });
                 }
-                Err(e) => return Err(transport_error(endpoint, &e)),
+                Err(e) => return Err(transport_error(endpoint, e)),
             }
             attempt += 1;
         }
     }
 }
 
-/// Maps a failure to send or to read a body.
-pub(crate) fn transport_error(endpoint: &str, e: &reqwest::Error) -> Error {
-    if let Some(refused) = refused_redirect(e) {
+/// Maps a failure to send or to read a body; the HTTP client's error, without its URL, is
+/// the source.
+pub(crate) fn transport_error(endpoint: &str, e: reqwest::Error) -> Error {
+    if let Some(refused) = refused_redirect(&e) {
         return refused;
     }
     if e.is_timeout() {
-        Error::Timeout {
+        return Error::Timeout {
             endpoint: endpoint.to_owned(),
             reason: "no answer within the time limit".into(),
-        }
-    } else {
-        Error::Unreachable {
-            endpoint: endpoint.to_owned(),
-            reason: error_chain(e),
-        }
+        };
     }
+    let reason = if e.is_connect() {
+        "cannot connect"
+    } else if e.is_body() || e.is_decode() {
+        "the answer could not be read"
+    } else {
+        "the request could not be sent"
+    };
+    Error::unreachable(endpoint, reason, Some(Cause::http(e)))
 }
 
 fn retry_after(response: &Response) -> Option<Duration> {
@@ -313,6 +320,7 @@ pub(crate) async fn failure(
             endpoint,
             reason: format!("the server answered HTTP {status}: {excerpt}"),
             check: crate::error::DEFAULT_CHECK.into(),
+            source: None,
         };
     }
     Error::Http {
@@ -360,7 +368,7 @@ pub(crate) async fn read_body(response: Response, endpoint: &str) -> Result<Vec<
 
 async fn read_body_capped(mut response: Response, endpoint: &str, max: usize) -> Result<Vec<u8>> {
     let too_large = || {
-        Error::UnexpectedResponse(format!(
+        Error::unexpected(format!(
             "{endpoint} answered with more than {} MiB; refusing to read an API answer that \
              large",
             max / (1024 * 1024)
@@ -376,7 +384,7 @@ async fn read_body_capped(mut response: Response, endpoint: &str, max: usize) ->
     while let Some(chunk) = response
         .chunk()
         .await
-        .map_err(|e| transport_error(endpoint, &e))?
+        .map_err(|e| transport_error(endpoint, e))?
     {
         if body.len() + chunk.len() > max {
             return Err(too_large());
@@ -392,9 +400,8 @@ pub(crate) async fn read_json<T: serde::de::DeserializeOwned>(
     endpoint: &str,
 ) -> Result<T> {
     let body = read_body(response, endpoint).await?;
-    serde_json::from_slice(&body).map_err(|e| {
-        Error::UnexpectedResponse(format!("{endpoint} answered with invalid JSON: {e}"))
-    })
+    serde_json::from_slice(&body)
+        .map_err(|e| Error::unexpected_because(format!("{endpoint} answered with invalid JSON"), e))
 }
 
 pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {

@@ -158,7 +158,7 @@ impl Request {
         }
         let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
         if parts.iter().any(|p| *p == "." || *p == "..") {
-            return Err(Error::UnexpectedResponse(format!(
+            return Err(Error::unexpected(format!(
                 "refusing the path {path:?}: it holds . or .. parts"
             )));
         }

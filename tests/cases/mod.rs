@@ -5,6 +5,7 @@ mod cli;
 mod client;
 mod devices;
 mod doctor;
+mod error_causes;
 mod flights;
 mod graphql_literals;
 #[cfg(feature = "upload")]

@@ -129,7 +129,7 @@ async fn truncated_json_is_a_clear_error() {
 
     let err = s.drive().get("a").await.unwrap_err();
 
-    assert!(matches!(err, Error::UnexpectedResponse(_)), "{err:?}");
+    assert!(matches!(err, Error::UnexpectedResponse { .. }), "{err:?}");
     assert!(err.to_string().contains("invalid JSON"), "{err}");
 }
 

@@ -25,7 +25,7 @@ mod sink;
 /// What a refused analytics credential most often means, appended to the 401/403 error.
 pub const REFUSED_HINT: &str = "the token may have expired or been revoked (create a new one in \
      the web app: Profile → Developers), or its role may be too low for this call; a legacy \
-     key belongs in UL_API_KEY (or `--api-key -`, on standard input), not in UL_API_TOKEN";
+     key is an API key (sent as x-api-key), not a personal access token";
 
 /// One page of the size-optimised format: column names and rows of values in that order.
 #[derive(Debug, Clone, PartialEq)]
@@ -180,10 +180,13 @@ impl Analytics {
             .get(&["tableau", check_device(device)?, &from, &to, &page_s])
             .await?;
         let raw: RawTableau = serde_json::from_value(value).map_err(|e| {
-            Error::UnexpectedResponse(format!(
-                "tableau page {page} of {device}: neither a list of objects nor \
-                 {{data, total_num_pages}}: {e}"
-            ))
+            Error::unexpected_because(
+                format!(
+                    "tableau page {page} of {device}: neither a list of objects nor \
+                     {{data, total_num_pages}}"
+                ),
+                e,
+            )
         })?;
         Ok(match raw {
             RawTableau::Rows(rows) => TableauPage {
@@ -251,30 +254,24 @@ fn check_device(device: &str) -> Result<&str> {
 /// rows) or a row whose length differs from `keys`.
 pub fn parse_page(value: Value, device: &str, page: u64) -> Result<AnalyticsPage> {
     let what = || format!("analytics page {page} of {device}");
-    let raw: RawPage = serde_json::from_value(value)
-        .map_err(|e| Error::UnexpectedResponse(format!("{}: {e}", what())))?;
+    let raw: RawPage =
+        serde_json::from_value(value).map_err(|e| Error::unexpected_because(what(), e))?;
     let rows = raw.data.unwrap_or_default();
     let keys = match raw.keys {
         Some(keys) => keys,
         None if rows.is_empty() => Vec::new(),
         None => {
-            return Err(Error::UnexpectedResponse(format!(
-                "{}: rows without keys",
-                what()
-            )));
+            return Err(Error::unexpected(format!("{}: rows without keys", what())));
         }
     };
     let total = match raw.total_num_pages {
         Some(n) => u64::try_from(n).unwrap_or(0),
         None => {
-            return Err(Error::UnexpectedResponse(format!(
-                "{}: no total_num_pages",
-                what()
-            )));
+            return Err(Error::unexpected(format!("{}: no total_num_pages", what())));
         }
     };
     if let Some((i, row)) = rows.iter().enumerate().find(|(_, r)| r.len() != keys.len()) {
-        return Err(Error::UnexpectedResponse(format!(
+        return Err(Error::unexpected(format!(
             "{}: row {} has {} values for {} keys",
             what(),
             i + 1,
@@ -292,7 +289,7 @@ pub fn parse_page(value: Value, device: &str, page: u64) -> Result<AnalyticsPage
 
 fn string_list(value: Value, what: &str) -> Result<Vec<String>> {
     let Value::Array(items) = value else {
-        return Err(Error::UnexpectedResponse(format!(
+        return Err(Error::unexpected(format!(
             "analytics {what}: expected a list, found {}",
             super::lenient::kind_of(&value)
         )));
@@ -303,7 +300,7 @@ fn string_list(value: Value, what: &str) -> Result<Vec<String>> {
             Value::String(s) => Ok(s),
             // Session ids are ms timestamps: tolerate them as numbers.
             Value::Number(n) => Ok(n.to_string()),
-            other => Err(Error::UnexpectedResponse(format!(
+            other => Err(Error::unexpected(format!(
                 "analytics {what}: expected ids, found {}",
                 super::lenient::kind_of(&other)
             ))),

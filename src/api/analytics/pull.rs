@@ -157,10 +157,7 @@ pub async fn pull_to_file(
 ) -> Result<Pulled> {
     let partial = partial_path(out);
     let sidecar = sidecar_path(out);
-    let file_error = |path: &Path, e: io::Error| Error::File {
-        path: path.to_owned(),
-        reason: e.to_string(),
-    };
+    let file_error = |path: &Path, e: io::Error| Error::file_because(path, "cannot use it", e);
     let previous = read_checkpoint(&sidecar)?;
     if previous.is_some() && !resume {
         return Err(Error::File {
@@ -168,6 +165,7 @@ pub async fn pull_to_file(
             reason: "an earlier pull stopped here: add --resume to continue it, or delete it \
                      and its .json sidecar to start over"
                 .into(),
+            source: None,
         });
     }
     let (devices, start, file, mut sink_state) = match previous {

@@ -60,18 +60,16 @@ pub(super) fn read_checkpoint(path: &Path) -> Result<Option<Checkpoint>> {
     }
     let mut file = open_no_follow(path, OpenOptions::new().read(true))?;
     let mut bytes = Vec::new();
-    file.read_to_end(&mut bytes).map_err(|e| Error::File {
-        path: path.to_owned(),
-        reason: format!("cannot read: {e}"),
-    })?;
-    let cp: Checkpoint = serde_json::from_slice(&bytes).map_err(|e| Error::File {
-        path: path.to_owned(),
-        reason: format!("is not a pull checkpoint ({e}); delete it to start over"),
+    file.read_to_end(&mut bytes)
+        .map_err(|e| Error::file_because(path, "cannot read", e))?;
+    let cp: Checkpoint = serde_json::from_slice(&bytes).map_err(|e| {
+        Error::file_because(path, "is not a pull checkpoint; delete it to start over", e)
     })?;
     if cp.format != SIDECAR_FORMAT {
         return Err(Error::File {
             path: path.to_owned(),
             reason: "is not a pull checkpoint; delete it to start over".into(),
+            source: None,
         });
     }
     Ok(Some(cp))
@@ -120,6 +118,7 @@ pub(super) fn check_same(cp: &Checkpoint, spec: &PullSpec, sidecar: &Path) -> Re
                  --format, or delete it and its partial file to start over",
                 differs.join("; ")
             ),
+            source: None,
         });
     }
     let consistent = cp.device_index < cp.devices.len()
@@ -131,6 +130,7 @@ pub(super) fn check_same(cp: &Checkpoint, spec: &PullSpec, sidecar: &Path) -> Re
             reason: "contradicts itself (was it edited?); delete it and its partial file to \
                      start over"
                 .into(),
+            source: None,
         });
     }
     Ok(())
@@ -149,6 +149,7 @@ pub(super) fn check_partial(cp: &Checkpoint, file: &mut File, partial: &Path) ->
     let refuse = |reason: String| Error::File {
         path: partial.to_owned(),
         reason: format!("{reason}; delete it and its .json sidecar to start over"),
+        source: None,
     };
     let meta = file.metadata().map_err(|e| open_error(partial, e))?;
     if !meta.is_file() {
@@ -223,6 +224,7 @@ pub(super) fn open_no_follow(path: &Path, options: &mut OpenOptions) -> Result<F
             reason: "is not a regular file (a pipe, device or directory?); refusing to use it \
                      (remove it, or choose another --out)"
                 .into(),
+            source: None,
         }),
         Err(e) => Err(open_error(path, e)),
     }
@@ -232,26 +234,22 @@ fn open_error(path: &Path, e: io::Error) -> Error {
     let reason = if e.raw_os_error() == Some(libc::ELOOP) {
         "is a symbolic link; refusing to open it or write through it (remove the link, or \
          choose another --out)"
-            .to_owned()
     } else if e.raw_os_error() == Some(libc::ENXIO) {
         // What a non-blocking open for writing answers at a FIFO nobody reads.
         "is not a regular file (a pipe?); refusing to use it (remove it, or choose another \
          --out)"
-            .to_owned()
     } else {
-        e.to_string()
+        "cannot open it"
     };
-    Error::File {
-        path: path.to_owned(),
-        reason,
-    }
+    Error::file_because(path, reason, e)
 }
 
 /// Replaces the sidecar with a rename of a synced temporary file, so it is always whole and
 /// names a page that is complete on disk (see [`commit`]).
 fn write_checkpoint(path: &Path, cp: &Checkpoint) -> Result<()> {
     let tmp = sibling(path, ".tmp");
-    let bytes = serde_json::to_vec(cp).map_err(|e| Error::UnexpectedResponse(e.to_string()))?;
+    let bytes = serde_json::to_vec(cp)
+        .map_err(|e| Error::unexpected_because("the checkpoint cannot be written as JSON", e))?;
     let mut file = open_no_follow(
         &tmp,
         OpenOptions::new().write(true).create(true).truncate(true),
@@ -259,10 +257,7 @@ fn write_checkpoint(path: &Path, cp: &Checkpoint) -> Result<()> {
     file.write_all(&bytes)
         .and_then(|()| file.sync_data())
         .and_then(|()| fs::rename(&tmp, path))
-        .map_err(|e| Error::File {
-            path: path.to_owned(),
-            reason: format!("cannot write the checkpoint: {e}"),
-        })
+        .map_err(|e| Error::file_because(path, "cannot write the checkpoint", e))
 }
 
 #[cfg(test)]

@@ -38,7 +38,7 @@ impl<W: Write> Sink<W> {
         if self.format == Format::Csv && !(page.keys.is_empty() && page.rows.is_empty()) {
             match &self.keys {
                 Some(keys) if *keys != page.keys => {
-                    return Err(Error::UnexpectedResponse(format!(
+                    return Err(Error::unexpected(format!(
                         "page {number} of {device} has the columns {:?}, earlier pages {keys:?}; \
                          a CSV cannot hold both (use --format jsonl)",
                         page.keys
@@ -63,8 +63,9 @@ impl<W: Write> Sink<W> {
                 Format::Jsonl => {
                     let object: serde_json::Map<String, Value> =
                         page.keys.iter().cloned().zip(row.iter().cloned()).collect();
-                    serde_json::to_writer(&mut self.line, &object)
-                        .map_err(|e| Error::UnexpectedResponse(e.to_string()))?;
+                    serde_json::to_writer(&mut self.line, &object).map_err(|e| {
+                        Error::unexpected_because("a row cannot be written as JSON", e)
+                    })?;
                     self.line.push(b'\n');
                 }
             }
@@ -85,10 +86,7 @@ impl<W: Write> Sink<W> {
 }
 
 pub(super) fn write_error(path: &Path, e: io::Error) -> Error {
-    Error::File {
-        path: path.to_owned(),
-        reason: format!("cannot write: {e}"),
-    }
+    Error::file_because(path, "cannot write", e)
 }
 
 /// One CSV record: a field is quoted when it holds a comma, a quote or a line break, and

@@ -176,7 +176,7 @@ impl Flights {
         if listing.complete {
             return Ok(listing.logs);
         }
-        Err(Error::UnexpectedResponse(format!(
+        Err(Error::unexpected(format!(
             "{}{} answered page {} with `{}`, a continuation this version cannot follow: the \
              listing is incomplete; narrow the date range",
             self.api_url,
@@ -249,13 +249,13 @@ impl Flights {
                 Next::Token(token) => token,
             };
             if !followed.insert(token.clone()) {
-                return Err(Error::UnexpectedResponse(format!(
+                return Err(Error::unexpected(format!(
                     "{endpoint} repeated its continuation token on page {pages} (a nextToken \
                      already followed): following it would never end"
                 )));
             }
             if pages >= MAX_PAGES {
-                return Err(Error::UnexpectedResponse(format!(
+                return Err(Error::unexpected(format!(
                     "{endpoint} still had more after {MAX_PAGES} pages; narrow the date range"
                 )));
             }

@@ -63,9 +63,10 @@ pub(super) fn parse_page_after(
         });
     }
     let invalid = |e: serde_json::Error| {
-        Error::UnexpectedResponse(format!(
-            "{endpoint} answered page {page} of the listing with invalid JSON: {e}"
-        ))
+        Error::unexpected_because(
+            format!("{endpoint} answered page {page} of the listing with invalid JSON"),
+            e,
+        )
     };
     let mut value: Value = serde_json::from_slice(body).map_err(invalid)?;
     if let Some(errors) = value
@@ -83,6 +84,7 @@ pub(super) fn parse_page_after(
         return Err(Error::Service {
             code: "errors".into(),
             message: messages.join("; "),
+            source: None,
         });
     }
     let envelope = match value.get_mut("data").map(Value::take) {
@@ -100,7 +102,7 @@ pub(super) fn parse_page_after(
         .find_map(|object| continuation(object, received))
         .unwrap_or(Next::Done);
     if !value.is_array() {
-        return Err(Error::UnexpectedResponse(format!(
+        return Err(Error::unexpected(format!(
             "{endpoint} answered page {page} of the listing with neither a list of flight logs \
              nor {{\"items\": [...]}}"
         )));

@@ -28,7 +28,7 @@ impl Name {
         if is_name(name) {
             Ok(Name(name.to_owned()))
         } else {
-            Err(Error::UnexpectedResponse(format!(
+            Err(Error::unexpected(format!(
                 "{name:?} is not a GraphQL name, so it cannot be sent back as an input field"
             )))
         }
@@ -59,7 +59,7 @@ impl EnumValue {
     /// `null`.
     pub fn new(value: &str) -> Result<EnumValue> {
         if matches!(value, "true" | "false" | "null") {
-            return Err(Error::UnexpectedResponse(format!(
+            return Err(Error::unexpected(format!(
                 "{value:?} cannot be an enum value"
             )));
         }
@@ -121,7 +121,7 @@ impl Literal {
         let mut map = BTreeMap::new();
         for (key, value) in fields {
             if map.insert(Name::new(key)?, value).is_some() {
-                return Err(Error::UnexpectedResponse(format!(
+                return Err(Error::unexpected(format!(
                     "the input field {key} is given twice"
                 )));
             }
@@ -143,11 +143,11 @@ impl Literal {
                 (Some(i), _) => Literal::Int(i),
                 (None, Some(f)) if n.is_f64() => {
                     Literal::Float(Float::new(f).ok_or_else(|| {
-                        Error::UnexpectedResponse(format!("the number {n} has no GraphQL literal"))
+                        Error::unexpected(format!("the number {n} has no GraphQL literal"))
                     })?)
                 }
                 _ => {
-                    return Err(Error::UnexpectedResponse(format!(
+                    return Err(Error::unexpected(format!(
                         "the number {n} does not fit 64 bits"
                     )));
                 }

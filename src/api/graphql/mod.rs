@@ -17,7 +17,7 @@ pub use literal::{EnumValue, Float, Literal, Name, is_name};
 
 use super::http::{HttpClient, Request, read_json};
 use crate::api::auth::{ApiKind, Auth};
-use crate::error::{Error, Result};
+use crate::error::{Cause, Error, Result};
 
 /// Calls one GraphQL endpoint with one credential. Cheap to clone.
 #[derive(Debug, Clone)]
@@ -91,8 +91,9 @@ impl GraphqlClient {
             Err(e) if mutation => {
                 return Err(Error::OutcomeUnknown {
                     endpoint,
-                    reason: format!("its answer was lost: {e}"),
+                    reason: "its answer was lost".into(),
                     check: crate::error::DEFAULT_CHECK.into(),
+                    source: Some(Cause::new(e)),
                 });
             }
             Err(e) => return Err(e),
@@ -111,22 +112,26 @@ impl GraphqlClient {
         }
         // A mutation answered 200 without errors was most likely carried out, whatever its
         // data looks like: say so rather than inviting a second attempt.
-        let unexpected = |what: String| {
+        let unexpected = |what: &str, source: Option<Cause>| {
             if mutation {
                 Error::OutcomeUnknown {
                     endpoint: endpoint.clone(),
                     reason: format!("it answered without errors, but {what}"),
                     check: crate::error::DEFAULT_CHECK.into(),
+                    source,
                 }
             } else {
-                Error::UnexpectedResponse(format!("{endpoint}: {what}"))
+                Error::UnexpectedResponse {
+                    message: format!("{endpoint}: {what}"),
+                    source,
+                }
             }
         };
         let data = reply
             .data
             .filter(|d| !d.is_null())
-            .ok_or_else(|| unexpected("without data".into()))?;
+            .ok_or_else(|| unexpected("without data", None))?;
         serde_json::from_value(data)
-            .map_err(|e| unexpected(format!("the data has an unexpected shape: {e}")))
+            .map_err(|e| unexpected("the data has an unexpected shape", Some(Cause::new(e))))
     }
 }

@@ -146,14 +146,14 @@ impl MediaDrive {
                     .await?;
                 match page.next_token {
                     Some(_) if state.seen.len() + 1 >= MAX_PAGES => {
-                        return Err(Error::UnexpectedResponse(format!(
+                        return Err(Error::unexpected(format!(
                             "Media Drive still had more of {location:?} after {MAX_PAGES} pages; \
                              stopping (list it page by page, or a narrower --type)"
                         )));
                     }
                     Some(token) => {
                         if !state.seen.insert(token.to_string()) {
-                            return Err(Error::UnexpectedResponse(format!(
+                            return Err(Error::unexpected(format!(
                                 "Media Drive handed out the same nextToken twice while listing \
                                  {location:?} (after {} pages); stopping instead of paging forever",
                                 state.seen.len()
@@ -259,7 +259,7 @@ impl MediaDrive {
         progress: Option<DownloadProgress<'_>>,
     ) -> Result<Downloaded> {
         let s3_path = item.s3_path.as_deref().ok_or_else(|| {
-            Error::UnexpectedResponse(format!("item {} has no s3Path (is it a folder?)", item.id))
+            Error::unexpected(format!("item {} has no s3Path (is it a folder?)", item.id))
         })?;
         let request = Request::get_path(&self.cdn_url, s3_path)?;
         let suggested = item

@@ -11,6 +11,7 @@ pub(super) fn file_error(path: &Path, reason: impl Into<String>) -> Error {
     Error::File {
         path: path.to_owned(),
         reason: reason.into(),
+        source: None,
     }
 }
 

@@ -5,10 +5,10 @@ use std::time::Duration;
 
 use crate::clock::{self, SharedClock};
 use crate::config::env;
-use crate::error::{Error, Result};
+use crate::error::{Cause, Error, Result};
 use crate::token::jwks::{
     CONNECT_TIMEOUT, FETCH_TIMEOUT, JwksCache, JwksError, JwksFailure, Limits, MAX_JWKS_BYTES,
-    MAX_KEY_AGE, MIN_REFETCH_INTERVAL, error_chain,
+    MAX_KEY_AGE, MIN_REFETCH_INTERVAL,
 };
 
 impl JwksCache {
@@ -94,7 +94,7 @@ impl JwksCacheBuilder {
             .map_err(|e| {
                 Error::Jwks(JwksError {
                     source_name: self.url.clone(),
-                    failure: JwksFailure::Setup(error_chain(&e)),
+                    failure: JwksFailure::Setup(Cause::new(e)),
                 })
             })?;
         Ok(JwksCache::with(

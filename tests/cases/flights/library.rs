@@ -149,7 +149,7 @@ async fn the_same_next_token_twice_in_a_row_is_an_error_not_a_loop() {
         .await
         .unwrap_err();
 
-    assert!(matches!(err, Error::UnexpectedResponse(_)), "{err:?}");
+    assert!(matches!(err, Error::UnexpectedResponse { .. }), "{err:?}");
     assert!(
         err.to_string().contains("repeated its continuation token"),
         "{err}"
@@ -212,7 +212,7 @@ async fn an_object_next_token_marks_the_listing_incomplete_and_list_refuses_it()
     assert!(!listing.complete);
     assert_eq!(listing.pages, 1);
     assert_eq!(listing.unfollowed.as_deref(), Some("nextToken"));
-    assert!(matches!(err, Error::UnexpectedResponse(_)), "{err:?}");
+    assert!(matches!(err, Error::UnexpectedResponse { .. }), "{err:?}");
     let text = err.to_string();
     assert!(
         text.contains("`nextToken`") && text.contains("incomplete"),
@@ -318,7 +318,7 @@ async fn truncated_json_on_page_2_is_a_clear_error() {
         .await
         .unwrap_err();
 
-    assert!(matches!(err, Error::UnexpectedResponse(_)), "{err:?}");
+    assert!(matches!(err, Error::UnexpectedResponse { .. }), "{err:?}");
     let text = err.to_string();
     assert!(
         text.contains("/v1/flights/team")

@@ -214,7 +214,7 @@ async fn a_cursor_handed_out_twice_stops_the_listing_with_an_error_instead_of_lo
     assert_eq!(ok.len(), 2, "the first page");
     assert_eq!(failed.len(), 1);
     let err = failed.into_iter().next().unwrap().unwrap_err();
-    assert!(matches!(err, Error::UnexpectedResponse(_)), "{err:?}");
+    assert!(matches!(err, Error::UnexpectedResponse { .. }), "{err:?}");
     assert!(err.to_string().contains("same nextToken twice"), "{err}");
     assert_eq!(md.executed_requests().await.len(), 2);
 }

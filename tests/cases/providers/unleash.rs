@@ -359,7 +359,7 @@ async fn a_provider_token_is_stored_0600_under_its_provider_and_refused_as_anoth
     let as_unleash = store.load::<Token<Unleash>>("work").unwrap_err();
     let as_unleashx = store.load::<Token<UnleashX>>("work").unwrap_err();
     for (err, other) in [(as_unleash, "unleash"), (as_unleashx, "unleashx")] {
-        let Error::Cache { path, reason } = &err else {
+        let Error::Cache { path, reason, .. } = &err else {
             panic!("{err:?}");
         };
         assert_eq!(path, &file);

@@ -1,10 +1,22 @@
 //! The library's one error type.
 //!
 //! Every Cognito exception a person can meet maps to its own variant with a message that says
-//! what happened and what to do. Messages never contain a secret: variants carry only
-//! server-provided messages (which never echo passwords or tokens), setting names and paths.
+//! what happened. Messages never contain a secret: variants carry only server-provided
+//! messages (which never echo passwords or tokens), setting names and paths. They speak of
+//! the library's own terms (a profile, a session, a setting), never of a command or an
+//! environment variable of the `ul-auth` CLI, which adds its own hints.
+//!
+//! An underlying error (I/O, JSON, the HTTP client, the AWS SDK) is kept as the `source()`
+//! of the error, as a [`Cause`], rather than flattened into its message: walk the chain (or
+//! use `{:#}` with anyhow, or [`chain`]) to show it. It is never an error that could carry a
+//! secret, such as a request with a password in its body or a URL with a token in its query.
+
+mod cause;
+pub(crate) mod token;
 
 use std::path::PathBuf;
+
+pub use cause::{Cause, chain};
 
 /// Everything that can go wrong in this library. `Clone`, so one failed refresh can be
 /// reported to every caller that waited for it.
@@ -39,9 +51,8 @@ pub enum Error {
 
     /// An administrator requires a password reset before the next sign-in.
     #[error(
-        "a password reset is required before signing in: run `ul-auth password forgot`, then \
-         `ul-auth password confirm` with the code it sends (typed when asked, in UL_RESET_CODE, \
-         or on standard input with `--code -`)"
+        "a password reset is required before signing in: ask for a reset code, then set a new \
+         password with it"
     )]
     PasswordResetRequired,
 
@@ -62,7 +73,7 @@ pub enum Error {
     },
 
     /// The app client id or user pool does not exist.
-    #[error("unknown app client or user pool: {message} (check UL_CLIENT_ID / UL_USER_POOL_ID)")]
+    #[error("unknown app client or user pool: {message}")]
     UnknownClient {
         /// Cognito's message.
         message: String,
@@ -99,7 +110,7 @@ pub enum Error {
     InvalidAnswer(String),
 
     /// No cached session for this profile.
-    #[error("not signed in (profile {profile}); run `ul-auth login`")]
+    #[error("not signed in (profile {profile})")]
     NotSignedIn {
         /// The profile name.
         profile: String,
@@ -124,24 +135,31 @@ pub enum Error {
     InvalidToken {
         /// What is wrong with it.
         reason: String,
+        /// The decoding error, if there was one.
+        #[source]
+        source: Option<Cause>,
     },
 
     /// Token verification refused the token; the [`Rejection`](crate::token::verify::Rejection)
     /// says why.
     #[error("token rejected: {0}")]
-    TokenRejected(crate::token::verify::Rejection),
+    TokenRejected(token::Rejection),
 
-    /// The user pool's signing keys (JWKS) could not be fetched or read.
-    #[error("cannot get the user pool's signing keys from {0}")]
-    Jwks(crate::token::jwks::JwksError),
+    /// The user pool's signing keys (JWKS) could not be fetched or read; the
+    /// [`JwksError`](crate::token::jwks::JwksError), this error's source, says why.
+    #[error("cannot get the user pool's signing keys from {}", .0.source_name)]
+    Jwks(#[source] token::JwksError),
 
     /// The endpoint could not be reached (DNS, connection refused, TLS).
     #[error("cannot reach {endpoint}: {reason}")]
     Unreachable {
         /// The service endpoint.
         endpoint: String,
-        /// The underlying failure.
+        /// What failed, in a few words.
         reason: String,
+        /// The transport's error, if there was one.
+        #[source]
+        source: Option<Cause>,
     },
 
     /// The call did not finish within its time limit.
@@ -160,11 +178,20 @@ pub enum Error {
         code: String,
         /// The service's message.
         message: String,
+        /// The client's error, if there was one.
+        #[source]
+        source: Option<Cause>,
     },
 
     /// The service answered something that does not follow its documented shape.
-    #[error("unexpected response from the service: {0}")]
-    UnexpectedResponse(String),
+    #[error("unexpected response from the service: {message}")]
+    UnexpectedResponse {
+        /// What was expected and what came instead.
+        message: String,
+        /// The decoding error, if there was one.
+        #[source]
+        source: Option<Cause>,
+    },
 
     /// The session cache could not be read or written.
     #[error("session cache {path}: {reason}")]
@@ -173,6 +200,9 @@ pub enum Error {
         path: PathBuf,
         /// What went wrong.
         reason: String,
+        /// The I/O or decoding error, if there was one.
+        #[source]
+        source: Option<Cause>,
     },
 
     /// The SRP computation failed (bad server values).
@@ -180,7 +210,7 @@ pub enum Error {
     Srp(String),
 
     /// The identity pool does not exist (wrong id, or another account or region).
-    #[error("unknown identity pool {identity_pool_id}: {message} (check UL_IDENTITY_POOL_ID)")]
+    #[error("unknown identity pool {identity_pool_id}: {message}")]
     UnknownIdentityPool {
         /// The identity pool id that was asked for.
         identity_pool_id: String,
@@ -230,6 +260,9 @@ pub enum Error {
         reason: String,
         /// How to find out (e.g. the command that shows the item).
         check: String,
+        /// The transport's error, if there was one.
+        #[source]
+        source: Option<Cause>,
     },
 
     /// The server answered with a redirect this client does not follow: to another origin
@@ -253,6 +286,9 @@ pub enum Error {
         path: PathBuf,
         /// What is wrong with it.
         reason: String,
+        /// The I/O error, if there was one.
+        #[source]
+        source: Option<Cause>,
     },
 }
 
@@ -300,7 +336,7 @@ impl Error {
             | Error::Unreachable { .. }
             | Error::Timeout { .. }
             | Error::Service { .. }
-            | Error::UnexpectedResponse(_)
+            | Error::UnexpectedResponse { .. }
             | Error::Jwks(_)
             | Error::OutcomeUnknown { .. }
             | Error::RedirectRefused { .. } => ErrorClass::Service,
@@ -318,11 +354,15 @@ impl Error {
     pub fn with_check(self, check: impl Into<String>) -> Self {
         match self {
             Error::OutcomeUnknown {
-                endpoint, reason, ..
+                endpoint,
+                reason,
+                source,
+                ..
             } => Error::OutcomeUnknown {
                 endpoint,
                 reason,
                 check: check.into(),
+                source,
             },
             other => other,
         }
@@ -338,6 +378,15 @@ impl Error {
     pub(crate) fn invalid_token(reason: impl Into<String>) -> Self {
         Error::InvalidToken {
             reason: reason.into(),
+            source: None,
+        }
+    }
+
+    /// An [`Error::InvalidToken`] because `cause` could not be decoded.
+    pub(crate) fn undecodable_token(reason: impl Into<String>, cause: impl Into<Cause>) -> Self {
+        Error::InvalidToken {
+            reason: reason.into(),
+            source: Some(cause.into()),
         }
     }
 
@@ -345,6 +394,61 @@ impl Error {
         Error::Cache {
             path: path.into(),
             reason: reason.to_string(),
+            source: None,
+        }
+    }
+
+    /// An [`Error::Cache`] that `cause` (an I/O or decoding error) made: `what` failed.
+    pub(crate) fn cache_because(
+        path: impl Into<PathBuf>,
+        what: impl Into<String>,
+        cause: impl Into<Cause>,
+    ) -> Self {
+        Error::Cache {
+            path: path.into(),
+            reason: what.into(),
+            source: Some(cause.into()),
+        }
+    }
+
+    /// An [`Error::File`] that `cause` (an I/O error) made: `what` failed.
+    pub(crate) fn file_because(
+        path: impl Into<PathBuf>,
+        what: impl Into<String>,
+        cause: impl Into<Cause>,
+    ) -> Self {
+        Error::File {
+            path: path.into(),
+            reason: what.into(),
+            source: Some(cause.into()),
+        }
+    }
+
+    pub(crate) fn unexpected(message: impl Into<String>) -> Self {
+        Error::UnexpectedResponse {
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    /// An [`Error::UnexpectedResponse`] that `cause` (a decoding error) made.
+    pub(crate) fn unexpected_because(message: impl Into<String>, cause: impl Into<Cause>) -> Self {
+        Error::UnexpectedResponse {
+            message: message.into(),
+            source: Some(cause.into()),
+        }
+    }
+
+    /// An [`Error::Unreachable`] that the HTTP client's `cause` made.
+    pub(crate) fn unreachable(
+        endpoint: impl Into<String>,
+        reason: impl Into<String>,
+        cause: Option<Cause>,
+    ) -> Self {
+        Error::Unreachable {
+            endpoint: endpoint.into(),
+            reason: reason.into(),
+            source: cause,
         }
     }
 }
