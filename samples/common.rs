@@ -19,6 +19,7 @@ use anyhow::{Context as _, Result, bail};
 use clap::{Args, ValueEnum};
 use unleashlive_auth::cognito::AuthFlow;
 use unleashlive_auth::config::{Profile, Setting, Settings};
+use unleashlive_auth::credentials::provider::CREDENTIAL;
 use unleashlive_auth::text::terminal_safe;
 use unleashlive_auth::{
     Auth, CognitoClient, CognitoRenewer, CognitoSessions, Config, Error, ErrorClass, Password,
@@ -182,7 +183,7 @@ pub fn exit(name: &str, outcome: Result<()>) -> ExitCode {
         ),
         // A command that needs the Cognito session (an upload) refused the PAT this run chose,
         // or the service refused that PAT: say which token it was and how to use the session.
-        Some(Error::Config { setting, .. }) if setting == pat::ENV_VAR => {
+        Some(Error::Config { setting, .. }) if setting == pat::ENV_VAR || setting == CREDENTIAL => {
             if let Some(hint) = SESSION_HINT.get() {
                 eprintln!("{name}: {hint}");
             }

@@ -11,6 +11,7 @@ use unleashlive_auth::api::analytics::REFUSED_HINT;
 use unleashlive_auth::aws::identity::PoolInDoubt;
 use unleashlive_auth::config::env;
 use unleashlive_auth::credentials::pat;
+use unleashlive_auth::credentials::provider::CREDENTIAL;
 use unleashlive_auth::credentials::store::OtherProvider;
 use unleashlive_auth::doctor::Advice;
 
@@ -56,6 +57,12 @@ fn for_one(e: &(dyn StdError + 'static), profile: &str) -> Option<String> {
             format!("check {} / {}", env::CLIENT_ID, env::USER_POOL_ID)
         }
         Error::UnknownIdentityPool { .. } => format!("check {}", env::IDENTITY_POOL_ID),
+        Error::Config { setting, .. } if setting == CREDENTIAL => format!(
+            "set {} to a personal access token, store one with `ul-auth pat set`, or give a \
+             legacy key in {}",
+            pat::ENV_VAR,
+            secrets::API_KEY
+        ),
         Error::NotAuthorized { message } if message.ends_with(REFUSED_HINT) => format!(
             "a legacy key belongs in {} (or `--api-key -`, on standard input), not in {}",
             secrets::API_KEY,
@@ -72,6 +79,7 @@ pub fn doctor_words(advice: Advice) -> String {
         Advice::SignInWithPassword => "sign in with `ul-auth login --flow password`".into(),
         Advice::Refresh => "`ul-auth refresh` (or doctor --refresh)".into(),
         Advice::AskForRefresh => "`ul-auth doctor --refresh`".into(),
+        Advice::GiveFolder => "`--folder ID`".into(),
         Advice::GiveToken => format!(
             "set {} to a personal access token or store one with `ul-auth pat set`",
             pat::ENV_VAR

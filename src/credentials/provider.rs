@@ -146,11 +146,15 @@ pub fn sessions<P: Provider>(
     SessionManager::new(store, profile, provider)
 }
 
+/// The name an [`Error::Config`] gives the credential itself when it is the wrong kind for
+/// the API (a Cognito session where a personal access token or an API key is needed).
+pub const CREDENTIAL: &str = "credential";
+
 /// The header an ID token goes in for `kind`; the analytics API takes none.
 pub(crate) fn id_token_header(kind: ApiKind, token: &IdToken) -> Result<AuthHeader> {
     if kind == ApiKind::Analytics {
         return Err(Error::config(
-            "UL_API_TOKEN",
+            CREDENTIAL,
             "the analytics API takes a personal access token or an API key, not a Cognito session",
         ));
     }

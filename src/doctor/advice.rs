@@ -18,6 +18,8 @@ pub enum Advice {
     AskForRefresh,
     /// Give a personal access token.
     GiveToken,
+    /// Name a Media Drive folder to read ([`Doctor::folder`](super::Doctor::folder)).
+    GiveFolder,
     /// Check a setting, named by its config-file key (`graphql_url`, `identity_pool_id`, ...).
     Setting(&'static str),
 }
@@ -31,6 +33,7 @@ impl Advice {
             Advice::Refresh => "renewing the session".into(),
             Advice::AskForRefresh => "a doctor run with refresh asked for".into(),
             Advice::GiveToken => "give a personal access token".into(),
+            Advice::GiveFolder => "a folder id given to read".into(),
             Advice::Setting(key) => format!("the {key} setting"),
         }
     }
@@ -64,6 +67,7 @@ mod tests {
             Advice::Refresh,
             Advice::AskForRefresh,
             Advice::GiveToken,
+            Advice::GiveFolder,
             Advice::Setting("graphql_url"),
         ] {
             let said = advice.plain();

@@ -333,8 +333,9 @@ impl Doctor {
                     NAME,
                     format!(
                         "the server refuses introspection ({}); only the operations themselves \
-                         can show the schema (`--folder ID`)",
-                        messages.join("; ")
+                         can show the schema ({})",
+                        messages.join("; "),
+                        self.say(Advice::GiveFolder)
                     ),
                 );
             }
@@ -378,7 +379,10 @@ impl Doctor {
         let Some(folder) = &self.folder else {
             return Check::skip(
                 NAME,
-                "not asked: `--folder ID` reads one folder (get + one list page)",
+                format!(
+                    "not asked: {} reads one folder (get + one list page)",
+                    self.say(Advice::GiveFolder)
+                ),
             );
         };
         let Some(auth) = self.api_auth() else {
@@ -391,7 +395,7 @@ impl Doctor {
                 return Check::fail(
                     NAME,
                     &Error::Config {
-                        setting: "--folder".into(),
+                        setting: "folder".into(),
                         reason: format!(
                             "Media Drive has no item {folder:?} this credential can see"
                         ),

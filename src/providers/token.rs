@@ -149,7 +149,7 @@ impl<P: Provider> Token<P> {
                 setting: "base_url".into(),
                 reason: format!(
                     "the cached {} does not say which server issued it, so it is not sent \
-                     anywhere: sign in again with --base-url / UL_BASE_URL set",
+                     anywhere: sign in again with the base URL set",
                     P::KIND.token_name()
                 ),
             })?,
@@ -160,8 +160,8 @@ impl<P: Provider> Token<P> {
                     setting: "base_url".into(),
                     reason: format!(
                         "the cached {} was issued by {issuer}, and this run's base URL is \
-                         {base_url}; it is never sent to another server: unset UL_BASE_URL / \
-                         --base-url, or sign in again against {base_url}",
+                         {base_url}; it is never sent to another server: unset the base URL, or \
+                         sign in again against {base_url}",
                         P::KIND.token_name()
                     ),
                 })
