@@ -18,12 +18,12 @@ use std::sync::OnceLock;
 use anyhow::{Context as _, Result, bail};
 use clap::{Args, ValueEnum};
 use unleashlive_auth::cognito::AuthFlow;
-use unleashlive_auth::config::{Profile, Setting, Settings};
+use unleashlive_auth::config::Setting;
 use unleashlive_auth::credentials::provider::CREDENTIAL;
 use unleashlive_auth::text::terminal_safe;
 use unleashlive_auth::{
-    Auth, CognitoClient, CognitoRenewer, CognitoSessions, Config, Error, ErrorClass, Password,
-    PersonalAccessToken, SessionStore, SignIn, credentials::pat,
+    Auth, CognitoClient, Config, CredentialChoice, CredentialSource, Error, ErrorClass, Password,
+    SignIn, UnleashLive, credentials::pat,
 };
 
 /// Flags every subcommand takes.
@@ -52,44 +52,43 @@ pub enum Output {
 
 /// Settings, credential and output of one run.
 pub struct Ctx {
+    /// The profile as `ul-auth` resolves it, with this run's credential: every API client.
+    pub ul: UnleashLive,
     pub config: Config,
-    pub sessions: CognitoSessions,
     pub output: Output,
-    auth: Auth,
 }
 
 /// When this run chose a PAT: what `exit` adds to an error that asks for the Cognito session.
 static SESSION_HINT: OnceLock<String> = OnceLock::new();
 
 impl Ctx {
-    /// Settings as `ul-auth` resolves them (environment > config file > production).
+    /// The profile as `ul-auth` resolves it (environment > config file > production) through
+    /// the library's entry point, which also picks the credential (see the module doc).
     pub fn new(global: &Global) -> Result<Ctx> {
-        let profile = Profile::resolve(&global.profile, Settings::default())?;
-        let store = SessionStore::new(profile.cache_dir()?);
-        let config = profile.config()?.clone();
-        let sessions = CognitoSessions::new(
-            store.clone(),
-            global.profile.clone(),
-            CognitoRenewer::new(config.clone()),
-        );
-        let auth = match choose_pat(global, &store)? {
-            Some((token, hint)) => {
-                let _ = SESSION_HINT.set(hint);
-                Auth::Pat(token)
-            }
-            None => Auth::Cognito(sessions.clone()),
+        let credential = if global.session {
+            CredentialChoice::Session
+        } else {
+            CredentialChoice::Auto
         };
+        let ul = runtime()?.block_on(
+            UnleashLive::builder()
+                .profile(global.profile.as_str())
+                .credential(credential)
+                .build(),
+        )?;
+        if let Some(hint) = session_hint(ul.credential_source(), &global.profile) {
+            let _ = SESSION_HINT.set(hint);
+        }
         Ok(Ctx {
-            config,
-            sessions,
+            config: ul.config().clone(),
+            ul,
             output: global.output,
-            auth,
         })
     }
 
     /// The credential of this run (see the module doc).
     pub fn auth(&self) -> Auth {
-        self.auth.clone()
+        self.ul.auth().clone()
     }
 
     /// Signs in with `UL_USERNAME` / `UL_PASSWORD` (SRP, as the JS samples) and caches the
@@ -112,7 +111,7 @@ impl Ctx {
         let cognito = CognitoClient::new(self.config.clone()).await;
         match cognito.sign_in(flow, &username, &password).await? {
             SignIn::Done(session) => {
-                self.sessions.replace(session)?;
+                self.ul.signed_in(session)?;
                 eprintln!("signed in as {username}");
                 Ok(())
             }
@@ -123,35 +122,23 @@ impl Ctx {
     }
 }
 
-/// The PAT to use, first found: `UL_API_TOKEN`, the profile's stored PAT; with, for an error
-/// that asks for the Cognito session, how to use the session instead. None with `--session`.
-fn choose_pat(
-    global: &Global,
-    store: &SessionStore,
-) -> Result<Option<(PersonalAccessToken, String)>> {
-    if global.session {
-        return Ok(None);
-    }
+/// For a run that chose a PAT: how to use the profile's Cognito session instead, for an error
+/// that asks for it.
+fn session_hint(source: CredentialSource, profile: &str) -> Option<String> {
     let instead = "to use the profile's Cognito session instead, add --session";
-    if let Ok(token) = std::env::var(pat::ENV_VAR)
-        && !token.trim().is_empty()
-    {
-        let hint = format!(
+    match source {
+        CredentialSource::PatFromEnv => Some(format!(
             "this run chose the personal access token in {}; {instead} (or unset {})",
             pat::ENV_VAR,
             pat::ENV_VAR
-        );
-        return Ok(Some((PersonalAccessToken::new(token.trim()), hint)));
-    }
-    let profile = &global.profile;
-    Ok(pat::load(store, profile)?.map(|token| {
-        let hint = format!(
+        )),
+        CredentialSource::StoredPat => Some(format!(
             "this run chose the personal access token stored for profile {profile} (`ul-auth \
              pat set`); {instead} (or remove the token with `ul-auth --profile {profile} pat \
              forget`)"
-        );
-        (token, hint)
-    }))
+        )),
+        _ => None,
+    }
 }
 
 /// Runs `main`, printing its error on stderr and mapping it to `ul-auth`'s exit codes.

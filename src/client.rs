@@ -13,7 +13,7 @@ use crate::api::media_drive::MediaDrive;
 use crate::aws::identity::IdentityCredentials;
 use crate::clock::SharedClock;
 use crate::cognito::{AuthFlow, CognitoClient, CognitoRenewer, Session, SignIn};
-use crate::config::{self, Config, ConfigFile, Settings};
+use crate::config::{self, Config, Profile, Settings};
 use crate::credentials::pat;
 use crate::credentials::store::SessionStore;
 use crate::error::Result;
@@ -231,6 +231,7 @@ pub struct UnleashLiveBuilder {
     profile: Option<String>,
     config: Option<Config>,
     overrides: Option<Settings>,
+    resolved: Option<Profile>,
     store: Option<SessionStore>,
     http: Option<HttpClient>,
     clock: Option<SharedClock>,
@@ -255,6 +256,14 @@ impl UnleashLiveBuilder {
     /// do). Ignored with [`UnleashLiveBuilder::config`].
     pub fn overrides(mut self, settings: Settings) -> Self {
         self.overrides = Some(settings);
+        self
+    }
+
+    /// This profile, already resolved (e.g. with a program's own flags as overrides): its
+    /// name, settings and cache directory, so nothing resolves it a second time.
+    pub fn resolved(mut self, profile: Profile) -> Self {
+        self.profile = Some(profile.name().to_owned());
+        self.resolved = Some(profile);
         self
     }
 
@@ -295,14 +304,17 @@ impl UnleashLiveBuilder {
         let (config, store) = match (self.config, self.store) {
             (Some(config), Some(store)) => (config, store),
             (config, store) => {
-                let settings = resolve_settings(&profile, self.overrides)?;
+                let resolved = match self.resolved {
+                    Some(resolved) => resolved,
+                    None => Profile::resolve(&profile, self.overrides.unwrap_or_default())?,
+                };
                 let store = match store {
                     Some(store) => store,
-                    None => SessionStore::new(config::cache_dir(&settings)?),
+                    None => SessionStore::new(resolved.cache_dir()?),
                 };
                 let config = match config {
                     Some(config) => config,
-                    None => settings.resolve()?,
+                    None => resolved.config()?.clone(),
                 };
                 (config, store)
             }
@@ -341,19 +353,6 @@ impl UnleashLiveBuilder {
             }),
         })
     }
-}
-
-/// The profile's settings: `overrides` over the environment over the config file's table.
-fn resolve_settings(profile: &str, overrides: Option<Settings>) -> Result<Settings> {
-    let file = match ConfigFile::default_path() {
-        Some(path) => ConfigFile::load(&path)?,
-        None => ConfigFile::default(),
-    };
-    let settings = Settings::from_env().over(file.profile(profile));
-    Ok(match overrides {
-        Some(given) => given.over(settings),
-        None => settings,
-    })
 }
 
 /// The PAT at hand for `choice`, and where the client's credential comes from.

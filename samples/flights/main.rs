@@ -36,7 +36,6 @@ use anyhow::{Context as _, Result, bail};
 use clap::{Args, Parser, Subcommand};
 use unleashlive_auth::api::download::DownloadDir;
 use unleashlive_auth::api::flights::{FlightListing, Flights, Scope};
-use unleashlive_auth::api::http::HttpClient;
 use unleashlive_auth::clock::{self, Clock as _};
 use unleashlive_auth::text::terminal_safe;
 
@@ -98,7 +97,7 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<()> {
     let ctx = Ctx::new(&cli.global)?;
     common::run_until_ctrl_c(async {
-        let flights = Flights::new(HttpClient::new()?, ctx.auth(), &ctx.config);
+        let flights = ctx.ul.flights();
         match cli.command {
             Command::Login => ctx.login().await,
             Command::List(range) => {

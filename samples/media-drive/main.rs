@@ -36,11 +36,10 @@ use anyhow::{Context as _, Result, bail};
 use clap::{Parser, Subcommand};
 use futures_util::TryStreamExt as _;
 use unleashlive_auth::api::download::DownloadDir;
-use unleashlive_auth::api::http::HttpClient;
 use unleashlive_auth::api::media_drive::{ListOptions, MediaDrive, MediaItem};
 use unleashlive_auth::aws::upload::Progress;
 use unleashlive_auth::text::terminal_safe;
-use unleashlive_auth::{CognitoRenewer, Error, IdentityCredentials, Uploader};
+use unleashlive_auth::{CognitoRenewer, Error};
 
 use common::{Ctx, Global, Output, print_json, progress};
 
@@ -117,7 +116,7 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<()> {
     let ctx = Ctx::new(&cli.global)?;
     common::run_until_ctrl_c(async {
-        let drive = MediaDrive::new(HttpClient::new()?, ctx.auth(), &ctx.config);
+        let drive = ctx.ul.media_drive();
         match cli.command {
             Command::Login => ctx.login().await,
             Command::Get { id } => {
@@ -153,16 +152,16 @@ fn run(cli: Cli) -> Result<()> {
                 show(&ctx, &items)
             }
             Command::Upload { file, folder: id } => {
-                let Some(sessions) = ctx.auth().sessions::<CognitoRenewer>() else {
+                if ctx.auth().sessions::<CognitoRenewer>().is_none() {
                     bail!(Error::Config {
                         setting: "UL_API_TOKEN".into(),
                         reason: "uploads need the Cognito session: the S3 credentials come from \
                                  the identity pool, which takes no personal access token"
                             .into(),
                     });
-                };
+                }
                 let folder = folder(&drive, &id).await?;
-                let uploader = Uploader::new(&ctx.config, IdentityCredentials::new(sessions)).await;
+                let uploader = ctx.ul.uploader().await;
                 let report = progress(&file.display().to_string()).map(|p| {
                     Arc::new(move |sent: u64, total: u64| p(sent, Some(total))) as Progress
                 });

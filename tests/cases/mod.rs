@@ -12,6 +12,7 @@ mod graphql_literals;
 mod identity;
 #[cfg(feature = "keyring")]
 mod keychain;
+mod layers;
 mod media_drive;
 mod passwords;
 mod providers;

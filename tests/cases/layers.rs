@@ -1,0 +1,158 @@
+//! The library's layers: data flows one way (config → sign-in → credentials → auth → API
+//! clients), so a module may use the modules of its own folder and of the layers below it,
+//! never one above. This reads `src/` and fails naming each import that points up.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// The library's top-level modules, bottom first. Modules on one line form one layer.
+const LAYERS: &[&[&str]] = &[
+    &["text", "secret", "clock"],
+    &["error"],
+    &["config"],
+    &["transport"],
+    &["token"],
+    &["credentials"],
+    &["cognito"],
+    &["providers"],
+    &["aws"],
+    &["api"],
+    &["client"],
+    &["doctor"],
+];
+
+fn layer_of(module: &str) -> Option<usize> {
+    LAYERS.iter().position(|layer| layer.contains(&module))
+}
+
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+/// The code of a file without comments (line comments and doc comments).
+fn code(text: &str) -> String {
+    text.lines()
+        .map(|line| match line.find("//") {
+            Some(at) => &line[..at],
+            None => line,
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Each `crate::<segment>` path in `code`, by first segment.
+fn crate_paths(code: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut rest = code;
+    while let Some(at) = rest.find("crate::") {
+        let before = rest[..at].chars().last();
+        rest = &rest[at + "crate::".len()..];
+        if before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
+            continue; // e.g. `my_crate::`
+        }
+        let name: String = rest
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
+        found.push(name);
+    }
+    found
+}
+
+/// What the crate root re-exports or aliases, by name: the top-level module it comes from
+/// (for an alias, the highest module its definition names).
+fn root_names(lib: &str) -> BTreeMap<String, String> {
+    let lib = code(lib);
+    let mut names = BTreeMap::new();
+    for statement in lib.split(';') {
+        let statement = statement.trim();
+        if let Some(path) = statement.strip_prefix("pub use ") {
+            let module = path.split("::").next().unwrap_or_default().trim();
+            if layer_of(module).is_none() {
+                continue;
+            }
+            let tail = path.split_once('{').map_or_else(
+                || path.rsplit("::").next().unwrap_or_default(),
+                |(_, inner)| inner.trim_end_matches('}'),
+            );
+            for name in tail.split(',') {
+                let name = name.rsplit(" as ").next().unwrap_or_default().trim();
+                if !name.is_empty() {
+                    names.insert(name.to_owned(), module.to_owned());
+                }
+            }
+        }
+    }
+    for statement in lib.split(';') {
+        if let Some(alias) = statement.trim().strip_prefix("pub type ")
+            && let Some((name, definition)) = alias.split_once('=')
+        {
+            let name = name.split('<').next().unwrap_or_default().trim().to_owned();
+            let highest = definition
+                .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .filter_map(|word| names.get(word))
+                .max_by_key(|module| layer_of(module))
+                .cloned();
+            if let Some(module) = highest {
+                names.insert(name, module);
+            }
+        }
+    }
+    names
+}
+
+#[test]
+fn no_module_uses_a_layer_above_its_own() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let roots = root_names(&std::fs::read_to_string(src.join("lib.rs")).unwrap());
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let mut upward = Vec::new();
+    for file in &files {
+        let relative = file.strip_prefix(&src).unwrap();
+        let first = relative.iter().next().unwrap().to_string_lossy();
+        let module = first.trim_end_matches(".rs").to_owned();
+        let Some(own) = layer_of(&module) else {
+            continue; // lib.rs, main.rs, the CLI: the top, free to use anything
+        };
+        let text = std::fs::read_to_string(file).unwrap();
+        for used in crate_paths(&code(&text)) {
+            let target = roots.get(&used).cloned().unwrap_or(used.clone());
+            if let Some(theirs) = layer_of(&target)
+                && theirs > own
+            {
+                upward.push(format!(
+                    "{} uses crate::{used} ({target} is above {module})",
+                    relative.display()
+                ));
+            }
+        }
+    }
+    upward.sort();
+    upward.dedup();
+    assert!(
+        upward.is_empty(),
+        "imports pointing up a layer:\n{}",
+        upward.join("\n")
+    );
+}
+
+#[test]
+fn the_checker_sees_an_upward_import() {
+    let roots =
+        root_names("pub use api::auth::{ApiKind, Auth};\npub type S = SessionManager<Auth>;");
+    assert_eq!(roots.get("Auth").map(String::as_str), Some("api"));
+    assert_eq!(roots.get("S").map(String::as_str), Some("api"));
+    let used = crate_paths(&code(
+        "use crate::api::x; // crate::doctor\nlet a = my_crate::b;",
+    ));
+    assert_eq!(used, vec!["api".to_owned()]);
+    assert!(layer_of("api") > layer_of("config"));
+}
