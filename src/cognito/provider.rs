@@ -5,7 +5,7 @@ use std::time::SystemTime;
 
 use super::client::CognitoClient;
 use super::session::Session;
-use crate::ProviderKind;
+use crate::config::ProviderKind;
 use crate::credentials::manager::Credential;
 use crate::credentials::provider::id_token_header;
 use crate::credentials::provider::{ApiKind, Provider};

@@ -26,7 +26,7 @@ use std::time::SystemTime;
 
 use serde_json::{Value, json};
 
-use crate::ProviderKind;
+use crate::config::ProviderKind;
 use crate::credentials::manager::Credential;
 use crate::credentials::provider::{ApiKind, HeaderStyle, Provider, Sessions};
 use crate::credentials::store::{Persist, SessionStore};

@@ -9,7 +9,7 @@
 
 use std::future::Future;
 
-use crate::ProviderKind;
+use crate::config::ProviderKind;
 use crate::credentials::manager::{Credential, SessionManager};
 use crate::credentials::store::SessionStore;
 use crate::error::{Error, Result};

@@ -112,8 +112,26 @@ pub struct CognitoStandIn {
 }
 
 pub struct Running {
-    pub server: MockServer,
+    /// `Some` until the stand-in is dropped.
+    server: Option<MockServer>,
     pub standin: CognitoStandIn,
+}
+
+impl Drop for Running {
+    /// wiremock's `MockServer` checks its mocks when dropped, with a blocking executor; on a
+    /// test runtime's thread that has (rarely, after a thousand concurrent callers) waited
+    /// forever for the server's state. It is dropped on a thread of its own instead, waiting
+    /// five seconds at most: the stand-in mounts no expectation, so nothing is lost.
+    fn drop(&mut self) {
+        if let Some(server) = self.server.take() {
+            let (done, dropped) = std::sync::mpsc::channel();
+            std::thread::spawn(move || {
+                drop(server);
+                let _ = done.send(());
+            });
+            let _ = dropped.recv_timeout(std::time::Duration::from_secs(5));
+        }
+    }
 }
 
 impl CognitoStandIn {
@@ -162,7 +180,7 @@ impl CognitoStandIn {
             .mount(&server)
             .await;
         Running {
-            server,
+            server: Some(server),
             standin: self,
         }
     }

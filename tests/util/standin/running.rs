@@ -7,7 +7,10 @@ use super::Running;
 
 impl Running {
     pub fn url(&self) -> String {
-        self.server.uri()
+        match &self.server {
+            Some(server) => server.uri(),
+            None => unreachable!("the server lives as long as the stand-in"),
+        }
     }
 
     /// The operations called so far, in order.

@@ -22,10 +22,12 @@ impl CognitoStandIn {
     /// An AuthenticationResult for `user_id`, remembered so later calls can check its tokens.
     pub(super) fn tokens(&self, state: &mut State, user_id: &str, with_refresh: bool) -> Value {
         #[allow(clippy::disallowed_methods)] // token times as a real server issues them
-        let now = std::time::SystemTime::now()
+        let real = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap()
             .as_secs();
+        // The server's clock, `set_clock_offset` seconds off the real one.
+        let now = real.saturating_add_signed(state.clock_offset);
         let lifetime = if state.lifetime_secs == 0 {
             3600
         } else {
