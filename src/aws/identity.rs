@@ -359,11 +359,7 @@ fn map_service_error(code: &str, message: &str, operation: Operation, pool: &str
         "TooManyRequestsException" | "LimitExceededException" => Error::Throttled {
             message: message.into(),
         },
-        _ => Error::Service {
-            code: code.into(),
-            message: message.into(),
-            source: None,
-        },
+        _ => Error::service(code, message),
     }
 }
 

@@ -3,7 +3,6 @@
 use std::collections::BTreeMap;
 
 use anyhow::{Context, Result, bail};
-use serde_json::json;
 use unleashlive_auth::clock::{self, Clock, SystemClock};
 use unleashlive_auth::cognito::{Answer, AuthFlow, FirstFactor, MfaMethod};
 use unleashlive_auth::{
@@ -104,18 +103,7 @@ pub fn login(ctx: &Ctx, manager: &CognitoSessions, args: LoginArgs) -> Result<()
 fn print_signed_in(ctx: &Ctx, session: &Session) {
     let c = session.claims();
     match ctx.output {
-        Output::Json => println!(
-            "{}",
-            json!({
-                "username": session.username(),
-                "sub": c.sub,
-                "email": c.email,
-                "identityId": c.identity_id,
-                "companyId": c.company_id,
-                "teamId": c.team_id,
-                "expiresAt": clock::rfc3339(session.expires_at()),
-            })
-        ),
+        Output::Json => println!("{}", super::out::session_json(session)),
         Output::Text => {
             println!(
                 "Signed in as {} (team {}, company {})",

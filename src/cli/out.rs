@@ -51,3 +51,17 @@ pub fn expiry_text(at: Option<SystemTime>) -> String {
         Err(_) => format!("expired at {}", clock::rfc3339(at)),
     }
 }
+
+/// Who a session is for, as `login` and `status` print it in JSON.
+pub fn session_json(session: &unleashlive_auth::Session) -> serde_json::Value {
+    let c = session.claims();
+    serde_json::json!({
+        "username": session.username(),
+        "sub": c.sub,
+        "email": c.email,
+        "identityId": c.identity_id,
+        "companyId": c.company_id,
+        "teamId": c.team_id,
+        "expiresAt": clock::rfc3339(session.expires_at()),
+    })
+}

@@ -203,20 +203,16 @@ impl CliProvider for CognitoRenewer {
 }
 
 fn status_json(ctx: &Ctx, session: &Session) -> serde_json::Value {
-    let c = session.claims();
-    json!({
-        "profile": ctx.profile,
-        "signedIn": true,
-        "username": session.username(),
-        "sub": c.sub,
-        "email": c.email,
-        "identityId": c.identity_id,
-        "companyId": c.company_id,
-        "teamId": c.team_id,
-        "expiresAt": clock::rfc3339(session.expires_at()),
-        "secondsLeft": session.time_left(SystemClock.now()).as_secs(),
-        "refreshable": session.refresh_token().is_some(),
-    })
+    let mut out = super::out::session_json(session);
+    if let Some(fields) = out.as_object_mut() {
+        fields.insert("profile".into(), json!(ctx.profile));
+        fields.insert("signedIn".into(), json!(true));
+        let left = session.time_left(SystemClock.now()).as_secs();
+        fields.insert("secondsLeft".into(), json!(left));
+        let refreshable = session.refresh_token().is_some();
+        fields.insert("refreshable".into(), json!(refreshable));
+    }
+    out
 }
 
 fn status_text(ctx: &Ctx, session: &Session) {

@@ -137,11 +137,7 @@ pub(crate) fn map_service_error(code: &str, message: &str, flow: Option<&str>) -
         "ResourceNotFoundException" => Error::UnknownClient {
             message: message.into(),
         },
-        _ => Error::Service {
-            code: code.into(),
-            message: message.into(),
-            source: None,
-        },
+        _ => Error::service(code, message),
     }
 }
 

@@ -113,24 +113,15 @@ impl CognitoClient {
         if verifier.kind != ChallengeKind::DevicePasswordVerifier {
             return Ok(SignIn::Challenge(verifier));
         }
-        let param = |name: &str| {
-            verifier
-                .parameters
-                .get(name)
-                .map(String::as_str)
-                .ok_or_else(|| {
-                    Error::unexpected(format!("DEVICE_PASSWORD_VERIFIER challenge without {name}"))
-                })
-        };
-        let secret_block = param("SECRET_BLOCK")?.to_owned();
+        let secret_block = verifier.required("SECRET_BLOCK")?.to_owned();
         let timestamp = srp::cognito_timestamp(clock::unix_seconds(self.clock.now()));
         let claim = srp
             .password_claim(&srp::ClaimInput {
                 pool_name: device.group_key(),
                 user_id: device.key(),
                 password: device.password().secret(),
-                srp_b_hex: param("SRP_B")?,
-                salt_hex: param("SALT")?,
+                srp_b_hex: verifier.required("SRP_B")?,
+                salt_hex: verifier.required("SALT")?,
                 secret_block_b64: &secret_block,
                 timestamp: &timestamp,
             })

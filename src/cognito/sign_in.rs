@@ -130,6 +130,19 @@ impl Challenge {
         &self.username
     }
 
+    /// A challenge parameter the answer cannot do without.
+    ///
+    /// # Errors
+    /// [`Error::UnexpectedResponse`] naming the challenge and the missing parameter.
+    pub(crate) fn required(&self, name: &str) -> Result<&str> {
+        self.parameters
+            .get(name)
+            .map(String::as_str)
+            .ok_or_else(|| {
+                Error::unexpected(format!("{} challenge without {name}", self.kind.as_str()))
+            })
+    }
+
     /// Cognito's challenge parameters (e.g. `CODE_DELIVERY_DESTINATION`), never secret.
     pub fn parameters(&self) -> &BTreeMap<String, String> {
         &self.parameters
@@ -325,25 +338,16 @@ impl CognitoClient {
         srp: &SrpClient,
         password: &Password,
     ) -> Result<SignIn> {
-        let param = |name: &str| {
-            challenge
-                .parameters
-                .get(name)
-                .map(String::as_str)
-                .ok_or_else(|| {
-                    Error::unexpected(format!("PASSWORD_VERIFIER challenge without {name}"))
-                })
-        };
-        let user_id = param("USER_ID_FOR_SRP")?.to_owned();
-        let secret_block = param("SECRET_BLOCK")?.to_owned();
+        let user_id = challenge.required("USER_ID_FOR_SRP")?.to_owned();
+        let secret_block = challenge.required("SECRET_BLOCK")?.to_owned();
         let timestamp = srp::cognito_timestamp(clock::unix_seconds(self.clock.now()));
         let claim = srp
             .password_claim(&srp::ClaimInput {
                 pool_name: self.config.pool_name(),
                 user_id: &user_id,
                 password: password.secret(),
-                srp_b_hex: param("SRP_B")?,
-                salt_hex: param("SALT")?,
+                srp_b_hex: challenge.required("SRP_B")?,
+                salt_hex: challenge.required("SALT")?,
                 secret_block_b64: &secret_block,
                 timestamp: &timestamp,
             })

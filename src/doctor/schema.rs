@@ -10,33 +10,13 @@ use serde::Deserialize;
 use crate::api::graphql::{Literal, Operation, OperationKind, Selection};
 use Selection::{Field, Object};
 
-/// `kind name ofType { ... }`, four wrappers deep (enough for `[X!]!`).
-const TYPE_REF: &[Selection] = &[
-    Field("kind"),
-    Field("name"),
-    Object(
-        "ofType",
-        &[
-            Field("kind"),
-            Field("name"),
-            Object(
-                "ofType",
-                &[
-                    Field("kind"),
-                    Field("name"),
-                    Object(
-                        "ofType",
-                        &[
-                            Field("kind"),
-                            Field("name"),
-                            Object("ofType", &[Field("kind"), Field("name")]),
-                        ],
-                    ),
-                ],
-            ),
-        ],
-    ),
-];
+/// `kind name ofType { ... }`, four wrappers deep (enough for `[X!]!`): each level is the
+/// one below it wrapped once more.
+const TYPE_REF: &[Selection] = &[Field("kind"), Field("name"), Object("ofType", WRAPPED_3)];
+const WRAPPED_3: &[Selection] = &[Field("kind"), Field("name"), Object("ofType", WRAPPED_2)];
+const WRAPPED_2: &[Selection] = &[Field("kind"), Field("name"), Object("ofType", WRAPPED_1)];
+const WRAPPED_1: &[Selection] = &[Field("kind"), Field("name"), Object("ofType", NAMED)];
+const NAMED: &[Selection] = &[Field("kind"), Field("name")];
 
 const INPUT_VALUE: &[Selection] = &[Field("name"), Object("type", TYPE_REF)];
 

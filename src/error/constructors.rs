@@ -13,6 +13,15 @@ impl Error {
         }
     }
 
+    /// An [`Error::Service`] for an exception the caller has no variant for.
+    pub(crate) fn service(code: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::Service {
+            code: code.into(),
+            message: message.into(),
+            source: None,
+        }
+    }
+
     pub(crate) fn invalid_token(reason: impl Into<String>) -> Self {
         Error::InvalidToken {
             reason: reason.into(),

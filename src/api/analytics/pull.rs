@@ -119,16 +119,9 @@ pub async fn pull<W: Write>(
         device_index: 0,
         next_page: 1,
     };
-    let pages = run(
-        client,
-        spec,
-        &devices,
-        &mut sink,
-        start,
-        &mut progress,
-        |_, _, _, _| Ok(()),
-    )
-    .await?;
+    let job = (client, spec, devices.as_slice());
+    let no_checkpoint = |_: &mut Sink<_>, _, _, _| Ok(());
+    let pages = run(job, &mut sink, start, &mut progress, no_checkpoint).await?;
     sink.out.flush().map_err(|e| write_error(&sink.name, e))?;
     Ok(Pulled {
         pages,
@@ -237,16 +230,8 @@ pub async fn pull_to_file(
         };
         commit(sink, &sidecar, &cp)
     };
-    let pages = run(
-        client,
-        spec,
-        &devices,
-        &mut sink,
-        start,
-        &mut progress,
-        checkpoint,
-    )
-    .await?;
+    let job = (client, spec, devices.as_slice());
+    let pages = run(job, &mut sink, start, &mut progress, checkpoint).await?;
     let rows = sink.rows;
     let file = sink
         .out
@@ -272,9 +257,7 @@ async fn resolve_devices(client: &Analytics, devices: &Devices) -> Result<Vec<St
 /// Fetches and writes every page from `start`, calling `checkpoint(sink, device index, page,
 /// total pages)` after each; returns the number of pages fetched.
 async fn run<W: Write>(
-    client: &Analytics,
-    spec: &PullSpec,
-    devices: &[String],
+    (client, spec, devices): (&Analytics, &PullSpec, &[String]),
     sink: &mut Sink<W>,
     start: Start,
     progress: &mut impl FnMut(&Progress),
