@@ -13,10 +13,11 @@ use crate::api::media_drive::MediaDrive;
 use crate::aws::identity::IdentityCredentials;
 use crate::clock::SharedClock;
 use crate::cognito::{AuthFlow, CognitoClient, CognitoRenewer, Session, SignIn};
+use crate::config::ProviderKind;
 use crate::config::{self, Config, Profile, Settings};
 use crate::credentials::pat;
 use crate::credentials::store::SessionStore;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::secret::{ApiKey, Password, PersonalAccessToken};
 
 /// The environment variable a personal access token is read from (as the official samples).
@@ -163,17 +164,37 @@ impl UnleashLive {
             .sign_in(AuthFlow::Srp, username, password)
             .await?;
         if let SignIn::Done(session) = &outcome {
-            self.signed_in(session.clone())?;
+            // Storing takes the profile's lock, which blocks: not on the runtime's thread.
+            let (client, session) = (self.clone(), session.clone());
+            tokio::task::spawn_blocking(move || client.signed_in(session))
+                .await
+                .map_err(|e| {
+                    Error::config("profile", format!("storing the session failed: {e}"))
+                })??;
         }
         Ok(outcome)
     }
 
-    /// Stores `session` as the profile's session (after a challenge was answered).
+    /// Stores `session` as the profile's session (after a challenge was answered). It takes
+    /// the profile's lock and blocks until it has it: in async code call it through
+    /// `tokio::task::spawn_blocking`.
     ///
     /// # Errors
-    /// [`crate::Error::Cache`] when the store cannot be written.
+    /// [`crate::Error::Config`] when the profile's entry holds another provider's credential
+    /// (it is left as it is); [`crate::Error::Cache`] when the store cannot be written.
     pub fn signed_in(&self, session: Session) -> Result<()> {
-        self.inner.sessions.replace(session)
+        let locked = self.inner.sessions.lock()?;
+        match self.inner.store.stored_provider(&self.inner.profile)? {
+            Some(stored) if stored != ProviderKind::UnleashLive.name() => Err(Error::config(
+                "provider",
+                format!(
+                    "profile {} holds a credential of the {stored} provider; it is not replaced \
+                     by an Unleash Live session (use another profile, or remove that one first)",
+                    self.inner.profile
+                ),
+            )),
+            _ => locked.replace(session),
+        }
     }
 
     /// The Media Drive client (GraphQL).
@@ -187,9 +208,9 @@ impl UnleashLive {
     }
 
     /// The analytics client. The analytics API takes a personal access token or an API key,
-    /// never a Cognito session: this uses the client's PAT or key when it has one (chosen,
-    /// from the environment, or stored for the profile), else the client's credential, which
-    /// the API will refuse with an error saying so.
+    /// never a Cognito session: this uses the client's PAT or key when it has one (given,
+    /// from the environment with [`CredentialChoice::Auto`], or stored for the profile), else
+    /// the client's credential, which the API will refuse with an error saying so.
     pub fn analytics(&self) -> Analytics {
         let auth = match (&self.inner.auth, &self.inner.pat) {
             (Auth::Pat(_) | Auth::ApiKey(_), _) | (_, None) => self.auth().clone(),
@@ -308,6 +329,17 @@ impl UnleashLiveBuilder {
                     Some(resolved) => resolved,
                     None => Profile::resolve(&profile, self.overrides.unwrap_or_default())?,
                 };
+                let provider = resolved.provider()?;
+                if provider != ProviderKind::UnleashLive {
+                    return Err(Error::config(
+                        "provider",
+                        format!(
+                            "profile {profile} uses the {provider} provider; UnleashLive serves \
+                             Unleash Live profiles (for {provider}, use its sessions in \
+                             `unleashlive_auth::providers`)"
+                        ),
+                    ));
+                }
                 let store = match store {
                     Some(store) => store,
                     None => SessionStore::new(resolved.cache_dir()?),
@@ -364,11 +396,9 @@ fn choose_pat(
     Ok(match choice {
         CredentialChoice::Pat(token) => (Some(token), CredentialSource::Given),
         CredentialChoice::ApiKey(_) => (None, CredentialSource::Given),
-        // With the session chosen, a PAT at hand still serves the analytics API.
-        CredentialChoice::Session => (
-            pat_at_hand(store, profile)?.map(|(t, _)| t),
-            CredentialSource::Session,
-        ),
+        // With the session chosen, the PAT stored for the profile still serves the analytics
+        // API (the environment is not read: the choice was explicit).
+        CredentialChoice::Session => (pat::load(store, profile)?, CredentialSource::Session),
         CredentialChoice::Auto => match pat_at_hand(store, profile)? {
             Some((token, source)) => (Some(token), source),
             None => (None, CredentialSource::Session),

@@ -110,7 +110,7 @@ pub mod token;
 pub mod transport;
 
 /// The README's Rust examples, compiled (not run) as doctests so they cannot rot.
-#[cfg(all(doctest, feature = "cli"))]
+#[cfg(all(doctest, feature = "cognito"))]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
 

@@ -34,7 +34,8 @@ impl ConfigFile {
     /// Reads the file; a missing file is an empty config.
     ///
     /// # Errors
-    /// [`Error::Config`] when the file cannot be read or is not valid TOML of this shape.
+    /// [`Error::Config`] when the file cannot be read or is not valid TOML of this shape; the
+    /// message never quotes the file (it may hold a client secret).
     pub fn load(path: &Path) -> Result<Self> {
         let text = match std::fs::read_to_string(path) {
             Ok(text) => text,
@@ -46,10 +47,20 @@ impl ConfigFile {
                 ));
             }
         };
+        // toml's own text quotes the offending line, which may hold a client secret: the
+        // message and the line number only.
         Self::parse(&text).map_err(|e| {
+            let line = e.span().map(|span| {
+                text.as_bytes()[..span.start.min(text.len())]
+                    .iter()
+                    .filter(|b| **b == b'\n')
+                    .count()
+                    + 1
+            });
+            let at = line.map(|n| format!(" (line {n})")).unwrap_or_default();
             Error::config(
                 path.display().to_string(),
-                format!("not a valid config file: {e}"),
+                format!("not a valid config file: {}{at}", e.message().trim_end()),
             )
         })
     }
@@ -81,6 +92,21 @@ impl ConfigFile {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_broken_config_file_is_reported_by_line_without_quoting_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        for text in [
+            "[default]\nclient-secret = \"s3cr3t-from-file\"\n",
+            "[default]\nclient_secret = \"s3cr3t-from-file\n",
+        ] {
+            std::fs::write(&path, text).unwrap();
+            let shown = ConfigFile::load(&path).unwrap_err().to_string();
+            assert!(!shown.contains("s3cr3t"), "{shown}");
+            assert!(shown.contains("line 2"), "{shown}");
+        }
+    }
 
     #[test]
     fn unknown_keys_in_the_config_file_are_errors() {

@@ -37,15 +37,49 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// The code of a file without comments (line comments and doc comments).
+/// The code of a file without comments (line comments and doc comments); a `//` right after
+/// a `:` is a URL in a string, not a comment.
 fn code(text: &str) -> String {
     text.lines()
-        .map(|line| match line.find("//") {
-            Some(at) => &line[..at],
-            None => line,
+        .map(|line| {
+            let comment = line
+                .match_indices("//")
+                .find(|(at, _)| !line[..*at].ends_with(':'))
+                .map(|(at, _)| at);
+            match comment {
+                Some(at) => &line[..at],
+                None => line,
+            }
         })
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// `text` without its attributes (`#[cfg(...)]`, `#[deprecated(...)]`, ...).
+fn without_attributes(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find("#[") {
+        out.push_str(&rest[..at]);
+        let mut depth = 0;
+        let mut end = rest.len();
+        for (i, c) in rest[at + 1..].char_indices() {
+            match c {
+                '[' => depth += 1,
+                ']' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        end = at + 1 + i + 1;
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Each `crate::<segment>` path in `code`, by first segment.
@@ -58,6 +92,11 @@ fn crate_paths(code: &str) -> Vec<String> {
         if before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
             continue; // e.g. `my_crate::`
         }
+        if let Some(group) = rest.strip_prefix('{') {
+            // `crate::{a::X, b::{Y, Z}}`: the first segment of each item.
+            found.extend(group_items(group));
+            continue;
+        }
         let name: String = rest
             .chars()
             .take_while(|c| c.is_alphanumeric() || *c == '_')
@@ -67,10 +106,41 @@ fn crate_paths(code: &str) -> Vec<String> {
     found
 }
 
+/// The first segment of each item of a `{...}` group (`group` starts after the `{`).
+fn group_items(group: &str) -> Vec<String> {
+    let mut items = Vec::new();
+    let (mut depth, mut current, mut taking) = (1, String::new(), true);
+    for c in group.chars() {
+        match c {
+            '{' => depth += 1,
+            '}' => depth -= 1,
+            ',' if depth == 1 => {
+                items.push(std::mem::take(&mut current));
+                taking = true;
+                continue;
+            }
+            _ => {}
+        }
+        if depth == 0 {
+            break;
+        }
+        if depth == 1 && taking {
+            if c.is_alphanumeric() || c == '_' {
+                current.push(c);
+            } else if !current.is_empty() {
+                taking = false;
+            }
+        }
+    }
+    items.push(current);
+    items.retain(|item| !item.is_empty() && item != "self");
+    items
+}
+
 /// What the crate root re-exports or aliases, by name: the top-level module it comes from
 /// (for an alias, the highest module its definition names).
 fn root_names(lib: &str) -> BTreeMap<String, String> {
-    let lib = code(lib);
+    let lib = without_attributes(&code(lib));
     let mut names = BTreeMap::new();
     for statement in lib.split(';') {
         let statement = statement.trim();
@@ -89,6 +159,29 @@ fn root_names(lib: &str) -> BTreeMap<String, String> {
                     names.insert(name.to_owned(), module.to_owned());
                 }
             }
+        }
+    }
+    // The deprecated old paths (`moved! { old => "note", new::path; }` and `pub mod old {
+    // pub use crate::new::path::*; }`) lead where they point.
+    for line in lib.lines() {
+        let line = line.trim();
+        if let Some((old, rest)) = line.split_once(" => ")
+            && let Some((_, path)) = rest.rsplit_once("\", ")
+            && let Some(module) = path.split("::").next()
+            && layer_of(module.trim()).is_some()
+        {
+            names.insert(old.trim().to_owned(), module.trim().to_owned());
+        }
+    }
+    for block in lib.split("pub mod ").skip(1) {
+        let Some((old, body)) = block.split_once('{') else {
+            continue;
+        };
+        if let Some(path) = body.trim().strip_prefix("pub use crate::")
+            && let Some(module) = path.split("::").next()
+            && layer_of(module).is_some()
+        {
+            names.insert(old.trim().to_owned(), module.to_owned());
         }
     }
     for statement in lib.split(';') {
@@ -121,7 +214,13 @@ fn no_module_uses_a_layer_above_its_own() {
         let first = relative.iter().next().unwrap().to_string_lossy();
         let module = first.trim_end_matches(".rs").to_owned();
         let Some(own) = layer_of(&module) else {
-            continue; // lib.rs, main.rs, the CLI: the top, free to use anything
+            // lib.rs, main.rs, the CLI: the top, free to use anything. Any other new folder
+            // must be given its place in LAYERS.
+            assert!(
+                ["lib", "main", "cli"].contains(&module.as_str()),
+                "src/{module} has no place in LAYERS: add it where it belongs"
+            );
+            continue;
         };
         if relative
             .iter()
