@@ -14,7 +14,6 @@ use unleashlive_auth::api::analytics::Analytics;
 use unleashlive_auth::api::analytics::pull::{
     self as analytics_pull, Devices, Format, Progress, PullSpec, partial_path, sidecar_path,
 };
-use unleashlive_auth::api::http::HttpClient;
 use unleashlive_auth::text::terminal_safe;
 
 use super::args::Output;
@@ -25,7 +24,7 @@ use super::subargs::{AnalyticsArgs, AnalyticsCommand, PullArgs, PullFormat};
 
 pub fn run(ctx: &Ctx, args: AnalyticsArgs) -> Result<ExitCode> {
     let auth = analytics_auth(ctx, &args.cred)?;
-    let client = Analytics::new(HttpClient::new()?, auth, &ctx.config()?);
+    let client = Analytics::new(super::ctx::http()?, auth, &ctx.config()?);
     let rt = runtime()?;
     match args.command {
         AnalyticsCommand::Version => {

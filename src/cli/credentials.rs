@@ -3,7 +3,7 @@
 
 use anyhow::Result;
 use serde_json::json;
-use unleashlive_auth::aws::identity::{AwsCredentials, IdentityClient, IdentityCredentials};
+use unleashlive_auth::aws::identity::AwsCredentials;
 use unleashlive_auth::clock;
 
 use super::args::CredentialsFormat;
@@ -82,20 +82,9 @@ fn env_pairs(creds: &AwsCredentials, region: &str) -> Vec<(&'static str, String)
 /// region they are for. The identity id is remembered next to the session, so a later run
 /// skips GetId.
 fn fetch(ctx: &Ctx) -> Result<(AwsCredentials, String)> {
-    let config = ctx.config()?;
-    let store = ctx.store()?;
-    let manager = ctx.manager()?;
-    let region = config.region().to_owned();
-    let creds = runtime()?.block_on(async move {
-        let client = IdentityClient::new(config).await;
-        IdentityCredentials::builder(manager)
-            .client(client)
-            .identity_cache(store)
-            .build()
-            .credentials()
-            .await
-    });
-    let creds = creds?;
+    let ul = ctx.ul()?;
+    let region = ul.config().region().to_owned();
+    let creds = runtime()?.block_on(ul.aws_credentials().credentials())?;
     Ok((creds, region))
 }
 

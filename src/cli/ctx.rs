@@ -3,15 +3,20 @@
 //! command module.
 
 use anyhow::Result;
+use std::sync::OnceLock;
 use unleashlive_auth::config::{Origin, Profile, Setting, Settings};
+
 use unleashlive_auth::{
-    CognitoRenewer, CognitoSessions, Config, ProviderKind, Session, SessionStore,
+    CognitoSessions, Config, CredentialChoice, ProviderKind, Session, SessionStore, UnleashLive,
 };
 
 use super::args::{Output, SettingArgs};
 use super::out::runtime;
 
 pub struct Ctx {
+    /// The library's entry point for this profile, made on first use (Unleash Live profiles
+    /// only: other providers never build it).
+    ul: OnceLock<UnleashLive>,
     pub profile: String,
     /// The profile as the library resolves it (flags > env > config file > defaults).
     pub resolved: Profile,
@@ -35,12 +40,23 @@ impl Ctx {
         Ok(SessionStore::new(self.resolved.cache_dir()?))
     }
 
+    /// The library's entry point for this (Unleash Live) profile, as resolved once with this
+    /// run's flags; it hands out the session manager, the AWS credentials and the API clients.
+    pub fn ul(&self) -> Result<&UnleashLive> {
+        if let Some(ul) = self.ul.get() {
+            return Ok(ul);
+        }
+        let built = runtime()?.block_on(
+            UnleashLive::builder()
+                .resolved(self.resolved.clone())
+                .credential(CredentialChoice::Session)
+                .build(),
+        )?;
+        Ok(self.ul.get_or_init(|| built))
+    }
+
     pub fn manager(&self) -> Result<CognitoSessions> {
-        Ok(CognitoSessions::new(
-            self.store()?,
-            self.profile.clone(),
-            CognitoRenewer::new(self.config()?),
-        ))
+        Ok(self.ul()?.sessions().clone())
     }
 
     /// A session valid for a while, refreshed first when it is about to expire. With a
@@ -59,6 +75,20 @@ impl Ctx {
 /// The shared HTTP client of the provider commands.
 pub fn http() -> Result<unleashlive_auth::api::http::HttpClient> {
     Ok(unleashlive_auth::api::http::HttpClient::new()?)
+}
+
+impl Ctx {
+    /// The context of one run: the profile as resolved, the output format, and where an
+    /// endpoint override came from.
+    pub fn new(resolved: Profile, output: Output, endpoint_origin: Option<String>) -> Ctx {
+        Ctx {
+            ul: OnceLock::new(),
+            profile: resolved.name().to_owned(),
+            resolved,
+            output,
+            endpoint_origin,
+        }
+    }
 }
 
 /// Says on stderr, before a password is used, that Cognito is not AWS's: an AWS_ENDPOINT_URL

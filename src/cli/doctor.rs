@@ -195,12 +195,7 @@ fn provider_checks(ctx: &Ctx) -> Vec<Check> {
             }
         };
         let Ok(resolved) = resolved else { continue };
-        let sub = Ctx {
-            profile: name.clone(),
-            resolved,
-            output: ctx.output,
-            endpoint_origin: None,
-        };
+        let sub = Ctx::new(resolved, ctx.output, None);
         let check = match super::commands::check_profile(&sub, kind) {
             Ok(said) => Check::ok(row, format!("{}: {said}", kind.title())),
             Err(e) => match e.downcast_ref::<Error>() {

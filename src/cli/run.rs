@@ -22,12 +22,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         profile = profile.config_file(path);
     }
     let resolved = profile.resolve()?;
-    let ctx = Ctx {
-        endpoint_origin: endpoint_origin(&resolved, &cli.global.settings),
-        resolved,
-        profile: cli.global.profile,
-        output: cli.global.output,
-    };
+    let origin = endpoint_origin(&resolved, &cli.global.settings);
+    let ctx = Ctx::new(resolved, cli.global.output, origin);
     if let Command::Doctor(args) = cli.command {
         return super::doctor::run(&ctx, args);
     }
