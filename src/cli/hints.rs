@@ -8,6 +8,7 @@ use std::error::Error as StdError;
 
 use unleashlive_auth::Error;
 use unleashlive_auth::api::analytics::REFUSED_HINT;
+use unleashlive_auth::api::analytics::pull::STOPPED_EARLIER;
 use unleashlive_auth::aws::identity::PoolInDoubt;
 use unleashlive_auth::config::env;
 use unleashlive_auth::credentials::pat;
@@ -57,6 +58,9 @@ fn for_one(e: &(dyn StdError + 'static), profile: &str) -> Option<String> {
             format!("check {} / {}", env::CLIENT_ID, env::USER_POOL_ID)
         }
         Error::UnknownIdentityPool { .. } => format!("check {}", env::IDENTITY_POOL_ID),
+        Error::File { reason, .. } if reason.starts_with(STOPPED_EARLIER) => {
+            "add --resume to continue it".into()
+        }
         Error::Config { setting, .. } if setting == CREDENTIAL => format!(
             "set {} to a personal access token, store one with `ul-auth pat set`, or give a \
              legacy key in {}",

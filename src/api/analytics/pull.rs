@@ -101,6 +101,10 @@ struct Start {
     next_page: u64,
 }
 
+/// How the error of a pull refused over an unfinished earlier one begins (a program may offer
+/// its own way to resume).
+pub const STOPPED_EARLIER: &str = "an earlier pull stopped here";
+
 /// Pulls `spec` into `out` (e.g. stdout), with no checkpoints and no resume.
 ///
 /// # Errors
@@ -155,9 +159,9 @@ pub async fn pull_to_file(
     if previous.is_some() && !resume {
         return Err(Error::File {
             path: partial.clone(),
-            reason: "an earlier pull stopped here: add --resume to continue it, or delete it \
-                     and its .json sidecar to start over"
-                .into(),
+            reason: format!(
+                "{STOPPED_EARLIER}: resume it, or delete it and its .json sidecar to start over"
+            ),
             source: None,
         });
     }

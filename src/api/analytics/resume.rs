@@ -85,27 +85,24 @@ pub(super) fn check_same(cp: &Checkpoint, spec: &PullSpec, sidecar: &Path) -> Re
     match &spec.devices {
         // `all` resumes the list it found first; an older sidecar did not say which it was.
         Devices::All if cp.all_devices != Some(false) => {}
-        Devices::All => differs.push(format!("--device {recorded} there, all here")),
+        Devices::All => differs.push(format!("devices {recorded} there, all here")),
         Devices::List(list) if *list == cp.devices && cp.all_devices != Some(true) => {}
         Devices::List(list) => {
             differs.push(format!(
-                "--device {recorded} there, {} here",
+                "devices {recorded} there, {} here",
                 list.join(", ")
             ));
         }
     }
     if cp.from_ms != spec.from_ms {
-        differs.push(format!(
-            "--from {} there, {} here",
-            cp.from_ms, spec.from_ms
-        ));
+        differs.push(format!("from {} there, {} here", cp.from_ms, spec.from_ms));
     }
     if cp.to_ms != spec.to_ms {
-        differs.push(format!("--to {} there, {} here", cp.to_ms, spec.to_ms));
+        differs.push(format!("to {} there, {} here", cp.to_ms, spec.to_ms));
     }
     if cp.output != spec.format {
         differs.push(format!(
-            "--format {} there, {} here",
+            "format {} there, {} here",
             format_name(cp.output),
             format_name(spec.format)
         ));
@@ -114,8 +111,8 @@ pub(super) fn check_same(cp: &Checkpoint, spec: &PullSpec, sidecar: &Path) -> Re
         return Err(Error::File {
             path: sidecar.to_owned(),
             reason: format!(
-                "records another pull ({}); resume it with the same --device, --from, --to and \
-                 --format, or delete it and its partial file to start over",
+                "records another pull ({}); resume it with the same devices, time range and \
+                 format, or delete it and its partial file to start over",
                 differs.join("; ")
             ),
             source: None,
@@ -222,7 +219,7 @@ pub(super) fn open_no_follow(path: &Path, options: &mut OpenOptions) -> Result<F
         Ok(_) => Err(Error::File {
             path: path.to_owned(),
             reason: "is not a regular file (a pipe, device or directory?); refusing to use it \
-                     (remove it, or choose another --out)"
+                     (remove it, or choose another output file)"
                 .into(),
             source: None,
         }),
@@ -233,11 +230,11 @@ pub(super) fn open_no_follow(path: &Path, options: &mut OpenOptions) -> Result<F
 fn open_error(path: &Path, e: io::Error) -> Error {
     let reason = if e.raw_os_error() == Some(libc::ELOOP) {
         "is a symbolic link; refusing to open it or write through it (remove the link, or \
-         choose another --out)"
+         choose another output file)"
     } else if e.raw_os_error() == Some(libc::ENXIO) {
         // What a non-blocking open for writing answers at a FIFO nobody reads.
         "is not a regular file (a pipe?); refusing to use it (remove it, or choose another \
-         --out)"
+         output file)"
     } else {
         "cannot open it"
     };

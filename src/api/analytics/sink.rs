@@ -40,7 +40,7 @@ impl<W: Write> Sink<W> {
                 Some(keys) if *keys != page.keys => {
                     return Err(Error::unexpected(format!(
                         "page {number} of {device} has the columns {:?}, earlier pages {keys:?}; \
-                         a CSV cannot hold both (use --format jsonl)",
+                         a CSV cannot hold both (write JSON Lines instead)",
                         page.keys
                     )));
                 }

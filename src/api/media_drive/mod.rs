@@ -148,7 +148,7 @@ impl MediaDrive {
                     Some(_) if state.seen.len() + 1 >= MAX_PAGES => {
                         return Err(Error::unexpected(format!(
                             "Media Drive still had more of {location:?} after {MAX_PAGES} pages; \
-                             stopping (list it page by page, or a narrower --type)"
+                             stopping (list it page by page, or narrow it to one item type)"
                         )));
                     }
                     Some(token) => {

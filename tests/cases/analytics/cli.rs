@@ -238,9 +238,9 @@ async fn a_resume_refuses_a_checkpoint_that_disagrees_with_the_command_or_the_pa
     let mut jsonl = s.clone();
     jsonl.format = Format::Jsonl;
     for (other, says) in [
-        (&all, "--device W1 there, all here"),
-        (&later, "--to 2000 there, 2001 here"),
-        (&jsonl, "--format csv there, jsonl here"),
+        (&all, "devices W1 there, all here"),
+        (&later, "to 2000 there, 2001 here"),
+        (&jsonl, "format csv there, jsonl here"),
     ] {
         let err = pull_to_file(&c, other, &out, true, |_| {})
             .await
@@ -436,7 +436,7 @@ async fn cli_resume_of_another_pull_exits_2_naming_what_differs_without_the_resu
     other.expect_code(2);
     let stderr = other.stderr();
     assert!(
-        stderr.contains("records another pull (--to 2000 there, 3000 here)"),
+        stderr.contains("records another pull (to 2000 there, 3000 here)"),
         "{stderr}"
     );
     assert!(!stderr.contains("to continue"), "{stderr}");

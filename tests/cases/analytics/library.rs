@@ -183,7 +183,7 @@ async fn a_page_failing_for_good_leaves_a_resumable_partial_that_resume_complete
 
     // Without --resume the partial pull is not overwritten.
     let refused = pull_to_file(&c, &s, &out, false, |_| {}).await.unwrap_err();
-    assert!(refused.to_string().contains("--resume"), "{refused}");
+    assert!(refused.to_string().contains("resume it"), "{refused}");
 
     // A torn write after the checkpoint is cut off, not duplicated.
     let mut torn = partial.clone();
