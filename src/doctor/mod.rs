@@ -17,6 +17,7 @@ use crate::config::Config;
 use crate::error::{Error, ErrorClass};
 
 mod advice;
+mod api_probes;
 mod probes;
 mod schema;
 mod shape;

@@ -1,27 +1,18 @@
 //! The probes themselves, one method of [`Doctor`] each.
 
-use serde_json::Value;
-
-use super::schema::{IntrospectionData, introspection};
-use super::shape::describe;
-use super::{Advice, Check, Doctor, Schema};
-use crate::api::analytics::Analytics;
-use crate::api::auth::{ApiKind, Auth};
-use crate::api::graphql::{GraphqlClient, Operation};
-use crate::api::http::Request;
-use crate::api::lenient::kind_of;
-use crate::api::media_drive::{ListOptions, MediaDrive, operations};
+use super::{Advice, Check, Doctor};
+use crate::api::auth::Auth;
 use crate::aws::identity::IdentityClient;
-use crate::clock::{rfc3339, unix_seconds};
+use crate::clock::rfc3339;
 use crate::cognito::session::Session;
 use crate::cognito::{CognitoClient, FlowAnswer};
-use crate::error::{Error, ErrorClass};
+use crate::error::Error;
 use crate::token::jwks::JwksCache;
 use crate::token::verify::Verifier;
 
 impl Doctor {
     /// The cached session, if there is one that has not expired.
-    fn usable_session(&self) -> Option<Session> {
+    pub(super) fn usable_session(&self) -> Option<Session> {
         let sessions = self.sessions.as_ref()?;
         let session = sessions.cached().ok()??;
         (!session.is_expired(self.clock.now())).then_some(session)
@@ -30,7 +21,7 @@ impl Doctor {
     /// The credential the API checks use: the usable session's ID token as it is (never
     /// renewed, not even after a 401: a refusal is what the check reports), else the token at
     /// hand.
-    fn api_auth(&self) -> Option<Auth> {
+    pub(super) fn api_auth(&self) -> Option<Auth> {
         match self.usable_session() {
             Some(session) => Some(Auth::IdToken(session.id_token().clone())),
             None => self.token.clone(),
@@ -39,12 +30,12 @@ impl Doctor {
 
     /// The token at hand when the session is what [`Doctor::api_auth`] chose: the API checks
     /// then try it too, since whether each API takes a PAT is itself unverified.
-    fn also_token(&self) -> Option<Auth> {
+    pub(super) fn also_token(&self) -> Option<Auth> {
         self.usable_session().and(self.token.clone())
     }
 
     /// `check` with a note of how the same call went with the token at hand, if any.
-    async fn with_token_note<F, Fut>(&self, check: Check, probe: F) -> Check
+    pub(super) async fn with_token_note<F, Fut>(&self, check: Check, probe: F) -> Check
     where
         F: FnOnce(Auth) -> Fut,
         Fut: std::future::Future<Output = std::result::Result<(), Error>>,
@@ -64,14 +55,14 @@ impl Doctor {
     }
 
     /// "check SETTING and the credential".
-    fn check_and_credential(&self, setting: &'static str) -> String {
+    pub(super) fn check_and_credential(&self, setting: &'static str) -> String {
         format!(
             "check {} and the credential",
             self.say(Advice::Setting(setting))
         )
     }
 
-    fn no_credential(&self, name: &str) -> Check {
+    pub(super) fn no_credential(&self, name: &str) -> Check {
         let detail = format!(
             "no credential: {}, or {}",
             self.say(Advice::SignIn),
@@ -277,242 +268,6 @@ impl Doctor {
             }
             Err(e) => {
                 let fix = format!("check {}", self.say(Advice::Setting("identity_pool_id")));
-                Check::fail(NAME, &e, &fix)
-            }
-        }
-    }
-
-    fn graphql_client(&self, auth: Auth) -> GraphqlClient {
-        GraphqlClient::new(
-            self.http.clone(),
-            auth,
-            self.config.graphql_url().to_owned(),
-        )
-    }
-
-    pub(super) async fn graphql(&self) -> Check {
-        const NAME: &str = "graphql";
-        let Some(auth) = self.api_auth() else {
-            return self.no_credential(NAME);
-        };
-        let kind = auth.kind_name();
-        let probe = Operation::query("DoctorProbe", "__typename");
-        let check = match self.graphql_client(auth).run::<Value>(&probe).await {
-            Ok(data) => Check::ok(
-                NAME,
-                format!(
-                    "{} answers `{{ __typename }}` with {} ({kind})",
-                    self.config.graphql_url(),
-                    data.get("__typename").unwrap_or(&Value::Null)
-                ),
-            ),
-            Err(e) => Check::fail(NAME, &e, &self.check_and_credential("graphql_url")),
-        };
-        self.with_token_note(check, |token| async move {
-            self.graphql_client(token)
-                .run::<Value>(&probe)
-                .await
-                .map(drop)
-        })
-        .await
-    }
-
-    pub(super) async fn graphql_schema(&self) -> Check {
-        const NAME: &str = "graphql-schema";
-        let Some(auth) = self.api_auth() else {
-            return self.no_credential(NAME);
-        };
-        let data = match self
-            .graphql_client(auth)
-            .run::<IntrospectionData>(&introspection())
-            .await
-        {
-            Ok(data) => data,
-            Err(Error::Graphql { messages }) => {
-                return Check::skip(
-                    NAME,
-                    format!(
-                        "the server refuses introspection ({}); only the operations themselves \
-                         can show the schema ({})",
-                        messages.join("; "),
-                        self.say(Advice::GiveFolder)
-                    ),
-                );
-            }
-            Err(e) => return Check::fail(NAME, &e, &self.check_and_credential("graphql_url")),
-        };
-        let schema = Schema::from(data);
-        let mut differences = Vec::new();
-        let mut signatures = Vec::new();
-        for op in operations::examples() {
-            for difference in schema.differences(&op) {
-                differences.push(format!("{}: {difference}", op.field()));
-            }
-            if let Some(signature) = schema.signature(op.kind(), op.field())
-                && !signatures.contains(&signature)
-            {
-                signatures.push(signature);
-            }
-        }
-        if differences.is_empty() {
-            Check::ok(
-                NAME,
-                format!(
-                    "get, list, rename, move and delete match the schema: {}",
-                    signatures.join("; ")
-                ),
-            )
-        } else {
-            Check::differs(
-                NAME,
-                format!(
-                    "what differs from what we send: {} (the server declares: {})",
-                    differences.join("; "),
-                    signatures.join("; ")
-                ),
-            )
-        }
-    }
-
-    pub(super) async fn media_drive_folder(&self) -> Check {
-        const NAME: &str = "media-drive-folder";
-        let Some(folder) = &self.folder else {
-            return Check::skip(
-                NAME,
-                format!(
-                    "not asked: {} reads one folder (get + one list page)",
-                    self.say(Advice::GiveFolder)
-                ),
-            );
-        };
-        let Some(auth) = self.api_auth() else {
-            return self.no_credential(NAME);
-        };
-        let drive = MediaDrive::new(self.http.clone(), auth, &self.config);
-        let item = match drive.get(folder).await {
-            Ok(Some(item)) => item,
-            Ok(None) => {
-                return Check::fail(
-                    NAME,
-                    &Error::Config {
-                        setting: "folder".into(),
-                        reason: format!(
-                            "Media Drive has no item {folder:?} this credential can see"
-                        ),
-                    },
-                    "copy the id from the folder's address in cloud.unleashlive.com",
-                );
-            }
-            Err(e) => return Check::fail(NAME, &e, "check the folder id and the credential"),
-        };
-        let location = item.location.clone().unwrap_or_default();
-        let separator = match (location.contains('/'), location.contains('#')) {
-            (true, true) => "both '/' and '#'",
-            (true, false) => "'/'",
-            (false, true) => "'#'",
-            (false, false) => "no separator",
-        };
-        let listing = item.listing_location();
-        let options = ListOptions::default().limit(5);
-        let page = match drive.list_page(&listing, &options, None).await {
-            Ok(page) => page,
-            Err(e) => return Check::fail(NAME, &e, "see the graphql-schema check"),
-        };
-        let first = page
-            .items
-            .first()
-            .map(|i| {
-                format!(
-                    "; the first item's location is {:?}",
-                    i.location.as_deref().unwrap_or("")
-                )
-            })
-            .unwrap_or_else(|| {
-                "; an empty page may also mean the service builds listing locations another way"
-                    .into()
-            });
-        let next = match &page.next_token {
-            Some(Value::Object(fields)) => format!(
-                "more pages (nextToken fields: {})",
-                fields.keys().cloned().collect::<Vec<_>>().join(", ")
-            ),
-            Some(other) => format!("more pages (nextToken {})", kind_of(other)),
-            None => "no more pages".into(),
-        };
-        Check::ok(
-            NAME,
-            format!(
-                "folder {:?}: location {location:?} ({separator}); listed at {listing:?} (samples' \
-                 form): {} items on the first page of 5{first}; {next}",
-                item.name.as_deref().unwrap_or(""),
-                page.items.len()
-            ),
-        )
-    }
-
-    pub(super) async fn flights(&self) -> Check {
-        const NAME: &str = "flights";
-        let Some(auth) = self.api_auth() else {
-            return self.no_credential(NAME);
-        };
-        let now = unix_seconds(self.clock.now()) * 1000;
-        let url = format!(
-            "{}/v1/flights/team",
-            self.config.api_url().trim_end_matches('/')
-        );
-        let request = match Request::get(&url) {
-            Ok(r) => r
-                .query("dateFrom", &(now - 7 * 86_400_000).to_string())
-                .query("dateTo", &now.to_string()),
-            Err(e) => {
-                let fix = format!("check {}", self.say(Advice::Setting("api_url")));
-                return Check::fail(NAME, &e, &fix);
-            }
-        };
-        let get = |auth: Auth| {
-            let (request, url) = (&request, &url);
-            async move {
-                let response = self
-                    .http
-                    .send(request, Some((&auth, ApiKind::Rest)))
-                    .await?;
-                crate::transport::read_json::<Value>(response, url).await
-            }
-        };
-        let check = match get(auth).await {
-            Ok(body) => Check::ok(
-                NAME,
-                format!(
-                    "GET /v1/flights/team (last 7 days) answers {}",
-                    describe(&body)
-                ),
-            ),
-            Err(e) => Check::fail(NAME, &e, &self.check_and_credential("api_url")),
-        };
-        self.with_token_note(check, |token| async move { get(token).await.map(drop) })
-            .await
-    }
-
-    pub(super) async fn analytics(&self) -> Check {
-        const NAME: &str = "analytics";
-        let Some(token) = &self.token else {
-            let detail = format!("no personal access token: {}", self.say(Advice::GiveToken));
-            return Check::skip(NAME, detail);
-        };
-        let analytics = Analytics::new(self.http.clone(), token.clone(), &self.config);
-        match analytics.version().await {
-            Ok(version) => Check::ok(NAME, format!("version {version} ({})", token.kind_name())),
-            Err(e) => {
-                let fix = match e.class() {
-                    ErrorClass::Authentication => "the token is expired, revoked or its role too \
-                                                   low: create a new one in the web app \
-                                                   (Profile → Developers)"
-                        .to_owned(),
-                    _ => format!(
-                        "check {} and the network",
-                        self.say(Advice::Setting("api_url"))
-                    ),
-                };
                 Check::fail(NAME, &e, &fix)
             }
         }
