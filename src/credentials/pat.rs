@@ -10,7 +10,8 @@
 //! when one answers.
 //!
 //! ```no_run
-//! use unleashlive_auth::{Auth, SessionStore, pat};
+//! use unleashlive_auth::credentials::pat;
+//! use unleashlive_auth::{Auth, SessionStore};
 //!
 //! # fn run() -> Result<(), unleashlive_auth::Error> {
 //! let store = SessionStore::new("/home/pilot/.cache/unleashlive-auth");
