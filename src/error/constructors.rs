@@ -14,6 +14,7 @@ impl Error {
     }
 
     /// An [`Error::Service`] for an exception the caller has no variant for.
+    #[cfg_attr(not(feature = "cognito"), allow(dead_code))] // the AWS SDK callers
     pub(crate) fn service(code: impl Into<String>, message: impl Into<String>) -> Self {
         Error::Service {
             code: code.into(),
