@@ -15,6 +15,7 @@ use unleashlive_auth::credentials::pat;
 use unleashlive_auth::credentials::provider::CREDENTIAL;
 use unleashlive_auth::credentials::store::OtherProvider;
 use unleashlive_auth::doctor::Advice;
+use unleashlive_auth::providers::unith;
 
 use super::args::setting_hint;
 use super::secrets;
@@ -48,7 +49,15 @@ fn for_one(e: &(dyn StdError + 'static), profile: &str) -> Option<String> {
     }
     Some(match e.downcast_ref::<Error>()? {
         Error::NotSignedIn { .. } => format!("run `ul-auth{} login`", profile_flag(profile)),
+        Error::SignInAgain { reason } if reason.contains(unith::NO_KEY_TO_RENEW) => format!(
+            "set {}, or run `ul-auth --profile {profile} login --remember`",
+            secrets::UNITH_SECRET_KEY
+        ),
         Error::SignInAgain { .. } => format!("run `ul-auth --profile {profile} login`"),
+        Error::Config { setting, .. } if setting == unith::SECRET_KEY_SETTING => format!(
+            "set {}, pass --secret-key-stdin, or type it at the prompt",
+            secrets::UNITH_SECRET_KEY
+        ),
         Error::PasswordResetRequired => format!(
             "run `ul-auth password forgot`, then `ul-auth password confirm` with the code it \
              sends (typed when asked, in {}, or on standard input with `--code -`)",

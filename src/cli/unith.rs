@@ -4,6 +4,8 @@
 use anyhow::{Context, Result};
 use serde_json::json;
 use unleashlive_auth::SecretKey;
+use unleashlive_auth::clock::{Clock as _, SystemClock};
+use unleashlive_auth::credentials::manager::DEFAULT_MARGIN;
 use unleashlive_auth::providers::unith::Unith;
 use unleashlive_auth::providers::{Provider as _, ProviderKind, Sessions, Token};
 
@@ -25,6 +27,24 @@ fn key_from_env() -> Option<SecretKey> {
         .map(|k| SecretKey::new(k.trim()))
 }
 
+/// Says where a key goes when the cached bearer is due for renewal and nothing can renew it:
+/// the library only says that no key is at hand.
+fn note_no_key(ctx: &Ctx) {
+    let Ok(store) = ctx.store() else { return };
+    let Ok(Some(token)) = store.load::<Token<Unith>>(&ctx.profile) else {
+        return;
+    };
+    let due = token
+        .time_left(SystemClock.now())
+        .is_some_and(|left| left <= DEFAULT_MARGIN);
+    if due && token.remembered_secret().is_none() {
+        eprintln!(
+            "ul-auth: note: the UNITH bearer renews itself only with its secret key: set {KEY_ENV}, \
+             or log in again with --remember"
+        );
+    }
+}
+
 impl TokenProvider for Unith {
     const LOGOUT_NOTE: &'static str = "The bearer stays valid on UNITH until it expires; the \
                                        secret key is unchanged (replace it with `ul-auth \
@@ -34,7 +54,10 @@ impl TokenProvider for Unith {
         let unith = Unith::new(http()?, &ctx.base_url(ProviderKind::Unith)?)?;
         Ok(match key_from_env() {
             Some(key) => unith.with_secret_key(key),
-            None => unith,
+            None => {
+                note_no_key(ctx);
+                unith
+            }
         })
     }
 

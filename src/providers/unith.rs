@@ -17,6 +17,13 @@ use crate::error::{Error, Result};
 use crate::secret::{ProviderToken, SecretKey};
 use crate::transport::{AuthHeader, HttpClient, Request, read_json};
 
+/// How the reason of an [`Error::SignInAgain`] says a renewal lacked the secret key (a program
+/// may say where its users give one).
+pub const NO_KEY_TO_RENEW: &str = "no secret key is at hand to renew it";
+
+/// The name an [`Error::Config`] gives the UNITH secret key when none was given.
+pub const SECRET_KEY_SETTING: &str = "secret_key";
+
 /// How long a bearer lives when it does not say so itself (it is not a JWT).
 pub const BEARER_LIFETIME: Duration = Duration::from_secs(7 * 24 * 60 * 60);
 
@@ -50,10 +57,10 @@ impl Provider for Unith {
             .as_ref()
             .or(current.remembered_secret())
             .ok_or_else(|| Error::SignInAgain {
-                reason: "the UNITH bearer token is expiring or has expired, and no secret key \
-                         is at hand to renew it (set UNITH_SECRET_KEY, or log in with \
-                         --remember)"
-                    .into(),
+                reason: format!(
+                    "the UNITH bearer token is expiring or has expired, and {NO_KEY_TO_RENEW} \
+                     (give the key, or remember it when signing in)"
+                ),
             })?;
         let token = self.exchange_with(email, key).await?;
         // A remembered key stays remembered; if a key at hand just worked, it is the one to
@@ -110,13 +117,10 @@ impl Unith {
     /// refuses the e-mail or key (401); [`Error::Http`] for other statuses after retries;
     /// [`Error::UnexpectedResponse`] for an answer without a token.
     pub async fn exchange(&self, email: &str, remember: bool) -> Result<Token<Self>> {
-        let key = self.secret_key.as_ref().ok_or_else(|| {
-            Error::config(
-                "UNITH_SECRET_KEY",
-                "no UNITH secret key: set UNITH_SECRET_KEY, pass --secret-key-stdin, or type it \
-                 at the prompt",
-            )
-        })?;
+        let key = self
+            .secret_key
+            .as_ref()
+            .ok_or_else(|| Error::config(SECRET_KEY_SETTING, "no UNITH secret key was given"))?;
         let token = self.exchange_with(email, key).await?;
         Ok(token.remembering(remember.then(|| key.clone())))
     }

@@ -8,7 +8,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use futures_util::future::join_all;
 use serde_json::json;
-use unleashlive_auth::providers::unith::BEARER_LIFETIME;
+use unleashlive_auth::providers::unith::{self, BEARER_LIFETIME};
 use unleashlive_auth::{Auth, Error, ErrorClass, SecretKey};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, ResponseTemplate};
@@ -176,7 +176,7 @@ async fn renewal_without_a_key_at_hand_or_remembered_says_sign_in_again_and_send
     for err in [err, forced] {
         assert!(matches!(err, Error::SignInAgain { .. }), "{err:?}");
         assert_eq!(err.class(), ErrorClass::Authentication);
-        assert!(err.to_string().contains("UNITH_SECRET_KEY"), "{err}");
+        assert!(err.to_string().contains(unith::NO_KEY_TO_RENEW), "{err}");
     }
     assert_eq!(s.requests().await.len(), 1, "only the first exchange");
 }
