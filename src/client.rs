@@ -267,14 +267,16 @@ impl UnleashLiveBuilder {
         self
     }
 
-    /// These settings, instead of the environment and the config file.
+    /// These settings, instead of the environment and the config file. Without
+    /// [`UnleashLiveBuilder::store`] the profile is still read for its cache directory.
     pub fn config(mut self, config: Config) -> Self {
         self.config = Some(config);
         self
     }
 
     /// Settings that win over the environment and the config file (what `ul-auth`'s flags
-    /// do). Ignored with [`UnleashLiveBuilder::config`].
+    /// do). Ignored with [`UnleashLiveBuilder::config`] and [`UnleashLiveBuilder::resolved`]
+    /// (whose profile was resolved with its own overrides).
     pub fn overrides(mut self, settings: Settings) -> Self {
         self.overrides = Some(settings);
         self
