@@ -9,7 +9,7 @@
 //! 5xx not for requests marked [`Request::not_repeatable`]). Never retried: any other status —
 //! a 4xx will not get better by asking again. A request marked not repeatable that got a 5xx,
 //! or whose connection broke once it was sent, fails with
-//! [`Error::OutcomeUnknown`](crate::Error::OutcomeUnknown): it may have been carried out.
+//! [`Error::OutcomeUnknown`]: it may have been carried out.
 
 use std::time::Duration;
 
@@ -91,7 +91,7 @@ pub const MAX_REDIRECTS: usize = 10;
 /// `x-amz-cognito-security-token`, `x-api-key`, a `token` header or a POSTed secret key would
 /// follow a redirect anywhere. A request without one (a CDN download) may follow a redirect to
 /// another host, never from https to http. A refused redirect is
-/// [`Error::RedirectRefused`](crate::Error::RedirectRefused), naming both URLs.
+/// [`Error::RedirectRefused`], naming both URLs.
 #[derive(Debug, Clone)]
 pub struct HttpClient {
     /// For requests with a credential: same-origin redirects only.
