@@ -2,6 +2,7 @@
 //! user changing theirs.
 
 use crate::util::emulator::require;
+use crate::util::session::signed_in_on_moto;
 use crate::util::{Home, PASSWORD, PILOT, Pool, with};
 
 #[tokio::test]
@@ -73,11 +74,8 @@ async fn a_forgotten_password_is_reset_with_the_code_and_only_the_new_one_works(
 #[tokio::test]
 async fn a_signed_in_user_changes_the_password() {
     require!(moto);
-    let pool = Pool::create().await;
-    let home = Home::new();
+    let (pool, home) = signed_in_on_moto().await;
     let env = with(&pool.env(), &[("UL_PASSWORD", PASSWORD)]);
-    home.run(&["login", "--username", PILOT], &env, None)
-        .expect_code(0);
     let wrong = home.run(
         &[
             "password",

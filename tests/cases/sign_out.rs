@@ -7,7 +7,7 @@ use unleashlive_auth::SessionStore;
 use crate::util::emulator::require;
 use crate::util::session::signed_in_on_moto;
 use crate::util::standin::{CognitoStandIn, pilot, run_cli, signed_in};
-use crate::util::{Home, PASSWORD, PILOT, Pool, with};
+use crate::util::{Home, PASSWORD, PILOT, with};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn logout_global_signs_out_everywhere_and_the_old_session_cannot_refresh() {
@@ -86,11 +86,8 @@ async fn logout_revokes_this_sessions_refresh_token() {
 async fn logout_removes_the_local_session_even_when_revocation_fails() {
     require!(moto);
     // moto does not implement RevokeToken (HTTP 500).
-    let pool = Pool::create().await;
-    let home = Home::new();
+    let (pool, home) = signed_in_on_moto().await;
     let env = with(&pool.env(), &[("UL_PASSWORD", PASSWORD)]);
-    home.run(&["login", "--username", PILOT], &env, None)
-        .expect_code(0);
     // A refresh token left valid on the server is an error (exit 4), not a warning.
     let run = home.run(&["logout"], &env, None);
     run.expect_code(4)

@@ -2,6 +2,7 @@
 //! command.
 
 use crate::util::emulator::require;
+use crate::util::session::signed_in_on_moto;
 use crate::util::standin::CognitoStandIn;
 use crate::util::{Home, PASSWORD, PILOT, Pool, with};
 
@@ -36,11 +37,8 @@ async fn status_shows_the_user_and_time_left_or_says_not_signed_in() {
 #[tokio::test]
 async fn exec_passes_tokens_in_the_environment_and_the_exit_code_through() {
     require!(moto);
-    let pool = Pool::create().await;
-    let home = Home::new();
+    let (pool, home) = signed_in_on_moto().await;
     let env = with(&pool.env(), &[("UL_PASSWORD", PASSWORD)]);
-    home.run(&["login", "--username", PILOT], &env, None)
-        .expect_code(0);
     let token = home.run(&["token"], &env, None).stdout().trim().to_owned();
     let script = format!(
         "test \"$UL_ID_TOKEN\" = '{token}' && test -n \"$UL_ACCESS_TOKEN\" && test \"$UL_TOKEN\" = '{token}' && test \"$UL_AUTH_HEADER\" = 'x-amz-cognito-security-token: {token}' && exit 7"

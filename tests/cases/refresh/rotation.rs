@@ -10,17 +10,15 @@ use unleashlive_auth::{
 
 use crate::util::emulator::require;
 use crate::util::session::done;
+use crate::util::session::signed_in_on_moto;
 use crate::util::standin::{CognitoStandIn, Running, pilot, stale_session};
-use crate::util::{Home, PASSWORD, PILOT, Pool, with};
+use crate::util::{Home, PASSWORD, PILOT, with};
 
 #[tokio::test]
 async fn cli_refresh_gives_a_later_expiry_and_remembers_the_fallback() {
     require!(moto);
-    let pool = Pool::create().await;
-    let home = Home::new();
+    let (pool, home) = signed_in_on_moto().await;
     let env = with(&pool.env(), &[("UL_PASSWORD", PASSWORD)]);
-    home.run(&["login", "--username", PILOT], &env, None)
-        .expect_code(0);
     let exp = |home: &Home| -> i64 {
         let claims: serde_json::Value =
             serde_json::from_str(&home.run(&["claims"], &env, None).stdout()).unwrap();
@@ -41,11 +39,8 @@ async fn cli_refresh_gives_a_later_expiry_and_remembers_the_fallback() {
 #[tokio::test]
 async fn refresh_after_a_global_sign_out_says_sign_in_again() {
     require!(moto);
-    let pool = Pool::create().await;
-    let home = Home::new();
+    let (pool, home) = signed_in_on_moto().await;
     let env = with(&pool.env(), &[("UL_PASSWORD", PASSWORD)]);
-    home.run(&["login", "--username", PILOT], &env, None)
-        .expect_code(0);
     pool.admin_sign_out(PILOT).await;
     let run = home.run(&["refresh"], &env, None);
     run.expect_code(3);
