@@ -7,7 +7,7 @@ use super::challenge::FirstFactor;
 use super::client::CognitoClient;
 use super::sign_in::{Challenge, ChallengeKind, SignIn};
 use super::srp::SrpClient;
-use crate::error::{Error, Result};
+use crate::error::{Cause, Error, Result};
 use crate::secret::Password;
 
 impl CognitoClient {
@@ -35,7 +35,7 @@ impl CognitoClient {
                     parameters.push(("PASSWORD", p.secret().to_owned()));
                 }
                 (FirstFactor::PasswordSrp, Some(_)) => {
-                    let client = SrpClient::generate().map_err(|e| Error::Srp(e.to_string()))?;
+                    let client = SrpClient::generate().map_err(|e| Error::Srp(Cause::new(e)))?;
                     parameters.push(("SRP_A", client.large_a_hex()));
                     srp = Some(client);
                 }
@@ -96,7 +96,7 @@ impl CognitoClient {
                 None
             }
             (FirstFactor::PasswordSrp, Some(_)) => {
-                let client = SrpClient::generate().map_err(|e| Error::Srp(e.to_string()))?;
+                let client = SrpClient::generate().map_err(|e| Error::Srp(Cause::new(e)))?;
                 responses.push(("SRP_A".to_owned(), client.large_a_hex()));
                 Some(client)
             }

@@ -10,7 +10,7 @@ use super::sign_in::{Challenge, ChallengeKind, SignIn};
 use super::srp::{self, DeviceSecret, SrpClient};
 use crate::clock;
 use crate::cognito::session::Session;
-use crate::error::{Error, Result};
+use crate::error::{Cause, Error, Result};
 use crate::secret::DevicePassword;
 
 /// A device Cognito remembers for a user: its key, its group key and its secret password.
@@ -99,7 +99,7 @@ impl CognitoClient {
     }
 
     async fn prove_device(&self, challenge: Challenge, device: &Device) -> Result<SignIn> {
-        let srp = SrpClient::generate().map_err(|e| Error::Srp(e.to_string()))?;
+        let srp = SrpClient::generate().map_err(|e| Error::Srp(Cause::new(e)))?;
         let responses = vec![
             ("USERNAME".to_owned(), challenge.username.clone()),
             ("SRP_A".to_owned(), srp.large_a_hex()),
@@ -125,7 +125,7 @@ impl CognitoClient {
                 secret_block_b64: &secret_block,
                 timestamp: &timestamp,
             })
-            .map_err(|e| Error::Srp(e.to_string()))?;
+            .map_err(|e| Error::Srp(Cause::new(e)))?;
         let responses = vec![
             ("USERNAME".to_owned(), verifier.username.clone()),
             ("PASSWORD_CLAIM_SECRET_BLOCK".to_owned(), secret_block),
@@ -149,7 +149,7 @@ impl CognitoClient {
         group_key: String,
     ) -> Result<Device> {
         let span = tracing::info_span!("confirm_device");
-        let secret = DeviceSecret::generate().map_err(|e| Error::Srp(e.to_string()))?;
+        let secret = DeviceSecret::generate().map_err(|e| Error::Srp(Cause::new(e)))?;
         let config = secret.verifier_config(&group_key, &key);
         let verifier = DeviceSecretVerifierConfigType::builder()
             .password_verifier(config.password_verifier)

@@ -6,7 +6,7 @@ use aws_sdk_cognitoidentityprovider::types::AuthFlowType;
 
 use super::client::CognitoClient;
 use super::srp::SrpClient;
-use crate::error::{Error, Result};
+use crate::error::{Cause, Error, Result};
 
 /// What Cognito said about one flow.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,14 +32,15 @@ impl CognitoClient {
     /// [`Error::Timeout`], [`Error::Throttled`]: the probe could not ask.
     pub async fn probe_flows(&self) -> Result<Vec<(&'static str, FlowAnswer)>> {
         let mut random = [0u8; 8];
-        getrandom::fill(&mut random).map_err(|e| Error::Srp(e.to_string()))?;
+        getrandom::fill(&mut random)
+            .map_err(|e| Error::Srp(Cause::new(std::io::Error::other(e.to_string()))))?;
         let hex: String = random.iter().map(|b| format!("{b:02x}")).collect();
         let username = format!("ul-auth-doctor-{hex}@example.invalid");
         let mut answers = Vec::new();
         for flow in PROBED_FLOWS {
             let (kind, parameters) = match flow {
                 "USER_SRP_AUTH" => {
-                    let srp = SrpClient::generate().map_err(|e| Error::Srp(e.to_string()))?;
+                    let srp = SrpClient::generate().map_err(|e| Error::Srp(Cause::new(e)))?;
                     (
                         AuthFlowType::UserSrpAuth,
                         vec![("SRP_A", srp.large_a_hex())],

@@ -15,7 +15,7 @@ use super::client::CognitoClient;
 use super::srp::{self, SrpClient};
 use crate::clock;
 use crate::cognito::session::Session;
-use crate::error::{Error, Result};
+use crate::error::{Cause, Error, Result};
 use crate::secret::{AccessToken, ChallengeSession, ClientSecret, IdToken, Password, RefreshToken};
 
 /// The outcome of a sign-in step: challenges are outcomes, not errors.
@@ -268,7 +268,7 @@ impl CognitoClient {
     /// # Errors
     /// As [`CognitoClient::sign_in`].
     pub async fn sign_in_with_srp(&self, username: &str, password: &Password) -> Result<SignIn> {
-        let srp = SrpClient::generate().map_err(|e| Error::Srp(e.to_string()))?;
+        let srp = SrpClient::generate().map_err(|e| Error::Srp(Cause::new(e)))?;
         let step = self
             .initiate(
                 AuthFlowType::UserSrpAuth,
@@ -351,7 +351,7 @@ impl CognitoClient {
                 secret_block_b64: &secret_block,
                 timestamp: &timestamp,
             })
-            .map_err(|e| Error::Srp(e.to_string()))?;
+            .map_err(|e| Error::Srp(Cause::new(e)))?;
         let responses = vec![
             ("USERNAME".to_owned(), user_id),
             ("PASSWORD_CLAIM_SECRET_BLOCK".to_owned(), secret_block),

@@ -206,9 +206,9 @@ pub enum Error {
         source: Option<Cause>,
     },
 
-    /// The SRP computation failed (bad server values).
-    #[error("SRP: {0}")]
-    Srp(String),
+    /// The SRP computation failed (bad server values, no randomness); the cause says which.
+    #[error("the SRP computation failed")]
+    Srp(#[source] Cause),
 
     /// The identity pool does not exist (wrong id, or another account or region).
     #[error("unknown identity pool {identity_pool_id}: {message}")]
