@@ -190,11 +190,11 @@ const SETTING: &str = "geofence";
 impl Feature {
     fn check(&self, at: &str, problems: &mut Problems) {
         check_kind(problems, at, self.kind.as_deref(), "Feature");
-        if let Some(value) = self.geofence_property() {
-            if !matches!(value.as_str(), Some("inclusion" | "exclusion")) {
-                let message = format!("{} is not inclusion or exclusion", path::excerpt(value));
-                problems.add(path::key(at, "properties.geofence"), message);
-            }
+        if let Some(value) = self.geofence_property()
+            && !matches!(value.as_str(), Some("inclusion" | "exclusion"))
+        {
+            let message = format!("{} is not inclusion or exclusion", path::excerpt(value));
+            problems.add(path::key(at, "properties.geofence"), message);
         }
         match &self.geometry {
             Some(geometry) => geometry::check(geometry, &path::key(at, "geometry"), problems),

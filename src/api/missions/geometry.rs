@@ -22,10 +22,10 @@ pub(super) fn check(geometry: &Geometry, at: &str, problems: &mut Problems) {
     match geometry.kind.as_deref() {
         Some(POLYGON) => check_polygon(coordinates, &coords_at, problems),
         Some(LINE_STRING) => {
-            if let Some(line) = positions(coordinates, &coords_at, problems) {
-                if line.len() < MIN_LINE_POSITIONS {
-                    problems.add(&coords_at, short(line.len(), "a line", MIN_LINE_POSITIONS));
-                }
+            if let Some(line) = positions(coordinates, &coords_at, problems)
+                && line.len() < MIN_LINE_POSITIONS
+            {
+                problems.add(&coords_at, short(line.len(), "a line", MIN_LINE_POSITIONS));
             }
         }
         kind => check_type(kind, at, problems),
