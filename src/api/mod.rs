@@ -37,6 +37,7 @@ pub mod graphql;
 pub mod http;
 pub(crate) mod lenient;
 pub mod media_drive;
+pub mod missions;
 
 #[cfg(test)]
 mod tests {
