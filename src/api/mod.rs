@@ -37,6 +37,7 @@ pub mod graphql;
 pub mod http;
 pub(crate) mod lenient;
 pub mod media_drive;
+pub mod tasks;
 
 #[cfg(test)]
 mod tests {
