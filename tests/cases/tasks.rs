@@ -146,7 +146,6 @@ fn assert_pages(requests: &[Request], path: &str, limit: &str, tokens: &[Option<
 #[tokio::test]
 async fn the_team_task_listing_follows_next_token_across_three_pages_with_a_pat_as_bearer() {
     let s = Lib::new().await;
-    s.answer(ResponseTemplate::new(404)).await;
     Mock::given(any())
         .respond_with(Pages::new(vec![
             (
@@ -162,7 +161,6 @@ async fn the_team_task_listing_follows_next_token_across_three_pages_with_a_pat_
                 json!({"items": [{"id": "d", "lat": "-33.5"}], "nextToken": null}),
             ),
         ]))
-        .with_priority(1)
         .mount(&s.api)
         .await;
     let auth = Auth::Pat(PersonalAccessToken::new(PAT));
@@ -424,4 +422,25 @@ async fn a_mission_that_would_override_the_job_is_refused_before_anything_is_sen
     assert!(err.to_string().contains("`jobId`"), "{err}");
     assert!(corridor.to_string().contains("`type`"), "{corridor}");
     assert!(s.requests().await.is_empty());
+}
+
+#[tokio::test]
+async fn a_2xx_upload_answer_without_the_mission_is_an_unknown_outcome_sent_once() {
+    let s = Lib::new().await;
+    s.answer(ResponseTemplate::new(200).set_body_string("<html>ok</html>"))
+        .await;
+    let tasks = s.tasks(s.cognito());
+    let mission = json!({"name": "M", "route": []});
+
+    let unreadable = tasks.upload_mission(&mission).await.unwrap_err();
+    s.api.reset().await;
+    s.answer(ok(json!({"name": "M"}))).await;
+    let without_id = tasks.upload_mission(&mission).await.unwrap_err();
+
+    for err in [unreadable, without_id] {
+        assert!(matches!(err, Error::OutcomeUnknown { .. }), "{err:?}");
+        assert!(err.to_string().contains("list the missions"), "{err}");
+    }
+    s.assert_calls(&[("POST", "/v1/mission", Some(mission.clone()))])
+        .await;
 }

@@ -65,21 +65,34 @@ impl Rest {
     /// for an empty body).
     ///
     /// A 5xx or a connection lost after sending is [`Error::OutcomeUnknown`] naming
-    /// `change.check`, as is a 2xx answer that cannot be read.
+    /// `change.check`, as is a 2xx answer that cannot be read; a 2xx with `errors[]` is
+    /// [`Error::Service`].
     pub(crate) async fn change(&self, change: Change<'_>, body: Option<&Value>) -> Result<Value> {
         let mut request = self.request(change.method, &change.path)?.not_repeatable();
         if let Some(body) = body {
             request = request.json(body);
         }
         let endpoint = request.endpoint();
-        match self.answer(&request).await {
-            Err(Error::UnexpectedResponse { message, source }) => Err(Error::OutcomeUnknown {
+        let response = self
+            .http
+            .send(&request, Some((&self.auth, ApiKind::Rest)))
+            .await
+            .map_err(|e| e.with_check(change.check))?;
+        // Past a 2xx the change was most likely made: an answer that cannot be read must not
+        // invite a second attempt.
+        let read = match read_body(response, &endpoint).await {
+            Ok(body) => unwrap_answer(&body, &endpoint),
+            Err(e) => Err(e),
+        };
+        match read {
+            Err(e @ Error::Service { .. }) => Err(e),
+            Err(e) => Err(Error::OutcomeUnknown {
                 endpoint,
-                reason: format!("it answered 2xx, but {message}"),
+                reason: "it answered 2xx, but its answer could not be read".into(),
                 check: change.check.to_owned(),
-                source,
+                source: Some(Cause::new(e)),
             }),
-            other => other.map_err(|e| e.with_check(change.check)),
+            Ok(answer) => Ok(answer),
         }
     }
 
