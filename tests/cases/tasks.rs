@@ -9,7 +9,8 @@ use unleashlive_auth::api::tasks::{
     GeofencedFlight, JobUpdate, Jobs, ManualWaypoint, NewJob, NewTask, TaskScope, TaskUpdate, Tasks,
 };
 use unleashlive_auth::{
-    Auth, CognitoRenewer, CognitoSessions, Error, PersonalAccessToken, SessionStore,
+    Auth, CognitoRenewer, CognitoSessions, CredentialChoice, Error, PersonalAccessToken,
+    SessionStore, UnleashLive,
 };
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
@@ -443,4 +444,34 @@ async fn a_2xx_upload_answer_without_the_mission_is_an_unknown_outcome_sent_once
     }
     s.assert_calls(&[("POST", "/v1/mission", Some(mission.clone()))])
         .await;
+}
+
+#[tokio::test]
+async fn unleash_live_hands_out_jobs_and_tasks_clients_with_its_credential() {
+    let s = Lib::new().await;
+    s.answer(ok(json!([]))).await;
+    let ul = UnleashLive::builder()
+        .config(config(&s.running, &s.api))
+        .store(SessionStore::in_memory())
+        .credential(CredentialChoice::Pat(PersonalAccessToken::new(PAT)))
+        .http(fast_http())
+        .build()
+        .await
+        .unwrap();
+
+    assert!(ul.jobs().list().await.unwrap().is_empty());
+    assert!(
+        ul.tasks()
+            .list(TaskScope::Assigned, None)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    let sent = s.requests().await;
+    let paths: Vec<&str> = sent.iter().map(|r| r.url.path()).collect();
+    assert_eq!(paths, ["/v1/job", "/v1/task"]);
+    for request in &sent {
+        assert_only_auth(request, "authorization", &format!("Bearer {PAT}"));
+    }
 }
