@@ -10,6 +10,7 @@ use crate::api::auth::Auth;
 use crate::api::flights::Flights;
 use crate::api::http::HttpClient;
 use crate::api::media_drive::MediaDrive;
+use crate::api::tasks::{Jobs, Tasks};
 use crate::aws::identity::IdentityCredentials;
 use crate::clock::SharedClock;
 use crate::cognito::{AuthFlow, CognitoClient, CognitoRenewer, Session, SignIn};
@@ -205,6 +206,16 @@ impl UnleashLive {
     /// The flights client (REST).
     pub fn flights(&self) -> Flights {
         Flights::new(self.http().clone(), self.auth().clone(), self.config())
+    }
+
+    /// The jobs client (REST).
+    pub fn jobs(&self) -> Jobs {
+        Jobs::new(self.http().clone(), self.auth().clone(), self.config())
+    }
+
+    /// The tasks and mission-upload client (REST).
+    pub fn tasks(&self) -> Tasks {
+        Tasks::new(self.http().clone(), self.auth().clone(), self.config())
     }
 
     /// The analytics client. The analytics API takes a personal access token or an API key,

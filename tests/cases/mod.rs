@@ -20,5 +20,6 @@ mod refresh;
 mod sign_in;
 mod sign_out;
 mod store;
+mod tasks;
 mod transport;
 mod verify;
