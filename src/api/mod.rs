@@ -37,11 +37,8 @@ pub mod graphql;
 pub mod http;
 pub(crate) mod lenient;
 pub mod media_drive;
-<<<<<<< HEAD
 pub mod missions;
-=======
 pub mod tasks;
->>>>>>> h18j
 
 #[cfg(test)]
 mod tests {
