@@ -227,6 +227,45 @@ impl Doctor {
             .await
     }
 
+    /// `GET /v1/job` and one page of `GET /v1/task` (read-only): the answers' shapes, which the
+    /// samples and docs leave open.
+    pub(super) async fn jobs_and_tasks(&self) -> Check {
+        const NAME: &str = "jobs-tasks";
+        let Some(auth) = self.api_auth() else {
+            return self.no_credential(NAME);
+        };
+        let base = self.config.api_url().trim_end_matches('/').to_owned();
+        let get = |path: &'static str, query: Option<(&'static str, &'static str)>| {
+            let (auth, url) = (auth.clone(), format!("{base}{path}"));
+            async move {
+                let mut request = Request::get(&url)?;
+                if let Some((name, value)) = query {
+                    request = request.query(name, value);
+                }
+                let response = self
+                    .http
+                    .send(&request, Some((&auth, ApiKind::Rest)))
+                    .await?;
+                crate::transport::read_json::<Value>(response, &url).await
+            }
+        };
+        let jobs = match get("/v1/job", None).await {
+            Ok(body) => body,
+            Err(e) => return Check::fail(NAME, &e, &self.check_and_credential("api_url")),
+        };
+        match get("/v1/task", Some(("limit", "1"))).await {
+            Ok(tasks) => Check::ok(
+                NAME,
+                format!(
+                    "GET /v1/job answers {}; GET /v1/task?limit=1 answers {}",
+                    describe(&jobs),
+                    describe(&tasks)
+                ),
+            ),
+            Err(e) => Check::fail(NAME, &e, &self.check_and_credential("api_url")),
+        }
+    }
+
     pub(super) async fn analytics(&self) -> Check {
         const NAME: &str = "analytics";
         let Some(token) = &self.token else {

@@ -210,7 +210,7 @@ impl Doctor {
     }
 
     /// Every check, in order: `cognito`, `jwks`, `refresh`, `session`, `identity`, `graphql`,
-    /// `graphql-schema`, `media-drive-folder`, `flights`, `analytics`.
+    /// `graphql-schema`, `media-drive-folder`, `flights`, `jobs-tasks`, `analytics`.
     pub async fn run(&self) -> Vec<Check> {
         let mut checks = Vec::new();
         macro_rules! step {
@@ -230,6 +230,7 @@ impl Doctor {
         step!(self.graphql_schema());
         step!(self.media_drive_folder());
         step!(self.flights());
+        step!(self.jobs_and_tasks());
         step!(self.analytics());
         checks
     }

@@ -5,7 +5,7 @@ use serde_json::Value;
 use crate::api::lenient::kind_of;
 
 /// The shape of a REST answer, names only (never a value): a list of N, or an object's keys
-/// with the kind of each, and the fields of the first log.
+/// with the kind of each, and the fields of the first item.
 pub(super) fn describe(body: &Value) -> String {
     match body {
         Value::Array(items) => {
@@ -14,12 +14,12 @@ pub(super) fn describe(body: &Value) -> String {
                 .and_then(Value::as_object)
                 .map(|o| {
                     format!(
-                        "; the first log's fields: {}",
+                        "; the first item's fields: {}",
                         o.keys().cloned().collect::<Vec<_>>().join(", ")
                     )
                 })
                 .unwrap_or_default();
-            format!("a bare list of {} logs{fields}", items.len())
+            format!("a bare list of {} items{fields}", items.len())
         }
         Value::Object(fields) => {
             let keys: Vec<String> = fields

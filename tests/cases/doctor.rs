@@ -4,7 +4,7 @@
 //! nothing secret is ever shown.
 
 use serde_json::{Value, json};
-use wiremock::matchers::{header, method, path};
+use wiremock::matchers::{header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::util::emulator::require;
@@ -48,6 +48,19 @@ impl World {
             .respond_with(ResponseTemplate::new(200).set_body_json(
                 json!({"items": [{"id": "log-1", "s3Path": "t/l.txt", "pilotName": "Ada"}]}),
             ))
+            .mount(&api)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/v1/job"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!([{"id": "job-1"}])))
+            .mount(&api)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/v1/task"))
+            .and(query_param("limit", "1"))
+            .respond_with(
+                ResponseTemplate::new(200).set_body_json(json!({"items": [], "nextToken": null})),
+            )
             .mount(&api)
             .await;
         Mock::given(method("GET"))
@@ -125,7 +138,7 @@ fn status(checks: &[Value], name: &str) -> String {
     row(checks, name)["status"].as_str().unwrap().to_owned()
 }
 
-const ALL: [&str; 12] = [
+const ALL: [&str; 13] = [
     "config",
     "cognito",
     "jwks",
@@ -136,6 +149,7 @@ const ALL: [&str; 12] = [
     "graphql-schema",
     "media-drive-folder",
     "flights",
+    "jobs-tasks",
     "analytics",
     "provider:flags",
 ];
@@ -175,6 +189,12 @@ async fn against_moto_and_the_stand_ins_every_check_is_ok() {
         detail("flights").contains("items (a list of 1)"),
         "{}",
         detail("flights")
+    );
+    assert!(
+        detail("jobs-tasks").contains("a bare list of 1 items")
+            && detail("jobs-tasks").contains("nextToken (null)"),
+        "{}",
+        detail("jobs-tasks")
     );
     assert!(detail("analytics").contains("1.0.1"));
     // Both credentials at hand: the APIs are tried with the PAT too.
@@ -239,6 +259,7 @@ async fn a_dead_endpoint_fails_its_own_row_by_name_and_exits_4() {
         "session",
         "identity",
         "flights",
+        "jobs-tasks",
         "analytics",
     ] {
         assert_eq!(status(&checks, fine), "ok", "{fine}");
@@ -331,6 +352,7 @@ async fn signed_out_and_without_a_token_the_rows_that_need_one_are_skipped() {
         "graphql",
         "graphql-schema",
         "flights",
+        "jobs-tasks",
         "analytics",
     ] {
         assert_eq!(status(&checks, skipped), "skip", "{skipped}");
