@@ -9,41 +9,32 @@ use unleashlive_auth::api::tasks::{
     GeofencedFlight, JobUpdate, Jobs, ManualWaypoint, NewJob, NewTask, TaskScope, TaskUpdate, Tasks,
 };
 use unleashlive_auth::{
-    Auth, CognitoRenewer, CognitoSessions, CredentialChoice, Error, PersonalAccessToken,
-    SessionStore, UnleashLive,
+    Auth, CredentialChoice, Error, PersonalAccessToken, SessionStore, UnleashLive,
 };
 use wiremock::matchers::any;
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+use wiremock::{Mock, Request, Respond, ResponseTemplate};
 
-use crate::util::standin::{Running, pilot, signed_in};
+use crate::util::api::Setup;
 use crate::util::unleash::{assert_only_auth, config, fast_http};
 
 const PAT: &str = "ul_pat_tasks_test";
 const HOSTILE: &str = "a/../b?x#y";
 const HOSTILE_ENCODED: &str = "a%2F..%2Fb%3Fx%23y";
 
-/// The library against wiremock, with a signed-in Cognito session.
-struct Lib {
-    running: Running,
-    api: MockServer,
-    sessions: CognitoSessions,
-    _dir: tempfile::TempDir,
+/// The shared signed-in fixture ([`Setup`]), with this file's helpers.
+struct Lib(Setup);
+
+impl std::ops::Deref for Lib {
+    type Target = Setup;
+
+    fn deref(&self) -> &Setup {
+        &self.0
+    }
 }
 
 impl Lib {
     async fn new() -> Lib {
-        let running = pilot().await;
-        let dir = tempfile::tempdir().unwrap();
-        let store = SessionStore::new(dir.path());
-        signed_in(&running, &store).await;
-        let api = MockServer::start().await;
-        let renewer = CognitoRenewer::new(config(&running, &api));
-        Lib {
-            sessions: CognitoSessions::new(store, "default", renewer),
-            running,
-            api,
-            _dir: dir,
-        }
+        Lib(Setup::new().await)
     }
 
     /// Every request answered with `answer`.
@@ -64,15 +55,6 @@ impl Lib {
 
     fn tasks(&self, auth: Auth) -> Tasks {
         Tasks::new(fast_http(), auth, &config(&self.running, &self.api))
-    }
-
-    async fn id_token(&self) -> String {
-        let session = self.sessions.current().await.unwrap();
-        session.id_token().secret().to_owned()
-    }
-
-    async fn requests(&self) -> Vec<Request> {
-        self.api.received_requests().await.unwrap()
     }
 
     /// Panics unless exactly these calls were made, each with the session's ID token as the

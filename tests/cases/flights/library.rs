@@ -3,43 +3,32 @@
 
 use serde_json::json;
 use unleashlive_auth::api::flights::{Flights, Scope};
-use unleashlive_auth::{
-    Auth, CognitoRenewer, CognitoSessions, Error, PersonalAccessToken, SessionStore,
-};
+use unleashlive_auth::{Auth, Error, PersonalAccessToken};
 use wiremock::matchers::{method, path, query_param};
-use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+use wiremock::{Mock, ResponseTemplate};
 
 use super::{FROM, PAT, Pages, TO, assert_pages, log, three_pages};
 use crate::util::api::Setup;
-use crate::util::standin::{Running, pilot, signed_in};
 use crate::util::unleash::{assert_only_auth, config, fast_http};
 
 fn ids(logs: &[unleashlive_auth::api::flights::FlightLog]) -> Vec<&str> {
     logs.iter().map(|l| l.id.as_str()).collect()
 }
 
-/// The library against wiremock, with a signed-in Cognito session.
-struct Lib {
-    running: Running,
-    api: MockServer,
-    sessions: CognitoSessions,
-    _dir: tempfile::TempDir,
+/// The shared signed-in fixture ([`Setup`]), with this file's helpers.
+struct Lib(Setup);
+
+impl std::ops::Deref for Lib {
+    type Target = Setup;
+
+    fn deref(&self) -> &Setup {
+        &self.0
+    }
 }
 
 impl Lib {
     async fn new() -> Lib {
-        let running = pilot().await;
-        let dir = tempfile::tempdir().unwrap();
-        let store = SessionStore::new(dir.path());
-        signed_in(&running, &store).await;
-        let api = MockServer::start().await;
-        let renewer = CognitoRenewer::new(config(&running, &api));
-        Lib {
-            sessions: CognitoSessions::new(store, "default", renewer),
-            running,
-            api,
-            _dir: dir,
-        }
+        Lib(Setup::new().await)
     }
 
     async fn serve(&self, scope_path: &str, pages: Pages) {
@@ -56,15 +45,6 @@ impl Lib {
 
     fn cognito(&self) -> Flights {
         self.flights(Auth::Cognito(self.sessions.clone()))
-    }
-
-    async fn id_token(&self) -> String {
-        let session = self.sessions.current().await.unwrap();
-        session.id_token().secret().to_owned()
-    }
-
-    async fn requests(&self) -> Vec<Request> {
-        self.api.received_requests().await.unwrap()
     }
 }
 
