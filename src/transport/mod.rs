@@ -25,6 +25,7 @@ mod request;
 
 use redirect::{no_downgrade, policy, refused_redirect, same_origin};
 
+pub(crate) use request::percent_encode_into;
 pub use request::{AuthHeader, Request};
 
 /// Limit on establishing a connection.

@@ -206,7 +206,7 @@ impl Request {
 }
 
 /// Appends `part` with every byte outside `A-Z a-z 0-9 - . _ ~` written as `%XX`.
-fn percent_encode_into(out: &mut String, part: &str) {
+pub(crate) fn percent_encode_into(out: &mut String, part: &str) {
     for byte in part.bytes() {
         if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
             out.push(char::from(byte));

@@ -240,13 +240,7 @@ pub(crate) fn segment(what: &'static str, id: &str) -> Result<String> {
         return Err(Error::config(what, format!("{id:?} is not an id")));
     }
     let mut out = String::with_capacity(id.len());
-    for byte in id.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
+    crate::transport::percent_encode_into(&mut out, id);
     Ok(out)
 }
 
