@@ -170,7 +170,7 @@ impl UnleashLive {
             tokio::task::spawn_blocking(move || client.signed_in(session))
                 .await
                 .map_err(|e| {
-                    Error::config("profile", format!("storing the session failed: {e}"))
+                    Error::cache_because(self.store().dir(), "storing the session failed", e)
                 })??;
         }
         Ok(outcome)
