@@ -161,3 +161,56 @@ async fn a_profile_name_that_cannot_name_a_file_is_refused() {
         .unwrap_err();
     assert!(matches!(err, Error::Config { .. }), "{err:?}");
 }
+
+#[tokio::test]
+async fn a_sign_in_never_replaces_another_providers_credential() {
+    use unleashlive_auth::providers::{Token, unith::Unith};
+    let running = CognitoStandIn::new(None)
+        .with_user(PILOT, PASSWORD)
+        .start()
+        .await;
+    let api = MockServer::start().await;
+    let store = SessionStore::in_memory();
+    let unith = Token::<Unith>::new(
+        unleashlive_auth::ProviderToken::new("unith-bearer"),
+        std::time::UNIX_EPOCH,
+    );
+    store.save("default", &unith).unwrap();
+    let ul = UnleashLive::builder()
+        .config(config(&running, &api))
+        .store(store.clone())
+        .credential(CredentialChoice::Session)
+        .build()
+        .await
+        .unwrap();
+    let err = ul
+        .sign_in(PILOT, &Password::new(PASSWORD))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Config { setting, .. } if setting == "provider"),
+        "{err:?}"
+    );
+    assert_eq!(
+        store.stored_provider("default").unwrap().as_deref(),
+        Some("unith")
+    );
+    let kept: Token<Unith> = store.load("default").unwrap().unwrap();
+    assert_eq!(kept.value().secret(), "unith-bearer");
+}
+
+#[tokio::test]
+async fn a_profile_of_another_provider_is_refused() {
+    let err = UnleashLive::builder()
+        .profile("flags")
+        .overrides(unleashlive_auth::Settings::default().provider("unith"))
+        .store(SessionStore::in_memory())
+        .build()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Config { setting, .. } if setting == "provider"),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("unith"), "{err}");
+}
