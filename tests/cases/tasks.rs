@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use serde_json::{Value, json};
+use unleashlive_auth::api::missions::{Geofence, Mission};
 use unleashlive_auth::api::tasks::{
     GeofencedFlight, JobUpdate, Jobs, ManualWaypoint, NewJob, NewTask, TaskScope, TaskUpdate, Tasks,
 };
@@ -340,17 +341,22 @@ async fn missions_go_top_level_beside_the_tasks_own_fields_and_upload_as_the_bod
     let tasks = s.tasks(s.cognito());
     let mission = json!({"name": "M", "desc": "d", "speed": 5,
                          "route": [{"lat": 1.5, "lng": 2.5, "altitude": 30, "si": "waypoint"}]});
-    let fence = json!({"type": "FeatureCollection", "features": []});
+    let typed = Mission::from_value(mission.clone()).unwrap();
+    let fence = json!({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"geofence": "inclusion"},
+         "geometry": {"type": "Polygon",
+                      "coordinates": [[[2, 1], [3, 1], [3, 2], [2, 1]]]}}]});
+    let geofence = Geofence::from_value(fence.clone()).unwrap();
 
     tasks
-        .create_from_mission("job-1", &mission, Some(&fence))
+        .create_from_mission("job-1", &typed, Some(&geofence))
         .await
         .unwrap();
-    tasks.create_corridor("job-1", &mission).await.unwrap();
-    let route = vec![ManualWaypoint::new(1.5, 2.5, 40.0, 3.0)];
-    let flight = GeofencedFlight::new("G", "gd", "job-1", fence.clone(), 100.0, 3.0, route);
+    tasks.create_corridor("job-1", &typed).await.unwrap();
+    let route = vec![ManualWaypoint::new(1.5, 2.5, 40.0).speed(3.0)];
+    let flight = GeofencedFlight::new("G", "gd", "job-1", geofence, 3.0, route).max_distance(100.0);
     tasks.create_geofenced(&flight).await.unwrap();
-    assert_eq!(tasks.upload_mission(&mission).await.unwrap().id, "m-1");
+    assert_eq!(tasks.upload_mission(&typed).await.unwrap().id, "m-1");
 
     let with = |extra: Value| {
         let mut body = mission.clone();
@@ -390,14 +396,17 @@ async fn a_mission_that_would_override_the_job_is_refused_before_anything_is_sen
     let s = Lib::new().await;
     s.answer(ok(json!({"id": "t"}))).await;
     let tasks = s.tasks(s.cognito());
-    let hostile = json!({"name": "M", "jobId": "someone-elses-job"});
+    let route = json!([{"lat": 1.5, "lng": 2.5, "altitude": 30, "si": "waypoint"}]);
+    let with = |field: &str| {
+        Mission::from_value(json!({"name": "M", "speed": 5, "route": route, field: "x"})).unwrap()
+    };
 
     let err = tasks
-        .create_from_mission("job-1", &hostile, None)
+        .create_from_mission("job-1", &with("jobId"), None)
         .await
         .unwrap_err();
     let corridor = tasks
-        .create_corridor("job-1", &json!({"type": "X"}))
+        .create_corridor("job-1", &with("type"))
         .await
         .unwrap_err();
 
@@ -413,12 +422,14 @@ async fn a_2xx_upload_answer_without_the_mission_is_an_unknown_outcome_sent_once
     s.answer(ResponseTemplate::new(200).set_body_string("<html>ok</html>"))
         .await;
     let tasks = s.tasks(s.cognito());
-    let mission = json!({"name": "M", "route": []});
+    let mission = json!({"name": "M", "speed": 5,
+                         "route": [{"lat": 1.5, "lng": 2.5, "altitude": 30, "si": "dist-10"}]});
+    let typed = Mission::from_value(mission.clone()).unwrap();
 
-    let unreadable = tasks.upload_mission(&mission).await.unwrap_err();
+    let unreadable = tasks.upload_mission(&typed).await.unwrap_err();
     s.api.reset().await;
     s.answer(ok(json!({"name": "M"}))).await;
-    let without_id = tasks.upload_mission(&mission).await.unwrap_err();
+    let without_id = tasks.upload_mission(&typed).await.unwrap_err();
 
     for err in [unreadable, without_id] {
         assert!(matches!(err, Error::OutcomeUnknown { .. }), "{err:?}");

@@ -125,6 +125,16 @@ impl Mission {
     /// route; a latitude or longitude out of range; an `si` other than `waypoint` or
     /// `dist-N`; a speed that is not positive; an action without a name.
     pub fn problems(&self) -> Vec<Problem> {
+        self.problems_of(Route::Planned)
+    }
+
+    /// As [`problems`](Self::problems), for the route of a geofenced manual flight
+    /// (`{lat, lng, altitude, speed?}` per waypoint): `si` is not needed there.
+    pub fn problems_for_manual_flight(&self) -> Vec<Problem> {
+        self.problems_of(Route::Manual)
+    }
+
+    fn problems_of(&self, route: Route) -> Vec<Problem> {
         let mut problems = Problems::default();
         match self.name.as_deref() {
             Some(name) if name.trim().is_empty() => problems.add("name", "the name is empty"),
@@ -139,7 +149,7 @@ impl Mission {
             problems.add("route", "the route is empty");
         }
         for (i, waypoint) in self.route.iter().enumerate() {
-            waypoint.check(&path::index("route", i), &mut problems);
+            waypoint.check(&path::index("route", i), route, &mut problems);
         }
         problems.into_vec()
     }
@@ -153,6 +163,24 @@ impl Mission {
     pub fn validate(&self) -> Result<()> {
         path::into_result(self.problems(), SETTING)
     }
+
+    /// Checks the mission as the route of a geofenced manual flight
+    /// ([`problems_for_manual_flight`](Self::problems_for_manual_flight)).
+    ///
+    /// # Errors
+    /// As [`validate`](Self::validate).
+    pub fn validate_for_manual_flight(&self) -> Result<()> {
+        path::into_result(self.problems_for_manual_flight(), SETTING)
+    }
+}
+
+/// Which kind of route a mission is checked as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Route {
+    /// A planned mission (plain or corridor): every waypoint has an `si`.
+    Planned,
+    /// A geofenced manual flight: `{lat, lng, altitude, speed?}`.
+    Manual,
 }
 
 impl<'de> Deserialize<'de> for Mission {
@@ -165,7 +193,7 @@ impl<'de> Deserialize<'de> for Mission {
 const SETTING: &str = "mission";
 
 impl Waypoint {
-    fn check(&self, at: &str, problems: &mut Problems) {
+    fn check(&self, at: &str, route: Route, problems: &mut Problems) {
         let field = |name| path::key(at, name);
         match &self.lat {
             Some(lat) => path::check_degrees(problems, &field("lat"), lat, 90.0, "latitude"),
@@ -194,7 +222,8 @@ impl Waypoint {
         match self.si.as_deref() {
             Some(si) if is_si(si) => {}
             Some(si) => problems.add(field("si"), format!("{si:?} is not dist-N or waypoint")),
-            None => problems.missing(at, "si"),
+            None if route == Route::Planned => problems.missing(at, "si"),
+            None => {}
         }
         for (j, action) in self.actions.iter().flatten().enumerate() {
             let at = path::index(&field("actions"), j);

@@ -42,8 +42,9 @@ pub use rest::MAX_PAGES;
 use crate::api::auth::Auth;
 use crate::api::http::HttpClient;
 use crate::api::lenient;
+use crate::api::missions::{Geofence, Mission};
 use crate::config::Config;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use rest::{Change, Rest, segment};
 
 /// The task type of a planned (mission, corridor or plain) flight request.
@@ -142,16 +143,16 @@ pub struct NewTask {
     pub context: Option<TaskContext>,
 }
 
-/// What a task carries besides its point: a mission and/or a GeoJSON area.
+/// What a task carries besides its point: a mission and/or a geofence.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct TaskContext {
     /// A mission.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub mission: Option<Value>,
-    /// A GeoJSON area.
+    pub mission: Option<Mission>,
+    /// A geofence (GeoJSON).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub geojson: Option<Value>,
+    pub geojson: Option<Geofence>,
 }
 
 impl NewTask {
@@ -182,22 +183,46 @@ impl NewTask {
         self
     }
 
-    /// Attaches a mission (`context.mission`).
+    /// Attaches a mission (`context.mission`); [`Tasks::create`] checks it.
     #[must_use]
-    pub fn mission(mut self, mission: Value) -> Self {
+    pub fn mission(mut self, mission: Mission) -> Self {
         self.context
             .get_or_insert_with(TaskContext::default)
             .mission = Some(mission);
         self
     }
 
-    /// Attaches a GeoJSON area (`context.geojson`).
+    /// Attaches a geofence (`context.geojson`); [`Tasks::create`] checks it.
     #[must_use]
-    pub fn geojson(mut self, geojson: Value) -> Self {
+    pub fn geofence(mut self, geofence: Geofence) -> Self {
         self.context
             .get_or_insert_with(TaskContext::default)
-            .geojson = Some(geojson);
+            .geojson = Some(geofence);
         self
+    }
+
+    /// Every problem found before sending: a position out of range, a mission or geofence
+    /// its own check refuses.
+    fn check(&self) -> Result<()> {
+        let mut problems = Vec::new();
+        if !(self.lat.is_finite() && (-90.0..=90.0).contains(&self.lat)) {
+            problems.push(format!("lat: {} is not a latitude", self.lat));
+        }
+        if !(self.lng.is_finite() && (-180.0..=180.0).contains(&self.lng)) {
+            problems.push(format!("lng: {} is not a longitude", self.lng));
+        }
+        if !problems.is_empty() {
+            return Err(Error::config("task", problems.join("; ")));
+        }
+        if let Some(context) = &self.context {
+            if let Some(mission) = &context.mission {
+                mission.validate()?;
+            }
+            if let Some(geofence) = &context.geojson {
+                geofence.validate()?;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -283,12 +308,16 @@ impl Tasks {
         self.rest.get(&task_path(id)?).await
     }
 
-    /// Makes a flight-request task (`POST /v1/task`) and returns it. Sent once.
+    /// Makes a flight-request task (`POST /v1/task`) and returns it. Checked first; sent
+    /// once.
     ///
     /// # Errors
+    /// [`Error::Config`] (nothing sent) for a position out of range or a mission or geofence
+    /// in the context that its check refuses;
     /// [`Error::OutcomeUnknown`](crate::Error::OutcomeUnknown) after a 5xx, a lost
     /// connection or a 2xx answer without the task; otherwise as [`Tasks::list`].
     pub async fn create(&self, task: &NewTask) -> Result<Task> {
+        task.check()?;
         self.rest.create(self.made("/v1/task"), task).await
     }
 
@@ -334,6 +363,7 @@ mod tests {
     use serde_json::json;
 
     use super::{NewTask, Task, TaskUpdate};
+    use crate::api::missions::Geofence;
 
     #[test]
     fn a_new_task_is_always_a_flight_request_with_optional_parts_left_out() {
@@ -343,14 +373,12 @@ mod tests {
             json!({"title": "T", "description": "D", "jobId": "j", "type": "FLIGHT_REQUEST",
                    "lat": -33.5, "lng": 151.25})
         );
+        let fence = json!({"type": "FeatureCollection", "features": []});
         let full = plain
             .user("u")
-            .geojson(json!({"type": "FeatureCollection"}));
+            .geofence(Geofence::from_value(fence.clone()).unwrap());
         assert_eq!(json!(full)["userId"], "u");
-        assert_eq!(
-            json!(full)["context"],
-            json!({"geojson": {"type": "FeatureCollection"}})
-        );
+        assert_eq!(json!(full)["context"], json!({"geojson": fence}));
         assert_eq!(
             json!(TaskUpdate::default().status("DONE")),
             json!({"status": "DONE"})
