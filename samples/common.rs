@@ -150,6 +150,10 @@ pub fn exit(name: &str, outcome: Result<()>) -> ExitCode {
         eprintln!("{name}: {err}");
         return ExitCode::from(130);
     }
+    if err.downcast_ref::<NotConfirmed>().is_some() {
+        eprintln!("{name}: {err}");
+        return ExitCode::from(2);
+    }
     // Messages can quote the server (a GraphQL error, an item id): escaped, line by line.
     let chain: Vec<String> = err
         .chain()
@@ -214,6 +218,44 @@ impl std::fmt::Display for Interrupted {
 }
 
 impl std::error::Error for Interrupted {}
+
+/// The error of a change that was not confirmed (exit code 2): nothing was sent.
+#[derive(Debug)]
+pub struct NotConfirmed(String);
+
+impl std::fmt::Display for NotConfirmed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for NotConfirmed {}
+
+/// Asks before something that cannot be undone: `--yes` (`yes`) goes ahead; on a terminal
+/// (stdin and stderr) `question [y/N]` is asked and only `y`/`yes` goes ahead; with no
+/// terminal to ask on (a script) the run stops, telling it to add `--yes`. Call it before
+/// the runtime starts, so nothing waits on the network while the user reads.
+pub fn confirm(question: &str, yes: bool) -> Result<()> {
+    if yes {
+        return Ok(());
+    }
+    let question = terminal_safe(question);
+    if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
+        bail!(NotConfirmed(format!(
+            "{question}: not confirmed, nothing sent; there is no terminal to ask on, so add \
+             --yes to go ahead"
+        )));
+    }
+    eprint!("{question} [y/N] ");
+    let mut answer = String::new();
+    std::io::stdin()
+        .read_line(&mut answer)
+        .context("reading the answer")?;
+    match answer.trim().to_ascii_lowercase().as_str() {
+        "y" | "yes" => Ok(()),
+        _ => bail!(NotConfirmed("not confirmed, nothing sent".to_owned())),
+    }
+}
 
 /// Runs `work` on a current-thread runtime until it ends or Ctrl-C (SIGINT) comes; then the
 /// work is dropped, which removes a half-written download (see `unleashlive_auth::api::download`),

@@ -216,10 +216,7 @@ mod tests {
             assert!(shown.contains(needle), "{needle}: {shown}");
         }
         let usage = usage("--folder", "no such item".into());
-        assert_eq!(
-            render(&usage, "default"),
-            "invalid setting --folder: no such item"
-        );
+        assert_eq!(render(&usage, "default"), "invalid --folder: no such item");
     }
 
     #[test]

@@ -25,7 +25,7 @@ pub use cause::{Cause, chain};
 #[non_exhaustive]
 pub enum Error {
     /// A configuration value is missing or malformed.
-    #[error("invalid setting {setting}: {reason}")]
+    #[error("invalid {setting}: {reason}")]
     Config {
         /// Which setting: a settings-table entry's config-file key
         /// ([`Setting`](crate::config::Setting)), or the name of another input.
