@@ -4,59 +4,19 @@ mod library;
 mod sample;
 mod sample_credentials;
 
-use std::collections::HashMap;
-
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+use wiremock::{Mock, Request};
 
-use crate::util::standin::{Running, pilot};
-use crate::util::unleash::{run_sample, url_env};
-use crate::util::{Home, Run, with};
+use crate::util::Run;
+pub(crate) use crate::util::api::Pages;
+use crate::util::api::SampleHome;
 
 pub(crate) const FLIGHTS: &str = env!("CARGO_BIN_EXE_flights");
 
 pub(crate) const TO: &str = "1738368000000";
 
 pub(crate) const FROM: &str = "1735689600000";
-
-/// Answers a listing by the `nextToken` it is sent (`None`: the first page); a token it does
-/// not know is a 404, so a wrong continuation shows.
-pub(crate) struct Pages(HashMap<Option<String>, ResponseTemplate>);
-
-impl Pages {
-    pub(crate) fn new(pages: Vec<(Option<&str>, ResponseTemplate)>) -> Pages {
-        Pages(
-            pages
-                .into_iter()
-                .map(|(token, answer)| (token.map(str::to_owned), answer))
-                .collect(),
-        )
-    }
-
-    pub(crate) fn json(pages: Vec<(Option<&str>, Value)>) -> Pages {
-        Pages::new(
-            pages
-                .into_iter()
-                .map(|(t, body)| (t, ResponseTemplate::new(200).set_body_json(body)))
-                .collect(),
-        )
-    }
-}
-
-impl Respond for Pages {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
-        let token = request
-            .url
-            .query_pairs()
-            .find(|(k, _)| k == "nextToken")
-            .map(|(_, v)| v.into_owned());
-        self.0
-            .get(&token)
-            .cloned()
-            .unwrap_or_else(|| ResponseTemplate::new(404).set_body_string("unknown nextToken"))
-    }
-}
 
 pub(crate) fn log(id: &str) -> Value {
     json!({"id": id, "s3Path": format!("team/{id}/DJIFlightRecord.txt"), "pilotName": "Ada"})
@@ -97,28 +57,20 @@ pub(crate) fn assert_pages(requests: &[Request], want_path: &str, tokens: &[Opti
     }
 }
 
-/// A home where the pilot signed in with `ul-auth login`, and wiremock for the API.
-pub(crate) struct Sample {
-    pub(crate) running: Running,
-    pub(crate) api: MockServer,
-    pub(crate) home: Home,
-    pub(crate) env: Vec<(String, String)>,
+/// The signed-in home ([`SampleHome`]) with the `flights` helpers.
+pub(crate) struct Sample(SampleHome);
+
+impl std::ops::Deref for Sample {
+    type Target = SampleHome;
+
+    fn deref(&self) -> &SampleHome {
+        &self.0
+    }
 }
 
 impl Sample {
     pub(crate) async fn new() -> Sample {
-        let running = pilot().await;
-        let home = Home::new();
-        home.login(&running.env());
-        let api = MockServer::start().await;
-        let mut env = running.env();
-        env.extend(url_env(&api.uri()));
-        Sample {
-            running,
-            api,
-            home,
-            env,
-        }
+        Sample(SampleHome::new().await)
     }
 
     pub(crate) async fn serve(&self, pages: Pages) {
@@ -134,25 +86,11 @@ impl Sample {
     }
 
     pub(crate) fn run_with(&self, args: &[&str], extra: &[(&str, &str)]) -> Run {
-        run_sample(&self.home, FLIGHTS, args, &with(&self.env, extra))
+        self.run_exe(FLIGHTS, args, extra)
     }
 
     pub(crate) fn list_json(&self) -> Run {
         self.run(&["list", "--from", FROM, "--to", TO, "--output", "json"])
-    }
-
-    pub(crate) fn id_token(&self) -> String {
-        let out = self.home.run(&["token"], &self.env, None);
-        out.expect_code(0);
-        out.stdout().trim().to_owned()
-    }
-
-    pub(crate) async fn requests(&self) -> Vec<Request> {
-        self.api.received_requests().await.unwrap()
-    }
-
-    pub(crate) async fn clear(&self) {
-        self.api.reset().await;
     }
 }
 

@@ -1,8 +1,6 @@
-//! Jobs, tasks and mission uploads against a wiremock stand-in: the exact method, path
+//! The jobs and tasks clients against a wiremock stand-in: the exact method, path
 //! (encoded ids), credential header and JSON body of every call; listings followed to the
 //! end; changes sent once.
-
-use std::collections::HashMap;
 
 use serde_json::{Value, json};
 use unleashlive_auth::api::missions::{Geofence, Mission};
@@ -13,9 +11,9 @@ use unleashlive_auth::{
     Auth, CredentialChoice, Error, PersonalAccessToken, SessionStore, UnleashLive,
 };
 use wiremock::matchers::any;
-use wiremock::{Mock, Request, Respond, ResponseTemplate};
+use wiremock::{Mock, Request, ResponseTemplate};
 
-use crate::util::api::Setup;
+use crate::util::api::{Pages, Setup};
 use crate::util::unleash::{assert_only_auth, config, fast_http};
 
 const PAT: &str = "ul_pat_tasks_test";
@@ -84,34 +82,6 @@ fn ok(body: Value) -> ResponseTemplate {
     ResponseTemplate::new(200).set_body_json(body)
 }
 
-/// Answers a listing by the `nextToken` it is sent (`None`: the first page); a token it does
-/// not know is a 404, so a wrong continuation shows.
-struct Pages(HashMap<Option<String>, Value>);
-
-impl Pages {
-    fn new(pages: Vec<(Option<&str>, Value)>) -> Pages {
-        Pages(
-            pages
-                .into_iter()
-                .map(|(token, body)| (token.map(str::to_owned), body))
-                .collect(),
-        )
-    }
-}
-
-impl Respond for Pages {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
-        let token = request
-            .url
-            .query_pairs()
-            .find(|(k, _)| k == "nextToken")
-            .map(|(_, v)| v.into_owned());
-        self.0
-            .get(&token)
-            .map_or_else(|| ResponseTemplate::new(404), |body| ok(body.clone()))
-    }
-}
-
 /// Panics unless the requests are GETs of `path` with `limit` and then the `nextToken`s.
 fn assert_pages(requests: &[Request], path: &str, limit: &str, tokens: &[Option<&str>]) {
     assert_eq!(requests.len(), tokens.len(), "one request per page");
@@ -131,7 +101,7 @@ fn assert_pages(requests: &[Request], path: &str, limit: &str, tokens: &[Option<
 async fn the_team_task_listing_follows_next_token_across_three_pages_with_a_pat_as_bearer() {
     let s = Lib::new().await;
     Mock::given(any())
-        .respond_with(Pages::new(vec![
+        .respond_with(Pages::json(vec![
             (
                 None,
                 json!({"items": [{"id": "a"}, {"id": "b"}], "nextToken": "t2/+ ="}),
@@ -170,7 +140,7 @@ async fn the_team_task_listing_follows_next_token_across_three_pages_with_a_pat_
 async fn a_repeated_next_token_is_an_error_not_a_loop() {
     let s = Lib::new().await;
     Mock::given(any())
-        .respond_with(Pages::new(vec![
+        .respond_with(Pages::json(vec![
             (None, json!({"items": [{"id": "a"}], "nextToken": "A"})),
             (Some("A"), json!({"items": [{"id": "b"}], "nextToken": "B"})),
             (Some("B"), json!({"items": [{"id": "c"}], "nextToken": "A"})),
