@@ -38,7 +38,7 @@ use unleashlive_auth::api::tasks::{
 };
 use unleashlive_auth::text::terminal_safe;
 
-use common::{Ctx, Global, Output, print_json};
+use common::{Ctx, Global, Output, print_json, print_table};
 
 /// Plan drone work: jobs, flight-request tasks and missions.
 #[derive(Debug, Parser)]
@@ -471,16 +471,15 @@ fn show_jobs(ctx: &Ctx, jobs: &[Job]) -> Result<()> {
     if ctx.output == Output::Json {
         return print_json(&json!({ "jobs": jobs }));
     }
-    println!("{:<40} {:<12} {:<38} TITLE", "ID", "STATUS", "ASSIGNED");
-    for job in jobs {
-        println!(
-            "{:<40} {:<12} {:<38} {}",
+    let rows = jobs.iter().map(|job| {
+        vec![
             text(Some(&job.id)),
             text(job.status.as_deref()),
             text(job.assigned_id.as_deref()),
             text(job.title.as_deref()),
-        );
-    }
+        ]
+    });
+    print_table(&["ID", "STATUS", "ASSIGNED", "TITLE"], rows.collect());
     Ok(())
 }
 
@@ -488,21 +487,17 @@ fn show_tasks(ctx: &Ctx, tasks: &[Task]) -> Result<()> {
     if ctx.output == Output::Json {
         return print_json(&json!({ "tasks": tasks }));
     }
-    println!(
-        "{:<40} {:<22} {:<12} {:<40} TITLE",
-        "ID", "TYPE", "STATUS", "JOB"
-    );
-    for task in tasks {
+    let rows = tasks.iter().map(|task| {
         // Mission tasks carry the mission's `name` rather than a title.
         let name = task.extra.get("name").and_then(Value::as_str);
-        println!(
-            "{:<40} {:<22} {:<12} {:<40} {}",
+        vec![
             text(Some(&task.id)),
             text(task.kind.as_deref()),
             text(task.status.as_deref()),
             text(task.job_id.as_deref()),
             text(task.title.as_deref().or(name)),
-        );
-    }
+        ]
+    });
+    print_table(&["ID", "TYPE", "STATUS", "JOB", "TITLE"], rows.collect());
     Ok(())
 }

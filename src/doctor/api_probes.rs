@@ -235,8 +235,8 @@ impl Doctor {
             return self.no_credential(NAME);
         };
         let base = self.config.api_url().trim_end_matches('/').to_owned();
-        let get = |path: &'static str, query: Option<(&'static str, &'static str)>| {
-            let (auth, url) = (auth.clone(), format!("{base}{path}"));
+        let get = |auth: Auth, path: &'static str, query: Option<(&'static str, &'static str)>| {
+            let url = format!("{base}{path}");
             async move {
                 let mut request = Request::get(&url)?;
                 if let Some((name, value)) = query {
@@ -249,12 +249,13 @@ impl Doctor {
                 crate::transport::read_json::<Value>(response, &url).await
             }
         };
-        let jobs = match get("/v1/job", None).await {
-            Ok(body) => body,
-            Err(e) => return Check::fail(NAME, &e, &self.check_and_credential("api_url")),
+        let tasks_page = Some(("limit", "1"));
+        let both = |auth: Auth| async move {
+            let jobs = get(auth.clone(), "/v1/job", None).await?;
+            Ok::<_, Error>((jobs, get(auth, "/v1/task", tasks_page).await?))
         };
-        match get("/v1/task", Some(("limit", "1"))).await {
-            Ok(tasks) => Check::ok(
+        let check = match both(auth).await {
+            Ok((jobs, tasks)) => Check::ok(
                 NAME,
                 format!(
                     "GET /v1/job answers {}; GET /v1/task?limit=1 answers {}",
@@ -263,7 +264,9 @@ impl Doctor {
                 ),
             ),
             Err(e) => Check::fail(NAME, &e, &self.check_and_credential("api_url")),
-        }
+        };
+        self.with_token_note(check, |token| async move { both(token).await.map(drop) })
+            .await
     }
 
     pub(super) async fn analytics(&self) -> Check {

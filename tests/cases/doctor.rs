@@ -197,7 +197,7 @@ async fn against_moto_and_the_stand_ins_every_check_is_ok() {
     assert!(jobs_tasks.contains("nextToken (null)"), "{jobs_tasks}");
     assert!(detail("analytics").contains("1.0.1"));
     // Both credentials at hand: the APIs are tried with the PAT too.
-    for api in ["graphql", "flights"] {
+    for api in ["graphql", "flights", "jobs-tasks"] {
         assert!(
             detail(api).contains("the personal access token works too"),
             "{}",
