@@ -211,9 +211,23 @@ pub fn exit(name: &str, outcome: Result<()>) -> ExitCode {
 #[derive(Debug)]
 pub struct Interrupted;
 
+/// What an interrupted run adds about a change it may have sent (see [`on_interrupt`]).
+static INTERRUPT_NOTE: OnceLock<String> = OnceLock::new();
+
+/// Says what Ctrl-C leaves unknown: for a run that sends a change, that it may have been made
+/// and how to look (rather than running it again).
+pub fn on_interrupt(note: String) {
+    let _ = INTERRUPT_NOTE.set(note);
+}
+
 impl std::fmt::Display for Interrupted {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("interrupted (Ctrl-C); a half-written download, if any, was removed")
+        match INTERRUPT_NOTE.get() {
+            Some(note) => write!(f, "interrupted (Ctrl-C); {note}"),
+            None => {
+                f.write_str("interrupted (Ctrl-C); a half-written download, if any, was removed")
+            }
+        }
     }
 }
 

@@ -53,7 +53,8 @@ struct Cli {
 const CREDENTIALS: &str = "Credentials, first found: a personal access token in UL_API_TOKEN; \
 the token stored for the profile with `ul-auth pat set`; the Cognito session `ul-auth login` \
 (or `tasks login`, with UL_USERNAME / UL_PASSWORD) cached for the profile, refreshed when \
-needed. --session uses the session even when a token is set or stored.
+needed. --session uses the session even when a token is set or stored. The profile is \
+UL_PROFILE (default `default`), the cache UL_CACHE_DIR, the API UL_API_URL (as for `ul-auth`).
 
 Files are checked before anything is sent; every problem is listed with its JSON path. \
 A change is sent once: when its answer is lost the error says what to look up instead.
@@ -89,13 +90,16 @@ enum JobCommand {
     },
     /// Make a job.
     Create {
+        /// The job's title.
         #[arg(long)]
         title: String,
+        /// What the job is for.
         #[arg(long)]
         description: String,
-        /// A teammate to add (repeat for more; you are added anyway).
+        /// A user id of your team to add to the job (repeat for more; you are added anyway).
         #[arg(long = "user", value_name = "USER_ID")]
         users: Vec<String>,
+        /// A status to start in, as the service names it (left to the service's default).
         #[arg(long)]
         status: Option<String>,
     },
@@ -114,10 +118,11 @@ enum JobCommand {
         #[arg(long)]
         yes: bool,
     },
-    /// Assign a user to all of a job's tasks.
+    /// Assign a user to EVERY task of a job (replacing whoever had them).
     Assign {
         /// The job id.
         id: String,
+        /// The user id (of your team) who gets the job's tasks.
         #[arg(long = "user", value_name = "USER_ID")]
         user: String,
     },
@@ -141,8 +146,10 @@ enum TaskCommand {
         /// The job the task goes in.
         #[arg(long)]
         job: String,
+        /// The task's title.
         #[arg(long)]
         title: String,
+        /// What to fly and capture.
         #[arg(long)]
         description: String,
         /// Latitude of the point to fly to, degrees.
@@ -151,7 +158,7 @@ enum TaskCommand {
         /// Longitude, degrees.
         #[arg(long, allow_negative_numbers = true)]
         lng: f64,
-        /// The pilot to assign.
+        /// The pilot (a user id of your team) to assign.
         #[arg(long = "user", value_name = "USER_ID")]
         user: Option<String>,
     },
@@ -219,21 +226,26 @@ enum MissionCommand {
     },
 }
 
+/// What to change: only the fields given are sent.
 #[derive(Debug, Args)]
 #[group(required = true, multiple = true)]
 struct Edit {
+    /// A new title.
     #[arg(long)]
     title: Option<String>,
+    /// A new description.
     #[arg(long)]
     description: Option<String>,
+    /// A new status, as the service names it (e.g. as `get` shows it).
     #[arg(long)]
     status: Option<String>,
 }
 
 #[derive(Debug, Args)]
 struct Paging {
-    /// Tasks per page asked of the service (`?limit=`); every page is read.
-    #[arg(long, value_name = "N")]
+    /// Tasks per page asked of the service (`?limit=`); every page is read
+    /// [default: the service's].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     page_size: Option<u32>,
 }
 
@@ -254,6 +266,11 @@ fn run(cli: Cli) -> Result<()> {
         }
         _ => {}
     }
+    if let Some(check) = what_to_check(&cli.command) {
+        common::on_interrupt(format!(
+            "the change may have been made already: {check} before running it again"
+        ));
+    }
     let ctx = Ctx::new(&cli.global)?;
     common::run_until_ctrl_c(async {
         match cli.command {
@@ -266,6 +283,32 @@ fn run(cli: Cli) -> Result<()> {
                 done(&ctx, "uploaded mission", &uploaded.id, json!(uploaded))
             }
         }
+    })
+}
+
+/// For a command that changes something: how to see whether it happened.
+fn what_to_check(command: &Command) -> Option<String> {
+    let get = |kind: &str, id: &str| format!("look with `tasks {kind} get {id}`");
+    Some(match command {
+        Command::Jobs(JobCommand::Create { .. }) => "list the jobs (`tasks jobs list`)".into(),
+        Command::Jobs(
+            JobCommand::Update { id, .. }
+            | JobCommand::Delete { id, .. }
+            | JobCommand::Assign { id, .. },
+        ) => get("jobs", id),
+        Command::Tasks(TaskCommand::Update { id, .. } | TaskCommand::Delete { id, .. }) => {
+            get("tasks", id)
+        }
+        Command::Tasks(
+            TaskCommand::Create { .. }
+            | TaskCommand::CreateMission { .. }
+            | TaskCommand::CreateCorridor { .. }
+            | TaskCommand::CreateGeofenced { .. },
+        ) => "list the team's tasks (`tasks tasks team`)".into(),
+        Command::Mission(MissionCommand::Upload { .. }) => {
+            "look for it among the missions in the Unleash Live app".into()
+        }
+        _ => return None,
     })
 }
 
@@ -284,7 +327,10 @@ async fn jobs(ctx: &Ctx, command: JobCommand) -> Result<()> {
             users,
             status,
         } => {
-            let mut job = NewJob::new(title, description).users(users);
+            let mut job = NewJob::new(title, description);
+            if !users.is_empty() {
+                job = job.users(users);
+            }
             if let Some(status) = status {
                 job = job.status(status);
             }

@@ -36,6 +36,7 @@ pub mod flights;
 pub mod graphql;
 pub mod http;
 pub(crate) mod lenient;
+pub(crate) mod listing;
 pub mod media_drive;
 pub mod missions;
 pub mod tasks;

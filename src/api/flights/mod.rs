@@ -15,12 +15,11 @@ use crate::api::download::{DownloadDir, DownloadProgress, Downloaded, download_t
 use crate::api::http::{HttpClient, Request};
 use crate::api::lenient;
 
-mod page;
-
 use crate::api::auth::{ApiKind, Auth};
+pub use crate::api::listing::MAX_PAGES;
+use crate::api::listing::{NEXT_TOKEN, Next, parse_page};
 use crate::config::Config;
 use crate::error::{Error, Result};
-use page::{NEXT_TOKEN, Next, parse_page_after};
 
 /// Whose flight logs to list.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -125,9 +124,6 @@ pub struct FlightLog {
     pub extra: BTreeMap<String, Value>,
 }
 
-/// The most pages one listing follows; more is an error, never a silent cut.
-pub const MAX_PAGES: u32 = 10_000;
-
 /// The answer of [`Flights::listing`]: the logs, and whether they are all of them.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -221,8 +217,15 @@ impl Flights {
                 .send(&request, Some((&self.auth, ApiKind::Rest)))
                 .await?;
             let body = crate::transport::read_body(response, &endpoint).await?;
-            let page = parse_page_after(&body, &endpoint, pages, logs.len())?;
-            logs.extend(page.logs);
+            let page = parse_page(&body, &endpoint, pages, logs.len(), "flight logs")?;
+            let items = serde_json::from_value::<Vec<FlightLog>>(Value::Array(page.items))
+                .map_err(|e| {
+                    Error::unexpected_because(
+                        format!("{endpoint} answered page {pages} with an unexpected flight log"),
+                        e,
+                    )
+                })?;
+            logs.extend(items);
             let token = match page.next {
                 Next::Done => {
                     return Ok(FlightListing {

@@ -147,6 +147,11 @@ impl<'p> Fields<'p> {
     /// (`"a number"`). `None` when absent or of the wrong type (then with a problem).
     pub(crate) fn take<T: DeserializeOwned>(&mut self, name: &str, expected: &str) -> Option<T> {
         let value = self.map.remove(name)?;
+        if value.is_null() {
+            // Absent, as far as checks go; kept as written so the file round-trips.
+            self.map.insert(name.to_owned(), value);
+            return None;
+        }
         match T::deserialize(&value) {
             Ok(decoded) => Some(decoded),
             Err(_) => {

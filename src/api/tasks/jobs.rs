@@ -4,52 +4,74 @@ use std::collections::BTreeMap;
 
 use http::Method;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use super::rest::{Change, Rest, segment};
 use crate::api::auth::Auth;
 use crate::api::http::HttpClient;
-use crate::api::lenient;
+use crate::api::lenient::Loose;
 use crate::config::Config;
 use crate::error::Result;
 
-/// A job. Only `id` is required; every other field is kept (`extra`).
+/// A job. Only `id` is required; every other field is kept (`extra`), and so is a known
+/// field whose value has an unexpected form.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", try_from = "Map<String, Value>")]
 #[non_exhaustive]
 pub struct Job {
     /// The job id.
     pub id: String,
     /// Its title.
-    #[serde(default)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// Its description.
-    #[serde(default)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Its status, as the service names it.
-    #[serde(default)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// The company.
-    #[serde(default)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub company_id: Option<String>,
     /// The team.
-    #[serde(default)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub team_id: Option<String>,
     /// Who made it.
-    #[serde(default)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub owner_id: Option<String>,
     /// Who its tasks are assigned to.
-    #[serde(default)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub assigned_id: Option<String>,
     /// When it was made (Unix milliseconds).
-    #[serde(default, deserialize_with = "lenient::opt_i64")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<i64>,
     /// When it last changed (Unix milliseconds).
-    #[serde(default, deserialize_with = "lenient::opt_i64")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<i64>,
     /// Fields this version does not know (`pk`, `sk`, ...).
     #[serde(flatten)]
     pub extra: BTreeMap<String, Value>,
+}
+
+impl TryFrom<Map<String, Value>> for Job {
+    type Error = String;
+
+    fn try_from(map: Map<String, Value>) -> std::result::Result<Job, String> {
+        let mut f = Loose::new(map);
+        Ok(Job {
+            id: f.id()?,
+            title: f.text("title"),
+            description: f.text("description"),
+            status: f.text("status"),
+            company_id: f.text("companyId"),
+            team_id: f.text("teamId"),
+            owner_id: f.text("ownerId"),
+            assigned_id: f.text("assignedId"),
+            created_at: f.millis("createdAt"),
+            updated_at: f.millis("updatedAt"),
+            extra: f.rest(),
+        })
+    }
 }
 
 /// The body of [`Jobs::create`]: `{title, description, userIds?, status?}`.

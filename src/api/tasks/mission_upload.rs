@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Number, Value, json};
 
 use super::{FLIGHT_REQUEST, FLIGHT_REQUEST_MANUAL, Task, Tasks};
+use crate::api::lenient::Loose;
 use crate::api::missions::{Geofence, Mission, Problem};
 use crate::error::{Error, Result};
 
@@ -220,16 +221,30 @@ impl GeofencedFlight {
 
 /// The answer of [`Tasks::upload_mission`]. Only `id` is required; every other field is kept.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "Map<String, Value>")]
 #[non_exhaustive]
 pub struct UploadedMission {
     /// The mission id.
     pub id: String,
     /// Its name.
-    #[serde(default)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Fields this version does not know.
     #[serde(flatten)]
     pub extra: BTreeMap<String, Value>,
+}
+
+impl TryFrom<Map<String, Value>> for UploadedMission {
+    type Error = String;
+
+    fn try_from(map: Map<String, Value>) -> std::result::Result<UploadedMission, String> {
+        let mut f = Loose::new(map);
+        Ok(UploadedMission {
+            id: f.id()?,
+            name: f.text("name"),
+            extra: f.rest(),
+        })
+    }
 }
 
 /// The fields a task call sets itself; a mission never carries them.

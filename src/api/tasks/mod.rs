@@ -29,19 +29,19 @@ use std::collections::BTreeMap;
 
 use http::Method;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 mod jobs;
 mod mission_upload;
 mod rest;
 
+pub use crate::api::listing::MAX_PAGES;
 pub use jobs::{Job, JobUpdate, Jobs, NewJob};
 pub use mission_upload::{GeofencedFlight, ManualWaypoint, UploadedMission};
-pub use rest::MAX_PAGES;
 
 use crate::api::auth::Auth;
 use crate::api::http::HttpClient;
-use crate::api::lenient;
+use crate::api::lenient::Loose;
 use crate::api::missions::{Geofence, Mission};
 use crate::config::Config;
 use crate::error::{Error, Result};
@@ -75,46 +75,69 @@ impl TaskScope {
     }
 }
 
-/// A task. Only `id` is required; every other field is kept (`extra`).
+/// A task. Only `id` is required; every other field is kept (`extra`), and so is a known
+/// field whose value has an unexpected form (a date as text stays in `extra` as `createdAt`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", try_from = "Map<String, Value>")]
 #[non_exhaustive]
 pub struct Task {
     /// The task id.
     pub id: String,
     /// Its title.
-    #[serde(default)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// Its description.
-    #[serde(default)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The job it belongs to.
-    #[serde(default)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub job_id: Option<String>,
     /// Its type ([`FLIGHT_REQUEST`], [`FLIGHT_REQUEST_MANUAL`], ...).
-    #[serde(default, rename = "type")]
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
     /// Its status, as the service names it.
-    #[serde(default)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// Latitude.
-    #[serde(default, deserialize_with = "lenient::opt_f64")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub lat: Option<f64>,
     /// Longitude.
-    #[serde(default, deserialize_with = "lenient::opt_f64")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub lng: Option<f64>,
     /// Who it is assigned to.
-    #[serde(default)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub assigned_id: Option<String>,
     /// When it was made (Unix milliseconds).
-    #[serde(default, deserialize_with = "lenient::opt_i64")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<i64>,
     /// When it last changed (Unix milliseconds).
-    #[serde(default, deserialize_with = "lenient::opt_i64")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<i64>,
     /// Fields this version does not know (`context`, `companyId`, `pk`, ...).
     #[serde(flatten)]
     pub extra: BTreeMap<String, Value>,
+}
+
+impl TryFrom<Map<String, Value>> for Task {
+    type Error = String;
+
+    fn try_from(map: Map<String, Value>) -> std::result::Result<Task, String> {
+        let mut f = Loose::new(map);
+        Ok(Task {
+            id: f.id()?,
+            title: f.text("title"),
+            description: f.text("description"),
+            job_id: f.text("jobId"),
+            kind: f.text("type"),
+            status: f.text("status"),
+            lat: f.number("lat"),
+            lng: f.number("lng"),
+            assigned_id: f.text("assignedId"),
+            created_at: f.millis("createdAt"),
+            updated_at: f.millis("updatedAt"),
+            extra: f.rest(),
+        })
+    }
 }
 
 /// The body of [`Tasks::create`]: `{title, description, jobId, type: "FLIGHT_REQUEST", lat,

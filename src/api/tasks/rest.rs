@@ -11,15 +11,10 @@ use serde_json::Value;
 
 use crate::api::auth::{ApiKind, Auth};
 use crate::api::http::{HttpClient, Request};
+use crate::api::listing::{MAX_PAGES, NEXT_TOKEN, Next, check_errors, parse_page};
 use crate::config::Config;
 use crate::error::{Cause, Error, Result};
 use crate::transport::read_body;
-
-/// The query parameter (and answer field) that carries a listing's continuation token.
-const NEXT_TOKEN: &str = "nextToken";
-
-/// The most pages one listing follows; more is an error, never a silent cut.
-pub const MAX_PAGES: u32 = 10_000;
 
 /// The REST API, one credential: what [`Jobs`](super::Jobs) and [`Tasks`](super::Tasks)
 /// share. Cheap to clone.
@@ -147,16 +142,29 @@ impl Rest {
                 None => first.clone(),
                 Some(token) => first.clone().query(NEXT_TOKEN, token),
             };
-            let answer = self.answer(&request).await?;
-            let (list, next) = split_page(answer, &endpoint, page)?;
-            items.extend(serde_json::from_value::<Vec<T>>(list).map_err(|e| {
-                Error::unexpected_because(
-                    format!("{endpoint} answered page {page} with an unexpected item"),
-                    e,
-                )
-            })?);
-            let Some(next) = next else {
-                return Ok(items);
+            let response = self
+                .http
+                .send(&request, Some((&self.auth, ApiKind::Rest)))
+                .await?;
+            let body = read_body(response, &endpoint).await?;
+            let answer = parse_page(&body, &endpoint, page, items.len(), "items")?;
+            items.extend(
+                serde_json::from_value::<Vec<T>>(Value::Array(answer.items)).map_err(|e| {
+                    Error::unexpected_because(
+                        format!("{endpoint} answered page {page} with an unexpected item"),
+                        e,
+                    )
+                })?,
+            );
+            let next = match answer.next {
+                Next::Done => return Ok(items),
+                Next::Token(token) => token,
+                Next::Unfollowed(field) => {
+                    return Err(Error::unexpected(format!(
+                        "{endpoint} says on page {page} that there is more (`{field}`) in a \
+                         form this version cannot follow: the listing is incomplete"
+                    )));
+                }
             };
             if !followed.insert(next.clone()) {
                 return Err(Error::unexpected(format!(
@@ -180,54 +188,11 @@ fn unwrap_answer(body: &[u8], endpoint: &str) -> Result<Value> {
     let mut value: Value = serde_json::from_slice(body).map_err(|e| {
         Error::unexpected_because(format!("{endpoint} answered with invalid JSON"), e)
     })?;
-    if let Some(errors) = value
-        .get("errors")
-        .and_then(Value::as_array)
-        .filter(|e| !e.is_empty())
-    {
-        let messages: Vec<String> = errors
-            .iter()
-            .map(|e| match e.get("message").and_then(Value::as_str) {
-                Some(m) => m.to_owned(),
-                None => e.to_string(),
-            })
-            .collect();
-        return Err(Error::Service {
-            code: "errors".into(),
-            message: format!("{endpoint}: {}", messages.join("; ")),
-            source: None,
-        });
-    }
+    check_errors(&value, endpoint)?;
     if let Some(data) = value.get_mut("data").map(Value::take) {
         return Ok(data);
     }
     Ok(value)
-}
-
-/// A listing page's items (a bare list or `{"items": [...]}`) and its continuation: a
-/// non-empty string `nextToken`; any other non-empty `nextToken` is an error, never a silent
-/// cut.
-fn split_page(mut answer: Value, endpoint: &str, page: u32) -> Result<(Value, Option<String>)> {
-    if answer.is_array() {
-        return Ok((answer, None));
-    }
-    let next = match answer.get(NEXT_TOKEN) {
-        None | Some(Value::Null) => None,
-        Some(Value::String(token)) if token.is_empty() => None,
-        Some(Value::String(token)) => Some(token.clone()),
-        Some(other) => {
-            return Err(Error::unexpected(format!(
-                "{endpoint} answered page {page} with a nextToken that is not a string \
-                 ({other}): the listing cannot be followed to its end"
-            )));
-        }
-    };
-    match answer.get_mut("items").map(Value::take) {
-        Some(items) if items.is_array() => Ok((items, next)),
-        _ => Err(Error::unexpected(format!(
-            "{endpoint} answered page {page} with neither a list nor {{\"items\": [...]}}"
-        ))),
-    }
 }
 
 /// `id` as one path segment: every byte outside `A-Z a-z 0-9 - . _ ~` written `%XX`, so
@@ -248,7 +213,7 @@ pub(crate) fn segment(what: &'static str, id: &str) -> Result<String> {
 mod tests {
     use serde_json::json;
 
-    use super::{segment, split_page, unwrap_answer};
+    use super::{segment, unwrap_answer};
 
     #[test]
     fn a_hostile_id_stays_one_segment_and_empty_or_dot_ids_are_refused() {
@@ -272,17 +237,5 @@ mod tests {
         assert!(e.to_string().contains("no; {\"code\":7}"), "{e}");
         assert!(unwrap_answer(br#"{"errors":[],"id":"j"}"#, "x").is_ok());
         assert!(unwrap_answer(b"{", "x").is_err());
-    }
-
-    #[test]
-    fn a_page_is_a_list_or_items_and_only_a_string_token_is_followed() {
-        let (items, next) = split_page(json!([{"id": "a"}]), "x", 1).unwrap();
-        assert_eq!((items, next), (json!([{"id": "a"}]), None));
-        let (_, next) = split_page(json!({"items": [], "nextToken": "t"}), "x", 1).unwrap();
-        assert_eq!(next.as_deref(), Some("t"));
-        let (_, next) = split_page(json!({"items": [], "nextToken": ""}), "x", 1).unwrap();
-        assert_eq!(next, None);
-        assert!(split_page(json!({"items": [], "nextToken": {"pk": 1}}), "x", 2).is_err());
-        assert!(split_page(json!({"tasks": []}), "x", 1).is_err());
     }
 }

@@ -68,10 +68,13 @@ impl Lib {
             assert_eq!(request.url.query(), None, "{}", request.url);
             assert_only_auth(request, "x-amz-cognito-security-token", &token);
             match body {
-                Some(body) => assert_eq!(
-                    &serde_json::from_slice::<Value>(&request.body).unwrap(),
-                    body
-                ),
+                Some(body) => {
+                    assert_eq!(
+                        &serde_json::from_slice::<Value>(&request.body).unwrap(),
+                        body
+                    );
+                    assert_eq!(request.headers["content-type"], "application/json");
+                }
                 None => assert!(request.body.is_empty(), "a body on {}", request.url),
             }
         }
@@ -437,4 +440,72 @@ async fn unleash_live_hands_out_jobs_and_tasks_clients_with_its_credential() {
     for request in &sent {
         assert_only_auth(request, "authorization", &format!("Bearer {PAT}"));
     }
+}
+
+#[tokio::test]
+async fn a_token_beside_the_data_envelope_is_followed_and_an_unknown_sign_of_more_is_an_error() {
+    let s = Lib::new().await;
+    Mock::given(any())
+        .respond_with(Pages::json(vec![
+            (None, json!({"data": [{"id": "a"}], "nextToken": "t2"})),
+            (
+                Some("t2"),
+                json!({"data": {"items": [{"id": "b", "status": 2,
+                                           "createdAt": "2025-10-09T00:00:00Z"}]},
+                       "lastEvaluatedKey": {"id": "b"}}),
+            ),
+        ]))
+        .mount(&s.api)
+        .await;
+
+    let err = s
+        .tasks(s.cognito())
+        .list(TaskScope::Team, None)
+        .await
+        .unwrap_err();
+
+    assert!(matches!(err, Error::UnexpectedResponse { .. }), "{err:?}");
+    let text = err.to_string();
+    assert!(
+        text.contains("`lastEvaluatedKey`") && text.contains("incomplete"),
+        "{text}"
+    );
+    assert_eq!(
+        s.requests().await.len(),
+        2,
+        "the token beside `data` was followed"
+    );
+}
+
+#[tokio::test]
+async fn odd_field_forms_are_kept_and_errors_of_any_shape_fail_without_showing_the_pat() {
+    let s = Lib::new().await;
+    s.answer(ok(
+        json!([{"id": 7, "status": 2, "createdAt": "2025-10-09T00:00:00Z",
+                        "title": {"en": "Survey"}}]),
+    ))
+    .await;
+    let jobs = s.jobs(Auth::Pat(PersonalAccessToken::new(PAT)));
+
+    let listed = jobs.list().await.unwrap();
+    s.api.reset().await;
+    s.answer(ok(
+        json!({"errors": {"message": format!("token {PAT} refused")}, "id": "x"}),
+    ))
+    .await;
+    let refused = jobs.get("x").await.unwrap_err();
+
+    assert_eq!(listed[0].id, "7");
+    assert_eq!(listed[0].status.as_deref(), Some("2"));
+    assert_eq!(listed[0].created_at, None);
+    assert_eq!(listed[0].extra["createdAt"], "2025-10-09T00:00:00Z");
+    assert_eq!(listed[0].extra["title"], json!({"en": "Survey"}));
+    let shown = serde_json::to_value(&listed[0]).unwrap();
+    assert_eq!(
+        shown["createdAt"], "2025-10-09T00:00:00Z",
+        "written back once"
+    );
+    assert!(matches!(refused, Error::Service { .. }), "{refused:?}");
+    let text = refused.to_string();
+    assert!(text.contains("[redacted]") && !text.contains(PAT), "{text}");
 }

@@ -100,7 +100,10 @@ impl TasksSample {
             assert_eq!(request.url.query(), *query, "{}", request.url);
             assert_only_auth(request, "x-amz-cognito-security-token", &token);
             match sent {
-                Some(sent) => assert_eq!(&body(request), sent, "{}", request.url),
+                Some(sent) => {
+                    assert_eq!(&body(request), sent, "{}", request.url);
+                    assert_eq!(request.headers["content-type"], "application/json");
+                }
                 None => assert!(request.body.is_empty(), "a body on {}", request.url),
             }
         }
@@ -399,7 +402,16 @@ async fn a_2xx_answer_with_errors_is_a_service_failure_exit_4() {
         out.expect_code(4).expect_stderr("job quota reached");
         assert!(out.stdout().is_empty(), "{}", out.stdout());
     }
-    assert_eq!(s.requests().await.len(), 2);
+    s.assert_calls(&[
+        ("GET", "/v1/job", None, None),
+        (
+            "POST",
+            "/v1/job",
+            None,
+            Some(json!({"title": "T", "description": "D"})),
+        ),
+    ])
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -280,3 +280,18 @@ mod generated {
         }
     }
 }
+
+#[test]
+fn a_null_field_counts_as_absent_and_is_written_back_as_null() {
+    let text = r#"{"desc":null,"name":"M","speed":5,"route":[{"lat":1,"lng":2,"altitude":3,"si":"waypoint","pole":null}]}"#;
+    let mission = Mission::from_json(text).unwrap();
+    assert_eq!(mission.desc, None);
+    assert!(mission.problems().is_empty(), "{:?}", mission.problems());
+    assert_round_trips(text, Mission::from_json);
+    let no_name = Mission::from_json(r#"{"name":null,"speed":5,"route":[]}"#).unwrap();
+    assert!(
+        problems(&no_name).contains(&"no name".to_owned()),
+        "{:?}",
+        problems(&no_name)
+    );
+}

@@ -1,13 +1,21 @@
-//! One page of a flights listing: its logs, and what it says about the next page (a
-//! `nextToken` to follow, or a sign of more pages that cannot be followed).
+//! One page of a REST listing (flights, jobs, tasks): its items, and what it says about the
+//! next page (a `nextToken` to follow, or a sign of more pages that cannot be followed); and
+//! the `errors[]` a 2xx answer may carry.
+//!
+//! The continuation field is not documented for any of these listings, so the token is looked
+//! for beside the items and in a `{"data": ...}` envelope around them, and any other field that
+//! may announce more pages is named rather than dropped.
 
 use serde_json::Value;
 
-use super::FlightLog;
 use crate::error::{Error, Result};
 
 /// The query parameter (and answer field) that carries the continuation token.
-pub(super) const NEXT_TOKEN: &str = "nextToken";
+pub(crate) const NEXT_TOKEN: &str = "nextToken";
+
+/// The most pages one REST listing follows (flights, jobs, tasks); more is an error, never a
+/// silent cut.
+pub const MAX_PAGES: u32 = 10_000;
 
 /// Fields of an answer object that are known not to say anything about more pages.
 const NOT_CONTINUATION: [&str; 4] = ["items", "data", "errors", NEXT_TOKEN];
@@ -25,14 +33,15 @@ const TOTALS: [&str; 4] = ["total", "count", "totalcount", "totalitems"];
 
 /// One page of a listing.
 #[derive(Debug)]
-pub(super) struct Page {
-    pub(super) logs: Vec<FlightLog>,
-    pub(super) next: Next,
+pub(crate) struct Page {
+    /// The page's items, as sent.
+    pub(crate) items: Vec<Value>,
+    pub(crate) next: Next,
 }
 
 /// What comes after a page.
 #[derive(Debug, PartialEq)]
-pub(super) enum Next {
+pub(crate) enum Next {
     /// Nothing: the listing is complete.
     Done,
     /// Ask again with `nextToken=<it>`.
@@ -42,51 +51,30 @@ pub(super) enum Next {
 }
 
 /// Accepts a bare list, `{"items": [...]}`, either inside `{"data": ...}`, and an empty body
-/// (no logs); `errors[]` is a failure even with a 2xx status. The continuation is looked for
-/// in the unwrapped answer, then in the `{"data": ...}` envelope around it.
-#[cfg(test)]
-pub(super) fn parse_page(body: &[u8], endpoint: &str, page: u32) -> Result<Page> {
-    parse_page_after(body, endpoint, page, 0)
-}
-
-/// As [`parse_page`], `seen` logs having come on the earlier pages.
-pub(super) fn parse_page_after(
+/// (no items); `errors` is a failure even with a 2xx status ([`check_errors`]). The
+/// continuation is looked for in the unwrapped answer, then in the `{"data": ...}` envelope
+/// around it. `seen` items came on the earlier pages (a `total` above all of them means more);
+/// `what` names the items in messages (`flight logs`).
+pub(crate) fn parse_page(
     body: &[u8],
     endpoint: &str,
     page: u32,
     seen: usize,
+    what: &str,
 ) -> Result<Page> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(Page {
-            logs: Vec::new(),
+            items: Vec::new(),
             next: Next::Done,
         });
     }
-    let invalid = |e: serde_json::Error| {
+    let mut value: Value = serde_json::from_slice(body).map_err(|e| {
         Error::unexpected_because(
             format!("{endpoint} answered page {page} of the listing with invalid JSON"),
             e,
         )
-    };
-    let mut value: Value = serde_json::from_slice(body).map_err(invalid)?;
-    if let Some(errors) = value
-        .get("errors")
-        .and_then(Value::as_array)
-        .filter(|e| !e.is_empty())
-    {
-        let messages: Vec<String> = errors
-            .iter()
-            .map(|e| match e.get("message").and_then(Value::as_str) {
-                Some(m) => m.to_owned(),
-                None => e.to_string(),
-            })
-            .collect();
-        return Err(Error::Service {
-            code: "errors".into(),
-            message: messages.join("; "),
-            source: None,
-        });
-    }
+    })?;
+    check_errors(&value, endpoint)?;
     let envelope = match value.get_mut("data").map(Value::take) {
         Some(data) => Some(std::mem::replace(&mut value, data)),
         None => None,
@@ -95,20 +83,77 @@ pub(super) fn parse_page_after(
     if let Some(items) = value.get_mut("items").map(Value::take) {
         value = items;
     }
-    let received = seen + value.as_array().map_or(0, Vec::len);
+    let Value::Array(items) = value else {
+        return Err(Error::unexpected(format!(
+            "{endpoint} answered page {page} of the listing with neither a list of {what} nor \
+             {{\"items\": [...]}}"
+        )));
+    };
+    let received = seen + items.len();
     let next = [Some(&answer), envelope.as_ref()]
         .into_iter()
         .flatten()
         .find_map(|object| continuation(object, received))
         .unwrap_or(Next::Done);
-    if !value.is_array() {
-        return Err(Error::unexpected(format!(
-            "{endpoint} answered page {page} of the listing with neither a list of flight logs \
-             nor {{\"items\": [...]}}"
-        )));
+    Ok(Page { items, next })
+}
+
+/// `Err(`[`Error::Service`]`)` when the answer holds `errors` that is neither null nor empty
+/// (a list of `{message}` or anything else), with the messages blanked of credentials.
+pub(crate) fn check_errors(answer: &Value, endpoint: &str) -> Result<()> {
+    let messages: Vec<String> = match answer.get("errors") {
+        None | Some(Value::Null) => return Ok(()),
+        Some(Value::Array(errors)) if errors.is_empty() => return Ok(()),
+        Some(Value::Object(error)) if error.is_empty() => return Ok(()),
+        Some(Value::Array(errors)) => errors.iter().map(message).collect(),
+        Some(other) => vec![message(other)],
+    };
+    Err(Error::Service {
+        code: "errors".into(),
+        message: format!("{endpoint}: {}", scrub_credentials(&messages.join("; "))),
+        source: None,
+    })
+}
+
+fn message(error: &Value) -> String {
+    match error.get("message").and_then(Value::as_str) {
+        Some(m) => m.to_owned(),
+        None => match error.as_str() {
+            Some(text) => text.to_owned(),
+            None => error.to_string(),
+        },
     }
-    let logs = serde_json::from_value(value).map_err(invalid)?;
-    Ok(Page { logs, next })
+}
+
+/// `text` with anything shaped like a credential a server might echo back blanked out: a
+/// personal access token (`ul_pat_...`) or a JWT (`eyJ...` with two dots).
+pub(crate) fn scrub_credentials(text: &str) -> String {
+    let token_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '=');
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find(['u', 'e']) {
+        let candidate = &rest[start..];
+        let len = candidate
+            .find(|c| !token_char(c))
+            .unwrap_or(candidate.len());
+        let word = &candidate[..len];
+        let jwt = word.starts_with("eyJ") && word.matches('.').count() >= 2;
+        let pat = word.starts_with("ul_pat_") && word.len() > "ul_pat_".len();
+        let at_word_start = rest[..start]
+            .chars()
+            .next_back()
+            .is_none_or(|c| !token_char(c));
+        out.push_str(&rest[..start]);
+        if at_word_start && (jwt || pat) {
+            out.push_str("[redacted]");
+            rest = &candidate[len..];
+        } else {
+            out.push_str(&candidate[..1]);
+            rest = &candidate[1..];
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The continuation an answer object carries, `None` when it carries none. `received` is the
@@ -141,14 +186,46 @@ fn continuation(answer: &Value, received: usize) -> Option<Next> {
 
 #[cfg(test)]
 mod tests {
-    use super::{FlightLog, Next, parse_page};
+    use serde_json::Value;
+
+    use super::{Next, check_errors, scrub_credentials};
+    use crate::api::flights::FlightLog;
+    use crate::error::Result;
+
+    fn parse_page(body: &[u8], endpoint: &str, page: u32) -> Result<super::Page> {
+        super::parse_page(body, endpoint, page, 0, "flight logs")
+    }
 
     fn logs(body: &[u8]) -> Vec<FlightLog> {
-        parse_page(body, "x", 1).unwrap().logs
+        let items = parse_page(body, "x", 1).unwrap().items;
+        serde_json::from_value(Value::Array(items)).unwrap()
     }
 
     fn next(body: &str) -> Next {
         parse_page(body.as_bytes(), "x", 1).unwrap().next
+    }
+
+    #[test]
+    fn errors_of_any_shape_fail_and_never_show_a_credential() {
+        let pat = "ul_pat_0123456789abcdefLeak";
+        let jwt = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln";
+        for body in [
+            format!(r#"{{"errors":[{{"message":"token {pat} invalid"}}]}}"#),
+            format!(r#"{{"errors":{{"message":"bad token {jwt}"}},"id":"x"}}"#),
+            format!(r#"{{"errors":"denied for {pat}"}}"#),
+        ] {
+            let value: Value = serde_json::from_str(&body).unwrap();
+            let e = check_errors(&value, "GET /x").unwrap_err().to_string();
+            assert!(e.contains("[redacted]"), "{e}");
+            assert!(!e.contains(pat) && !e.contains(jwt), "{e}");
+        }
+        for fine in [r#"{"errors":null}"#, r#"{"errors":[]}"#, r#"{"id":"x"}"#] {
+            assert!(check_errors(&serde_json::from_str(fine).unwrap(), "x").is_ok());
+        }
+        assert_eq!(
+            scrub_credentials("user_pat_x, eyJonly, ul_pat_ alone, keep ü"),
+            "user_pat_x, eyJonly, ul_pat_ alone, keep ü"
+        );
     }
 
     #[test]
@@ -169,6 +246,7 @@ mod tests {
         let err = parse_page(br#"{"errors":[{"message":"boom"}]}"#, "x", 1).unwrap_err();
         assert!(err.to_string().contains("boom"));
         let err = parse_page(br#"{"id":"#, "x", 2).unwrap_err();
+        assert!(err.to_string().contains("invalid JSON"), "{err}");
         assert!(err.to_string().contains("page 2"), "{err}");
         assert!(parse_page(br#"{"logs":[]}"#, "x", 1).is_err());
     }
