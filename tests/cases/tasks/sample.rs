@@ -8,9 +8,9 @@ use serde_json::{Value, json};
 use wiremock::matchers::{any, method, path};
 use wiremock::{Mock, ResponseTemplate};
 
-use crate::util::Run;
 use crate::util::api::{Pages, SampleHome};
-use crate::util::unleash::{assert_only_auth, body};
+use crate::util::unleash::{assert_only_auth, body, stalling_server, url_env};
+use crate::util::{Home, Run};
 
 const TASKS: &str = env!("CARGO_BIN_EXE_tasks");
 const HOSTILE: &str = "a/../b?x#y";
@@ -579,4 +579,60 @@ async fn a_delete_without_yes_and_no_terminal_is_refused_and_nothing_is_sent() {
     }
     assert!(s.requests().await.is_empty());
     s.clear().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_while_a_create_is_in_flight_says_it_may_have_been_made_and_what_to_check() {
+    use std::time::{Duration, Instant};
+    let api = stalling_server(1000, b"{\"id\":").await;
+    let home = Home::new();
+    let mut env = url_env(&api);
+    env.push(("UL_API_TOKEN".into(), "ul_pat_0123456789abcdefCtrlC".into()));
+    let err_file = tempfile::tempfile().unwrap();
+    let mut child = home
+        .command_of(
+            TASKS,
+            &["jobs", "create", "--title", "T", "--description", "D"],
+            &env,
+        )
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(err_file.try_clone().unwrap())
+        .spawn()
+        .expect("spawn tasks");
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(child.try_wait().unwrap().is_none(), "tasks ended early");
+
+    let kill = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            panic!("tasks still running 30 s after SIGINT");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+
+    let stderr = {
+        use std::io::{Read as _, Seek as _};
+        let mut file = err_file;
+        let mut text = String::new();
+        file.rewind().unwrap();
+        file.read_to_string(&mut text).unwrap();
+        text
+    };
+    assert_eq!(status.code(), Some(130), "{status:?}: {stderr}");
+    assert!(
+        stderr.contains("may have been made already")
+            && stderr.contains("`tasks jobs list`")
+            && !stderr.contains("download"),
+        "{stderr}"
+    );
 }
