@@ -218,67 +218,7 @@ fn parse_time(text: &str, flag: &str) -> Result<i64> {
     if !t.is_empty() && t.chars().all(|c| c.is_ascii_digit()) {
         return t.parse().map_err(|_| bad().into());
     }
-    rfc3339_ms(t).ok_or_else(|| bad().into())
-}
-
-fn rfc3339_ms(t: &str) -> Option<i64> {
-    let num = |s: &str| -> Option<i64> {
-        (!s.is_empty() && s.chars().all(|c| c.is_ascii_digit())).then(|| s.parse().ok())?
-    };
-    let (date, time) = match t.find(['T', 't', ' ']) {
-        Some(i) => (&t[..i], Some(&t[i + 1..])),
-        None => (t, None),
-    };
-    let mut d = date.splitn(3, '-');
-    let (y, m, day) = (num(d.next()?)?, num(d.next()?)?, num(d.next()?)?);
-    if !(1..=12).contains(&m) || !(1..=31).contains(&day) || date.len() != 10 {
-        return None;
-    }
-    let mut ms = days_from_civil(y, m, day) * 86_400_000;
-    if let Some(time) = time {
-        let (clock, offset_ms) = if let Some(c) = time.strip_suffix(['Z', 'z']) {
-            (c, 0)
-        } else {
-            let i = time.rfind(['+', '-'])?;
-            let (c, off) = time.split_at(i);
-            let sign = if off.starts_with('-') { -1 } else { 1 };
-            let (oh, om) = off[1..].split_once(':')?;
-            (c, sign * (num(oh)? * 60 + num(om)?) * 60_000)
-        };
-        let (hms, frac) = match clock.split_once('.') {
-            Some((hms, frac)) => (hms, frac),
-            None => (clock, ""),
-        };
-        let mut parts = hms.splitn(3, ':');
-        let (h, mi, s) = (
-            num(parts.next()?)?,
-            num(parts.next()?)?,
-            num(parts.next()?)?,
-        );
-        if h > 23 || mi > 59 || s > 60 {
-            return None;
-        }
-        let frac_ms = if frac.is_empty() {
-            0
-        } else {
-            let digits: String = frac.chars().chain("000".chars()).take(3).collect();
-            num(frac)?;
-            num(&digits)?
-        };
-        ms += ((h * 60 + mi) * 60 + s) * 1000 + frac_ms - offset_ms;
-    }
-    Some(ms)
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    unleashlive_auth::clock::parse_rfc3339_ms(t).ok_or_else(|| bad().into())
 }
 
 #[cfg(test)]
