@@ -21,12 +21,12 @@ use std::path::Path;
 use futures_util::StreamExt as _;
 use serde::{Deserialize, Serialize};
 
-use super::Analytics;
 use super::resume::{
     Checkpoint, SIDECAR_FORMAT, check_partial, check_same, commit, open_no_follow, read_checkpoint,
 };
 pub use super::resume::{partial_path, sidecar_path};
 use super::sink::{Sink, write_error};
+use super::{Analytics, AnalyticsPage};
 use crate::error::{Error, Result};
 
 /// The output format of a pull.
@@ -96,9 +96,9 @@ pub struct Pulled {
 
 /// Where to start: a device and the page after the last one written.
 #[derive(Debug, Clone, Copy)]
-struct Start {
-    device_index: usize,
-    next_page: u64,
+pub(super) struct Start {
+    pub(super) device_index: usize,
+    pub(super) next_page: u64,
 }
 
 /// How the error of a pull refused over an unfinished earlier one begins (a program may offer
@@ -118,14 +118,18 @@ pub async fn pull<W: Write>(
     mut progress: impl FnMut(&Progress),
 ) -> Result<Pulled> {
     let devices = resolve_devices(client, &spec.devices).await?;
-    let mut sink = Sink::new(BufWriter::new(out), spec.format, "(output)".into());
+    let sink = Sink::new(BufWriter::new(out), spec.format, "(output)".into());
     let start = Start {
         device_index: 0,
         next_page: 1,
     };
     let job = (client, spec, devices.as_slice());
-    let no_checkpoint = |_: &mut Sink<_>, _, _, _| Ok(());
-    let pages = run(job, &mut sink, start, &mut progress, no_checkpoint).await?;
+    let mut out = Checkpointed {
+        sink,
+        checkpoint: |_: &mut Sink<_>, _, _, _| Ok(()),
+    };
+    let pages = run(job, &mut out, start, &mut progress).await?;
+    let mut sink = out.sink;
     sink.out.flush().map_err(|e| write_error(&sink.name, e))?;
     Ok(Pulled {
         pages,
@@ -235,7 +239,9 @@ pub async fn pull_to_file(
         commit(sink, &sidecar, &cp)
     };
     let job = (client, spec, devices.as_slice());
-    let pages = run(job, &mut sink, start, &mut progress, checkpoint).await?;
+    let mut writer = Checkpointed { sink, checkpoint };
+    let pages = run(job, &mut writer, start, &mut progress).await?;
+    let sink = writer.sink;
     let rows = sink.rows;
     let file = sink
         .out
@@ -258,51 +264,99 @@ async fn resolve_devices(client: &Analytics, devices: &Devices) -> Result<Vec<St
     }
 }
 
-/// Fetches and writes every page from `start`, calling `checkpoint(sink, device index, page,
-/// total pages)` after each; returns the number of pages fetched.
-async fn run<W: Write>(
+/// What a pull writes pages into, in order: after each page, a checkpoint may be taken.
+pub(super) trait PageOut {
+    /// Writes `page` (number `number` of `total` of device `device_index`, `device`).
+    async fn page(
+        &mut self,
+        page: &AnalyticsPage,
+        device: (usize, &str),
+        number: u64,
+        total: u64,
+    ) -> Result<()>;
+
+    /// Rows written so far.
+    fn rows(&self) -> u64;
+}
+
+/// A CSV / JSON Lines sink and what it does after each page (a checkpoint or nothing).
+struct Checkpointed<W: Write, F> {
+    sink: Sink<W>,
+    checkpoint: F,
+}
+
+impl<W, F> PageOut for Checkpointed<W, F>
+where
+    W: Write,
+    F: FnMut(&mut Sink<W>, usize, u64, u64) -> Result<()>,
+{
+    async fn page(
+        &mut self,
+        page: &AnalyticsPage,
+        (index, device): (usize, &str),
+        number: u64,
+        total: u64,
+    ) -> Result<()> {
+        self.sink.page(page, device, number)?;
+        (self.checkpoint)(&mut self.sink, index, number, total)
+    }
+
+    fn rows(&self) -> u64 {
+        self.sink.rows
+    }
+}
+
+/// Fetches and writes every page from `start`, in order (devices in turn, each one's pages
+/// in turn) while fetching ahead with bounded concurrency: up to `concurrency` devices' first
+/// pages (which tell their page counts) and up to `concurrency` pages of the device being
+/// written. Returns the number of pages fetched.
+pub(super) async fn run(
     (client, spec, devices): (&Analytics, &PullSpec, &[String]),
-    sink: &mut Sink<W>,
+    out: &mut impl PageOut,
     start: Start,
     progress: &mut impl FnMut(&Progress),
-    mut checkpoint: impl FnMut(&mut Sink<W>, usize, u64, u64) -> Result<()>,
 ) -> Result<u64> {
     let (from, to) = (spec.from_ms, spec.to_ms);
+    let concurrency = spec.concurrency.max(1);
+    let firsts = futures_util::stream::iter(start.device_index..devices.len())
+        .map(|index| {
+            let number = if index == start.device_index {
+                start.next_page
+            } else {
+                1
+            };
+            async move {
+                let first = client.data(&devices[index], from, to, number).await;
+                (index, number, first)
+            }
+        })
+        .buffered(concurrency);
+    let mut pages = firsts.flat_map(|(index, number, first)| {
+        let total = first.as_ref().map_or(0, |p| p.total_num_pages);
+        let head = futures_util::stream::once(std::future::ready((index, number, total, first)));
+        let rest = futures_util::stream::iter(number + 1..=total)
+            .map(move |page| async move {
+                let data = client.data(&devices[index], from, to, page).await;
+                (index, page, total, data)
+            })
+            .buffered(concurrency);
+        head.chain(rest)
+    });
     let mut fetched = 0;
-    for (index, device) in devices.iter().enumerate().skip(start.device_index) {
-        let first_page = if index == start.device_index {
-            start.next_page
-        } else {
-            1
-        };
-        // The first page alone: it tells how many there are.
-        let first = client.data(device, from, to, first_page).await?;
+    while let Some((index, number, total, data)) = pages.next().await {
+        let data = data?;
         fetched += 1;
-        let total = first.total_num_pages;
-        let mut report = |sink: &mut Sink<W>, page: u64| -> Result<()> {
-            checkpoint(sink, index, page, total)?;
-            progress(&Progress {
-                device: device.clone(),
-                device_index: index,
-                devices: devices.len(),
-                page,
-                total_pages: total,
-                rows: sink.rows,
-            });
-            Ok(())
-        };
-        sink.page(&first, device, first_page)?;
-        drop(first);
-        report(sink, first_page)?;
-        let mut rest = futures_util::stream::iter(first_page + 1..=total)
-            .map(|page| async move { (page, client.data(device, from, to, page).await) })
-            .buffered(spec.concurrency.max(1));
-        while let Some((page, result)) = rest.next().await {
-            let data = result?;
-            fetched += 1;
-            sink.page(&data, device, page)?;
-            report(sink, page)?;
-        }
+        let device = &devices[index];
+        out.page(&data, (index, device), number, total).await?;
+        drop(data);
+        progress(&Progress {
+            device: device.clone(),
+            device_index: index,
+            devices: devices.len(),
+            page: number,
+            total_pages: total,
+            rows: out.rows(),
+        });
     }
     Ok(fetched)
 }
