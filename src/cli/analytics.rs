@@ -11,6 +11,10 @@ use anyhow::{Context, Result};
 use serde_json::json;
 use unleashlive_auth::Error;
 use unleashlive_auth::api::analytics::Analytics;
+use unleashlive_auth::api::analytics::dataset::{
+    DatasetSpec, Partition, pull_dataset, pull_parquet_file, staging_path,
+};
+use unleashlive_auth::api::analytics::destination::Destination;
 use unleashlive_auth::api::analytics::pull::{
     self as analytics_pull, Devices, Format, Progress, PullSpec, partial_path, sidecar_path,
 };
@@ -20,7 +24,7 @@ use super::args::Output;
 use super::ctx::Ctx;
 use super::out::runtime;
 use super::pat::analytics_auth;
-use super::subargs::{AnalyticsArgs, AnalyticsCommand, PullArgs, PullFormat};
+use super::subargs::{AnalyticsArgs, AnalyticsCommand, PartitionKey, PullArgs, PullFormat};
 
 pub fn run(ctx: &Ctx, args: AnalyticsArgs) -> Result<ExitCode> {
     let auth = analytics_auth(ctx, &args.cred)?;
@@ -62,6 +66,7 @@ async fn run_pull(client: &Analytics, args: PullArgs) -> Result<ExitCode> {
         format: match args.format {
             PullFormat::Csv => Format::Csv,
             PullFormat::Jsonl => Format::Jsonl,
+            PullFormat::Parquet => Format::Parquet,
         },
         concurrency: usize::from(args.concurrency),
     };
@@ -69,6 +74,15 @@ async fn run_pull(client: &Analytics, args: PullArgs) -> Result<ExitCode> {
         anyhow::bail!(Error::Config {
             setting: "--from".into(),
             reason: "is after --to".into(),
+        });
+    }
+    if spec.format == Format::Parquet {
+        return run_parquet(client, &spec, &args).await;
+    }
+    if !args.partition_by.is_empty() || args.lenient_types {
+        anyhow::bail!(Error::Config {
+            setting: "--partition-by / --lenient-types".into(),
+            reason: "are for --format parquet".into(),
         });
     }
     let mut meter = Meter::new();
@@ -119,6 +133,70 @@ async fn run_pull(client: &Analytics, args: PullArgs) -> Result<ExitCode> {
             }
         }
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `--format parquet`: one file, or a dataset in a directory or under `s3://`.
+async fn run_parquet(client: &Analytics, spec: &PullSpec, args: &PullArgs) -> Result<ExitCode> {
+    let Some(out) = &args.out else {
+        anyhow::bail!(Error::Config {
+            setting: "--out".into(),
+            reason: "is needed with --format parquet (a FILE, a directory, or \
+                     s3://bucket/prefix/): Parquet is not written to stdout"
+                .into(),
+        });
+    };
+    let mut dataset = DatasetSpec::new(
+        args.partition_by
+            .iter()
+            .map(|key| match key {
+                PartitionKey::Device => Partition::Device,
+                PartitionKey::Date => Partition::Date,
+            })
+            .collect(),
+    );
+    dataset.lenient_types = args.lenient_types;
+    dataset.batch_rows = args.batch_rows as usize;
+    let target = out.to_string_lossy().into_owned();
+    let is_dataset = !dataset.partition_by.is_empty()
+        || target.starts_with("s3://")
+        || target.ends_with('/')
+        || out.is_dir();
+    let mut meter = Meter::new();
+    let report = |p: &Progress| meter.show(p);
+    let (result, place) = if is_dataset {
+        let dest = Destination::open(&target).await?;
+        let place = dest.describe();
+        let result = pull_dataset(client, spec, &dataset, &dest, args.resume, report).await;
+        (result, place)
+    } else {
+        let result = pull_parquet_file(client, spec, &dataset, out, args.resume, report).await;
+        (result, out.display().to_string())
+    };
+    meter.finish();
+    let pulled = result.with_context(|| {
+        if meter.pages > 0 {
+            format!(
+                "the pull stopped; what was written so far is kept (run the same command with \
+                 --resume to continue from {})",
+                if is_dataset {
+                    place.clone()
+                } else {
+                    staging_path(out).display().to_string()
+                }
+            )
+        } else {
+            "the pull failed".to_owned()
+        }
+    })?;
+    eprintln!(
+        "Wrote {} rows to {} ({} files, {} pages fetched{})",
+        pulled.rows,
+        terminal_safe(&place),
+        pulled.files.len(),
+        pulled.pages,
+        if pulled.resumed { ", resumed" } else { "" }
+    );
     Ok(ExitCode::SUCCESS)
 }
 

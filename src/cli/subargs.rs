@@ -97,15 +97,32 @@ pub struct PullArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = PullFormat::Csv)]
     pub format: PullFormat,
-    /// Write to FILE (through FILE.partial, renamed when complete) [default: stdout].
-    #[arg(long, value_name = "FILE")]
+    /// Write to FILE (through FILE.partial, renamed when complete) [default: stdout]; with
+    /// --format parquet also a directory (a dataset) or s3://bucket/prefix/.
+    #[arg(long, value_name = "FILE|DIR|S3_URL")]
     pub out: Option<PathBuf>,
     /// Pages requested at once.
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub concurrency: u16,
-    /// Continue a pull to --out that stopped, from its last complete page.
+    /// Continue a pull to --out that stopped, from its last complete page (a dataset: from
+    /// its last checkpoint; files written after it are removed first).
     #[arg(long, requires = "out")]
     pub resume: bool,
+    /// Write a Parquet dataset in hive-style folders, e.g. `device,date` gives
+    /// `device=W1/date=2024-05-01/part-00000.parquet` (the UTC day of each row's timestamp).
+    /// Needs --format parquet and --out DIR or s3://bucket/prefix/.
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "KEYS")]
+    pub partition_by: Vec<PartitionKey>,
+    /// With --format parquet: a column whose values change type is written as text instead
+    /// of failing the pull (naming the column, page and value).
+    #[arg(long)]
+    pub lenient_types: bool,
+    /// With --format parquet: rows held in memory before they are written (one row group
+    /// per partition) and checkpointed; lower it to use less memory, raise it for fewer,
+    /// larger files.
+    #[arg(long, value_name = "ROWS", default_value_t = 65_536,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub batch_rows: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -114,6 +131,19 @@ pub enum PullFormat {
     Csv,
     /// One JSON object per row.
     Jsonl,
+    /// Typed columns (integers, doubles, booleans, text, UTC timestamps), Snappy-compressed,
+    /// one row group per batch of rows; to a file, a directory or s3://bucket/prefix/ (the
+    /// standard AWS credentials: environment, AWS_PROFILE, SSO, instance roles).
+    Parquet,
+}
+
+/// A partition folder level of a Parquet dataset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PartitionKey {
+    /// `device=<id>`.
+    Device,
+    /// `date=YYYY-MM-DD` (UTC day of the row's timestamp).
+    Date,
 }
 
 #[derive(Debug, Args)]

@@ -18,6 +18,9 @@ use crate::api::auth::{ApiKind, Auth};
 use crate::config::{Config, Setting};
 use crate::error::{Error, Result};
 
+#[cfg(feature = "parquet")]
+pub mod dataset;
+pub mod destination;
 pub mod pull;
 mod resume;
 mod sink;

@@ -38,6 +38,22 @@ pub enum Format {
     Csv,
     /// One JSON object per line, keyed by the page's `keys`.
     Jsonl,
+    /// Typed Parquet: not a stream of lines, so not for [`pull`] or [`pull_to_file`]; see
+    /// [`dataset::pull_parquet_file`](super::dataset::pull_parquet_file) and
+    /// [`dataset::pull_dataset`](super::dataset::pull_dataset) (cargo feature `parquet`).
+    Parquet,
+}
+
+/// Refuses Parquet for the line-by-line pulls.
+fn lines_only(format: Format) -> Result<()> {
+    if format == Format::Parquet {
+        return Err(Error::config(
+            "format",
+            "Parquet is written by dataset::pull_parquet_file or dataset::pull_dataset, not \
+             line by line",
+        ));
+    }
+    Ok(())
 }
 
 /// Which devices to pull.
@@ -117,6 +133,7 @@ pub async fn pull<W: Write>(
     out: W,
     mut progress: impl FnMut(&Progress),
 ) -> Result<Pulled> {
+    lines_only(spec.format)?;
     let devices = resolve_devices(client, &spec.devices).await?;
     let sink = Sink::new(BufWriter::new(out), spec.format, "(output)".into());
     let start = Start {
@@ -156,6 +173,7 @@ pub async fn pull_to_file(
     resume: bool,
     mut progress: impl FnMut(&Progress),
 ) -> Result<Pulled> {
+    lines_only(spec.format)?;
     let partial = partial_path(out);
     let sidecar = sidecar_path(out);
     let file_error = |path: &Path, e: io::Error| Error::file_because(path, "cannot use it", e);

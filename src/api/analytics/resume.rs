@@ -137,6 +137,7 @@ fn format_name(format: Format) -> &'static str {
     match format {
         Format::Csv => "csv",
         Format::Jsonl => "jsonl",
+        Format::Parquet => "parquet",
     }
 }
 

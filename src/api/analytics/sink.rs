@@ -60,6 +60,9 @@ impl<W: Write> Sink<W> {
             self.line.clear();
             match self.format {
                 Format::Csv => csv_line(&mut self.line, row.iter().cloned()),
+                Format::Parquet => {
+                    return Err(Error::unexpected("Parquet is not written line by line"));
+                }
                 Format::Jsonl => {
                     let object: serde_json::Map<String, Value> =
                         page.keys.iter().cloned().zip(row.iter().cloned()).collect();

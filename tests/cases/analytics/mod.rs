@@ -2,6 +2,8 @@
 
 mod cli;
 mod library;
+#[cfg(feature = "parquet")]
+mod parquet;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
