@@ -1,6 +1,6 @@
 //! What the integration tests need beyond Rust: the local AWS emulator (moto server, at
 //! `UL_TEST_MOTO_URL`) and the Python that runs the stand-ins (`$PYTHON` or `python3`, with
-//! the packages `scripts/test` installs: moto, graphql-core, awscli).
+//! the packages `scripts/test` installs: moto, graphql-core, awscli, pyarrow).
 //!
 //! A test that needs one starts with [`require!`]. When it is missing the test returns at once
 //! after one line on stderr, so a bare `cargo test` passes on a machine without them; under
@@ -76,13 +76,15 @@ fn moto_missing() -> Option<String> {
 fn python_missing() -> Option<String> {
     let python = python_exe();
     let ok = Command::new(&python)
-        .args(["-c", "import moto, graphql, awscli"])
+        .args(["-c", "import moto, graphql, awscli, pyarrow.dataset"])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()
         .is_ok_and(|s| s.success());
     (!ok).then(|| {
-        format!("{python} lacks moto, graphql-core or awscli (./scripts/test installs them)")
+        format!(
+            "{python} lacks moto, graphql-core, awscli or pyarrow (./scripts/test installs them)"
+        )
     })
 }

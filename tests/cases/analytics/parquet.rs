@@ -17,6 +17,7 @@ use wiremock::matchers::{method, path, path_regex};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 use super::PAT;
+use crate::util::emulator::{python_exe, require};
 use crate::util::{Home, Run, with};
 
 const KEYS: [&str; 6] = [
@@ -281,6 +282,7 @@ async fn a_parquet_pull_reads_back_equal_to_the_json_lines_pull_row_for_row_and_
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_dataset_partitioned_by_device_and_date_counts_the_same_rows_per_partition_in_pyarrow() {
+    require!(python);
     let s = Setup::new(Days::new(3, 5), &["W1", HOSTILE_DEVICE]).await;
     let dir = s.out("dataset");
 
@@ -318,7 +320,7 @@ print(json.dumps({"rows": table.num_rows, "counts": counts,
                   "count_type": str(table.schema.field("count").type),
                   "ts_type": str(table.schema.field("timestamp").type)}))
 "#;
-    let out = std::process::Command::new(std::env::var("PYTHON").unwrap_or("python3".into()))
+    let out = std::process::Command::new(python_exe())
         .args(["-c", script, dir.to_str().unwrap()])
         .output()
         .unwrap();
