@@ -18,6 +18,7 @@ use crate::api::auth::{ApiKind, Auth};
 use crate::config::{Config, Setting};
 use crate::error::{Error, Result};
 
+pub mod destination;
 pub mod pull;
 mod resume;
 mod sink;
