@@ -344,6 +344,10 @@ impl ObjectStore {
                 let message = e.message().unwrap_or("");
                 let status = service.raw().status().as_u16();
                 match e.code() {
+                    Some("NoSuchBucket") | Some("NotFound") if key.is_empty() => Error::config(
+                        "S3 bucket",
+                        format!("the bucket {bucket:?} does not exist ({op}: {message})"),
+                    ),
                     Some("NoSuchBucket") => Error::config(
                         "S3 bucket",
                         format!("the bucket {bucket:?} does not exist ({op}: {message})"),

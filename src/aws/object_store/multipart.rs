@@ -115,10 +115,14 @@ impl ObjectStore {
                 .body(body)
                 .send()
                 .without_secret_traces();
-            let out = self
-                .within(upload_limit(len), call, "UploadPart")
-                .await?
-                .map_err(|e| self.map_error(e, "UploadPart", &up.bucket, &up.key))?;
+            let out = match self.within(upload_limit(len), call, "UploadPart").await? {
+                Ok(out) => out,
+                Err(e) => {
+                    // A file cut short mid-part fails the request; say why.
+                    check_unchanged(path, size).await?;
+                    return Err(self.map_error(e, "UploadPart", &up.bucket, &up.key));
+                }
+            };
             parts.push(
                 CompletedPart::builder()
                     .part_number(number)
@@ -145,10 +149,49 @@ impl ObjectStore {
             )
             .send()
             .without_secret_traces();
-        self.limited(complete, "CompleteMultipartUpload")
-            .await?
-            .map_err(|e| self.map_error(e, "CompleteMultipartUpload", &up.bucket, &up.key))?;
-        Ok(())
+        let parts = number - 1;
+        match self.limited(complete, "CompleteMultipartUpload").await {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(e)) => {
+                let err = self.map_error(e, "CompleteMultipartUpload", &up.bucket, &up.key);
+                self.completed_anyway(up, size, parts, err).await
+            }
+            Err(err) => self.completed_anyway(up, size, parts, err).await,
+        }
+    }
+
+    /// Whether a CompleteMultipartUpload whose answer was lost or unreadable (a timeout, a
+    /// retry that finds the upload gone, a 200 whose XML does not parse) completed after all:
+    /// the object is there with the file's size and a multipart ETag of as many parts.
+    /// Otherwise `err`.
+    async fn completed_anyway(
+        &self,
+        up: &Pending,
+        size: u64,
+        parts: i32,
+        err: Error,
+    ) -> Result<()> {
+        let head = self
+            .s3
+            .head_object()
+            .bucket(&up.bucket)
+            .key(&up.key)
+            .send()
+            .without_secret_traces();
+        let Ok(Ok(head)) = self.limited(head, "HeadObject").await else {
+            return Err(err);
+        };
+        let suffix = format!("-{parts}");
+        let whole = head.content_length() == Some(as_i64(size))
+            && head
+                .e_tag()
+                .is_some_and(|t| t.trim_matches('"').ends_with(&suffix));
+        if whole {
+            tracing::debug!(key = %up.key, error = %err, "the upload completed despite its answer");
+            Ok(())
+        } else {
+            Err(err)
+        }
     }
 
     /// `call` within `limit`.

@@ -1,6 +1,9 @@
-//! Analytics and personal access tokens: the library and `ul-auth pat` / `analytics`.
+//! Analytics and personal access tokens: the library and `ul-auth pat` / `analytics`; where
+//! datasets go (a local directory, S3).
 
 mod cli;
+mod destination;
+mod destination_env;
 mod library;
 #[cfg(feature = "parquet")]
 mod parquet;
