@@ -465,3 +465,119 @@ async fn a_resumed_dataset_pull_has_no_duplicate_row_and_no_partial_or_stray_fil
     seen.dedup();
     assert_eq!((before, seen.len()), (20, 20), "every row once");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_dataset_to_s3_in_moto_lists_only_complete_objects_and_resumes_without_strays() {
+    require!(moto);
+    let bucket = super::destination::bucket().await;
+    let s = Setup::new(Days::new(3, 5), &[]).await;
+    *s.days.failing.lock().unwrap() = Some(3);
+    let target = format!("s3://{bucket}/detections/");
+    let env = with(
+        &[("UL_API_URL".to_owned(), s.server.uri())],
+        &[
+            ("UL_API_TOKEN", PAT),
+            ("AWS_ACCESS_KEY_ID", "test"),
+            ("AWS_SECRET_ACCESS_KEY", "test"),
+            ("AWS_REGION", crate::util::REGION),
+            ("AWS_ENDPOINT_URL", &crate::util::moto_url()),
+            ("AWS_EC2_METADATA_DISABLED", "true"),
+        ],
+    );
+    let pull = |extra: &[&str]| {
+        let mut args = vec![
+            "analytics",
+            "pull",
+            "--device",
+            "W1",
+            "--from",
+            "2024-05-01",
+            "--to",
+            "2024-06-01",
+            "--format",
+            "parquet",
+            "--partition-by",
+            "date",
+            "--batch-rows",
+            "5",
+            "--concurrency",
+            "1",
+            "--out",
+            &target,
+        ];
+        args.extend_from_slice(extra);
+        s.home.run(&args, &env, None)
+    };
+    let keys = || async {
+        let listed = crate::util::identity::s3_admin()
+            .list_objects_v2()
+            .bucket(&bucket)
+            .send()
+            .await
+            .unwrap();
+        let mut keys: Vec<String> = listed
+            .contents()
+            .iter()
+            .filter_map(|o| o.key().map(str::to_owned))
+            .collect();
+        keys.sort();
+        keys
+    };
+
+    let stopped = pull(&[]);
+    let after_stop = keys().await;
+    // An object published after the last checkpoint (a kill between the two).
+    crate::util::identity::s3_admin()
+        .put_object()
+        .bucket(&bucket)
+        .key("detections/date=2024-05-03/part-00042.parquet")
+        .body(b"not a finished file".to_vec().into())
+        .send()
+        .await
+        .unwrap();
+    *s.days.failing.lock().unwrap() = None;
+    let resumed = pull(&["--resume"]);
+
+    stopped.expect_code(4).expect_stderr("--resume");
+    assert_eq!(
+        after_stop,
+        [
+            "detections/_ul_pull.json",
+            "detections/date=2024-05-01/part-00000.parquet",
+            "detections/date=2024-05-02/part-00001.parquet",
+        ]
+    );
+    resumed.expect_code(0).expect_stderr("Wrote 15 rows");
+    assert_eq!(
+        keys().await,
+        [
+            "detections/_ul_pull.json",
+            "detections/date=2024-05-01/part-00000.parquet",
+            "detections/date=2024-05-02/part-00001.parquet",
+            "detections/date=2024-05-03/part-00002.parquet",
+        ],
+        "only complete objects, the stray one removed"
+    );
+    let object = crate::util::identity::s3_admin()
+        .get_object()
+        .bucket(&bucket)
+        .key("detections/date=2024-05-03/part-00002.parquet")
+        .send()
+        .await
+        .unwrap();
+    let bytes = object.body.collect().await.unwrap().into_bytes();
+    let rows: usize = ParquetRecordBatchReaderBuilder::try_new(bytes)
+        .unwrap()
+        .build()
+        .unwrap()
+        .map(|b| b.unwrap().num_rows())
+        .sum();
+    assert_eq!(rows, 5);
+    let uploads = crate::util::identity::s3_admin()
+        .list_multipart_uploads()
+        .bucket(&bucket)
+        .send()
+        .await
+        .unwrap();
+    assert!(uploads.uploads().is_empty(), "no pending upload");
+}
