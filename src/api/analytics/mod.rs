@@ -21,6 +21,7 @@ use crate::error::{Error, Result};
 pub mod pull;
 mod resume;
 mod sink;
+pub mod summary;
 
 /// What a refused analytics credential most often means, appended to the 401/403 error.
 pub const REFUSED_HINT: &str = "the token may have expired or been revoked (create a new one in \
