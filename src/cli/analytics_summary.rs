@@ -69,7 +69,7 @@ pub fn run(
         }
     };
     match ctx.output {
-        Output::Json => write_stdout(&summary.to_json().to_string())?,
+        Output::Json => write_stdout(&serde_json::to_string(&summary)?)?,
         Output::Text => {
             let scope = device.map_or("every device".to_owned(), |d| format!("device {d}"));
             for line in render(&summary, from, to, &scope) {

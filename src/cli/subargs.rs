@@ -136,7 +136,9 @@ Text output: a header with the range, then per class, by total (largest first):
   CLASS  TOTAL  SPARKLINE
 with one mark per day from the first to the last day of the range (days with data outside it
 widen it), scaled per class from ▁ (a little) to █ (that class's busiest day); a day with
-nothing is a space. Past 90 days, each mark sums several days (the header says how many).
+nothing is a space. Past 90 days, each mark sums several days (the header says how many). An
+end at midnight (a bare date) closes the day before: --to 2024-05-08 draws up to 05-07. While
+pages are pulled, a progress line goes to stderr when it is a terminal.
 
 --output json prints the numbers:
   {\"classes\": [{\"class\": \"person\", \"total\": 12, \"perDay\": {\"2024-05-01\": 5, ...}}, ...]}

@@ -2,6 +2,8 @@
 
 mod cli;
 mod library;
+mod summary;
+mod summary_dataset;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

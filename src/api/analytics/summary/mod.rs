@@ -176,9 +176,18 @@ impl Summary {
     }
 
     /// `{"classes": [{"class": ..., "total": N, "perDay": {"YYYY-MM-DD": N, ...}}, ...]}`, in the
-    /// order of [`Summary::classes`].
+    /// order of [`Summary::classes`] (as the `Serialize` impl writes it, keys in that order).
     pub fn to_json(&self) -> Value {
         serde_json::json!({ "classes": self.classes() })
+    }
+}
+
+impl Serialize for Summary {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = s.serialize_map(Some(1))?;
+        map.serialize_entry("classes", &self.classes())?;
+        map.end()
     }
 }
 
