@@ -71,7 +71,9 @@ pub fn run(
     match ctx.output {
         Output::Json => write_stdout(&serde_json::to_string(&summary)?)?,
         Output::Text => {
-            let scope = device.map_or("every device".to_owned(), |d| format!("device {d}"));
+            let scope = device.map_or("every device".to_owned(), |d| {
+                format!("device {}", terminal_safe(&d))
+            });
             for line in render(&summary, from, to, &scope) {
                 write_stdout(&line)?;
             }
@@ -205,5 +207,44 @@ impl Meter {
         if self.drawn {
             eprintln!();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use unleashlive_auth::api::analytics::summary::Count;
+
+    use super::*;
+
+    /// 2024-05-01T00:00:00Z in Unix ms.
+    const MAY_1: i64 = 1_714_521_600_000;
+    const DAY: i64 = 86_400_000;
+
+    #[test]
+    fn nothing_in_the_range_prints_the_header_and_says_so() {
+        let lines = render(&Summary::new(), Some(MAY_1), Some(MAY_1 + DAY), "device W1");
+        assert_eq!(lines.len(), 2);
+        assert!(lines[0].starts_with("2024-05-01 to 2024-05-01 (UTC, 1 day), device W1"));
+        assert_eq!(lines[1], "No rows.");
+        assert_eq!(render(&Summary::new(), None, None, "x"), ["No rows (x)."]);
+    }
+
+    #[test]
+    fn a_mark_sums_its_days_and_scales_to_the_classs_busiest_mark() {
+        let mut s = Summary::new();
+        let may_1 = Day::from_unix_ms(MAY_1);
+        // 200 days: 3 days a mark; day 0 and 2 share the first mark, day 3 is the second.
+        for (day, n) in [(0, 1), (2, 1), (3, 1), (199, 16)] {
+            s.add("a\u{1b}[31m", Count::Int(n), may_1.plus(day));
+        }
+        let lines = render(&s, Some(MAY_1), Some(MAY_1 + 200 * DAY), "d");
+        assert!(lines[0].contains("200 days") && lines[0].contains("each mark = 3 days"));
+        let spark: Vec<char> = lines[1].chars().skip("a\\u{1b}[31m  19  ".len()).collect();
+        assert_eq!(spark.len(), 67);
+        assert_eq!(
+            (spark[0], spark[1], spark[2], spark[66]),
+            ('▁', '▁', ' ', '█')
+        );
+        assert!(lines[1].starts_with("a\\u{1b}[31m  19  "), "{}", lines[1]);
     }
 }

@@ -253,7 +253,7 @@ fn the_reader_takes_ms_timestamps_int32_counts_and_a_device_id_column() {
             ),
         ],
     );
-    assert_eq!(dataset_files(&file).unwrap(), [file.clone()]);
+    assert_eq!(dataset_files(&file).unwrap(), std::slice::from_ref(&file));
     let all = summarize_dataset(&file, &DatasetFilter::default()).unwrap();
     assert_eq!(all.rows(), 3);
     let w1 = summarize_dataset(&file, &DatasetFilter::default().device("W1")).unwrap();
