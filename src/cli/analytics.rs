@@ -1,4 +1,4 @@
-//! `ul-auth analytics version|devices|sessions|pull` (`summary`: analytics_summary.rs): the analytics API with a personal access
+//! `ul-auth analytics version|devices|sessions|pull`: the analytics API with a personal access
 //! token or a legacy API key (see `pat.rs` for which one is used).
 
 use std::io::{IsTerminal, Write};

@@ -1,13 +1,16 @@
 //! `analytics summary`: the accumulator (timestamps as ISO-8601 text or ms, UTC day
 //! boundaries, float counts, each error) and the CLI over pages of two devices.
 
+use std::time::{Duration, Instant};
+
 use serde_json::{Value, json};
 use unleashlive_auth::api::analytics::parse_page;
-use unleashlive_auth::api::analytics::summary::{Count, Summary};
+use unleashlive_auth::api::analytics::pull::Devices;
+use unleashlive_auth::api::analytics::summary::{Count, Fetched, Summary, summarize};
 use wiremock::matchers::{method, path, path_regex};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-use super::PAT;
+use super::{PAT, client, pat};
 use crate::util::{Home, with};
 
 /// The documented columns, in the documented order.
@@ -141,7 +144,9 @@ fn each_bad_page_is_an_error_naming_the_column_page_and_value() {
 /// Pages of the documented columns: `W1` has 3 pages, `W2` 2. Page `p` holds a `person` row
 /// of count `p` at the last millisecond of day `p` (ISO text) and a `car` row of count `10p`
 /// at midnight of day `p + 1` (ms number), day 1 being 2024-05-01.
-struct TwoDevices;
+struct TwoDevices {
+    delay: Duration,
+}
 
 impl Respond for TwoDevices {
     fn respond(&self, request: &Request) -> ResponseTemplate {
@@ -154,11 +159,17 @@ impl Respond for TwoDevices {
             full_row("car", json!(10 * page), device, json!(MAY_1 + page * DAY)),
         ];
         let body = json!({"keys": KEYS, "data": rows, "total_num_pages": total});
-        ResponseTemplate::new(200).set_body_json(body)
+        ResponseTemplate::new(200)
+            .set_body_json(body)
+            .set_delay(self.delay)
     }
 }
 
 async fn two_devices() -> MockServer {
+    two_devices_after(Duration::ZERO).await
+}
+
+async fn two_devices_after(delay: Duration) -> MockServer {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/v1/analytics/devices"))
@@ -167,7 +178,7 @@ async fn two_devices() -> MockServer {
         .await;
     Mock::given(method("GET"))
         .and(path_regex(r"^/v1/analytics/W[12]/\d+/\d+/\d+$"))
-        .respond_with(TwoDevices)
+        .respond_with(TwoDevices { delay })
         .mount(&server)
         .await;
     server
@@ -279,4 +290,33 @@ async fn cli_summary_without_a_credential_exits_3_and_a_bad_range_2() {
     let missing = ["analytics", "summary", "--device", "W1"];
     home.run(&missing, &env, None).expect_code(2);
     assert!(server.received_requests().await.unwrap().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn summarize_fetches_first_pages_then_the_rest_at_most_concurrency_at_once() {
+    // Every page takes 400 ms. At 2 at once: the two first pages (400 ms), then W1's pages 2
+    // and 3 and W2's page 2 (800 ms). One at a time would take 2 s, all at once 800 ms.
+    let server = two_devices_after(Duration::from_millis(400)).await;
+    let c = client(&server, pat());
+    let devices = Devices::List(vec!["W1".into(), "W2".into()]);
+    let mut seen: Vec<Fetched> = Vec::new();
+    let started = Instant::now();
+    let summary = summarize(&c, &devices, MAY_1, MAY_1 + 4 * DAY, 2, |f| {
+        seen.push(f.clone());
+    })
+    .await
+    .unwrap();
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_millis(1150) && took < Duration::from_millis(1900),
+        "{took:?}"
+    );
+    assert_eq!(serde_json::to_string(&summary).unwrap(), TWO_DEVICES_JSON);
+    let pages: Vec<(u64, u64, u64)> = seen
+        .iter()
+        .map(|f| (f.pages, f.total_pages, f.rows))
+        .collect();
+    // The page counts are known once both first pages are in: 3 + 2.
+    assert_eq!(pages[1..], [(2, 5, 4), (3, 5, 6), (4, 5, 8), (5, 5, 10)]);
+    assert_eq!(pages[0].0, 1);
 }
