@@ -6,8 +6,9 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use arrow_array::types::Int32Type;
 use arrow_array::{
-    ArrayRef, Float64Array, Int32Array, Int64Array, RecordBatch, StringArray,
+    ArrayRef, DictionaryArray, Float64Array, Int32Array, Int64Array, RecordBatch, StringArray,
     TimestampMicrosecondArray, TimestampMillisecondArray,
 };
 use parquet::arrow::ArrowWriter;
@@ -235,14 +236,17 @@ fn cli_refuses_bad_datasets_naming_the_file_and_what_is_wrong() {
 }
 
 #[test]
-fn the_reader_takes_ms_timestamps_int32_counts_and_a_device_id_column() {
+fn the_reader_takes_ms_timestamps_int32_counts_dictionary_classes_and_a_device_id_column() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("flat.parquet");
     write(
         &file,
         vec![
             ("device_id", text(&["W1", "W2", "W1"])),
-            ("class_name", text(&["a", "a", "b"])),
+            (
+                "class_name",
+                Arc::new(DictionaryArray::<Int32Type>::from_iter(["a", "a", "b"])),
+            ),
             ("count", Arc::new(Int32Array::from(vec![1, 10, 2]))),
             (
                 "timestamp",

@@ -1,6 +1,6 @@
 //! Reading the summary's columns out of an Arrow batch: `timestamp` as Unix ms (Arrow
 //! timestamps of any unit, ISO-8601 or digit text, Int64 ms, Date32), `count` as a [`Count`]
-//! (integers or floats) and text columns (`class_name`, `device_id`).
+//! (integers or floats) and text columns (`class_name`, `device_id`; plain or dictionary-encoded).
 //!
 //! Each reader returns one value per row, or the row (from 0) and a description of the value
 //! it could not read.
@@ -33,6 +33,28 @@ pub(super) fn texts(col: &dyn Array) -> Column<Option<&str>> {
         DataType::Utf8View => {
             let a = col.as_string_view();
             rows.map(|i| (!a.is_null(i)).then(|| a.value(i))).collect()
+        }
+        DataType::Dictionary(_, value)
+            if matches!(
+                **value,
+                DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
+            ) =>
+        {
+            let dict = col.as_any_dictionary();
+            let values = texts(dict.values().as_ref())?;
+            if values.is_empty() {
+                // Only nulls (and `normalized_keys` wants a value to point at).
+                return Ok(vec![None; col.len()]);
+            }
+            let keys = dict.normalized_keys();
+            rows.map(|i| {
+                if col.is_null(i) {
+                    None
+                } else {
+                    values[keys[i]]
+                }
+            })
+            .collect()
         }
         other => return Err(Unreadable::Type(other.clone())),
     })
