@@ -27,18 +27,22 @@ use super::pat::analytics_auth;
 use super::subargs::{AnalyticsArgs, AnalyticsCommand, PartitionKey, PullArgs, PullFormat};
 
 pub fn run(ctx: &Ctx, args: AnalyticsArgs) -> Result<ExitCode> {
-    let auth = analytics_auth(ctx, &args.cred)?;
-    let client = Analytics::new(super::ctx::http()?, auth, &ctx.config()?);
+    // Made only when a command calls the API (a summary of a dataset does not).
+    let client = || -> Result<Analytics> {
+        let auth = analytics_auth(ctx, &args.cred)?;
+        Ok(Analytics::new(super::ctx::http()?, auth, &ctx.config()?))
+    };
     let rt = runtime()?;
     match args.command {
         AnalyticsCommand::Version => {
-            let version = rt.block_on(client.version())?;
+            let version = rt.block_on(client()?.version())?;
             match ctx.output {
                 Output::Json => println!("{}", json!({ "version": version })),
                 Output::Text => println!("{}", terminal_safe(&version)),
             }
         }
         AnalyticsCommand::Devices | AnalyticsCommand::Sessions => {
+            let client = client()?;
             let ids = if matches!(args.command, AnalyticsCommand::Devices) {
                 rt.block_on(client.devices())?
             } else {
@@ -49,7 +53,10 @@ pub fn run(ctx: &Ctx, args: AnalyticsArgs) -> Result<ExitCode> {
                 Output::Text => ids.iter().for_each(|id| println!("{}", terminal_safe(id))),
             }
         }
-        AnalyticsCommand::Pull(pull) => return rt.block_on(run_pull(&client, pull)),
+        AnalyticsCommand::Pull(pull) => return rt.block_on(run_pull(&client()?, pull)),
+        AnalyticsCommand::Summary(args) => {
+            return super::analytics_summary::run(ctx, &rt, args, client);
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -285,7 +292,7 @@ impl Meter {
 
 /// Unix milliseconds, or RFC 3339 (`2024-05-01T10:00:00Z`, `...+10:00`, fractions), or a bare
 /// date (midnight UTC).
-fn parse_time(text: &str, flag: &str) -> Result<i64> {
+pub(super) fn parse_time(text: &str, flag: &str) -> Result<i64> {
     let bad = || Error::Config {
         setting: flag.into(),
         reason: format!(

@@ -6,6 +6,7 @@
 //! `args` → `subargs`, `secrets`. No two modules import each other.
 
 mod analytics;
+mod analytics_summary;
 pub mod args;
 mod commands;
 mod credentials;

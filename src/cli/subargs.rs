@@ -81,6 +81,9 @@ pub enum AnalyticsCommand {
     Sessions,
     /// Pull every page of a device's data between two instants as CSV or JSON Lines.
     Pull(PullArgs),
+    /// Per class, the total count and a per-day sparkline, from the API or a dataset.
+    #[command(long_about = SUMMARY_ABOUT)]
+    Summary(SummaryArgs),
 }
 
 #[derive(Debug, Args)]
@@ -144,6 +147,56 @@ pub enum PartitionKey {
     Device,
     /// `date=YYYY-MM-DD` (UTC day of the row's timestamp).
     Date,
+}
+
+/// The `--help` text of `analytics summary`.
+const SUMMARY_ABOUT: &str = "\
+Per class (the class_name column), the total of the count column between --from and --to, and
+a sparkline of its sum per UTC day (the day of each row's timestamp).
+
+It pulls every page of --device (page 1 of each device first, then the rest, --concurrency at
+once, in any order), or reads a dataset already on disk with --from-dataset: one Parquet file,
+or a folder of them read recursively (hive-style device=X/date=YYYY-MM-DD/ folders; names
+starting with _ or . are skipped). A dataset needs no credential and no network; there
+--device (a device= folder or the device_id column) and --from/--to (both included) are
+optional filters. Either way only one number per class and day is kept, so memory does not
+grow with the rows.
+
+Text output: a header with the range, then per class, by total (largest first):
+  CLASS  TOTAL  SPARKLINE
+with one mark per day from the first to the last day of the range (days with data outside it
+widen it), scaled per class from ▁ (a little) to █ (that class's busiest day); a day with
+nothing is a space. Past 90 days, each mark sums several days (the header says how many). An
+end at midnight (a bare date) closes the day before: --to 2024-05-08 draws up to 05-07. While
+pages are pulled, a progress line goes to stderr when it is a terminal.
+
+--output json prints the numbers:
+  {\"classes\": [{\"class\": \"person\", \"total\": 12, \"perDay\": {\"2024-05-01\": 5, ...}}, ...]}
+sorted the same way; days without rows are left out; a class with a fractional count has all
+its numbers as floats.
+
+A row whose count is not a number or whose timestamp is neither ISO-8601 nor Unix ms stops
+the summary with an error naming the column, page (or file) and value.";
+
+#[derive(Debug, Args)]
+pub struct SummaryArgs {
+    /// The device id, or `all` for every device `analytics devices` lists. Optional with
+    /// --from-dataset (a filter there).
+    #[arg(long, required_unless_present = "from_dataset")]
+    pub device: Option<String>,
+    /// Start: RFC 3339 (2024-05-01T00:00:00Z, or a date 2024-05-01) or Unix milliseconds.
+    /// Optional with --from-dataset.
+    #[arg(long, required_unless_present = "from_dataset")]
+    pub from: Option<String>,
+    /// End: RFC 3339 or Unix milliseconds. Optional with --from-dataset.
+    #[arg(long, required_unless_present = "from_dataset")]
+    pub to: Option<String>,
+    /// Read this dataset (a folder of Parquet files or one file) instead of the API.
+    #[arg(long, value_name = "DIR")]
+    pub from_dataset: Option<PathBuf>,
+    /// Pages requested at once.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: u16,
 }
 
 #[derive(Debug, Args)]

@@ -24,6 +24,7 @@ pub mod destination;
 pub mod pull;
 mod resume;
 mod sink;
+pub mod summary;
 #[cfg(feature = "parquet")]
 pub mod typed;
 

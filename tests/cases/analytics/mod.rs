@@ -7,6 +7,8 @@ mod destination_env;
 mod library;
 #[cfg(feature = "parquet")]
 mod parquet;
+mod summary;
+mod summary_dataset;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
