@@ -175,6 +175,41 @@ async fn a_file_that_shrinks_during_a_multipart_upload_leaves_no_object_and_no_u
 }
 
 #[tokio::test]
+async fn a_multipart_upload_dropped_midway_is_aborted_in_the_background() {
+    require!(moto);
+    let bucket = bucket().await;
+    let dest = s3_destination(&bucket)
+        .await
+        .with_multipart_threshold(5 * MIB as u64);
+    let file = write_file(dest.scratch_dir(), "dropped.tmp", &content(40 * MIB));
+
+    // The publish is cancelled (its future dropped) once the upload exists.
+    let started = async {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while pending_uploads(&bucket).await == 0 {
+            assert!(Instant::now() < deadline, "no multipart upload started");
+        }
+    };
+    tokio::select! {
+        published = dest.publish(&file, KEY) => panic!("finished before it was dropped: {published:?}"),
+        () = started => {}
+    }
+
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while pending_uploads(&bucket).await > 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the dropped upload was never aborted"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        object(&bucket, &format!("datasets/detections/{KEY}")).await,
+        None
+    );
+}
+
+#[tokio::test]
 async fn a_listing_of_more_than_1000_keys_follows_the_continuation_tokens() {
     require!(moto);
     let bucket = bucket().await;
