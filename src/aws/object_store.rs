@@ -109,10 +109,8 @@ impl ObjectStore {
         let Some(region) = sdk.region().cloned() else {
             return Err(Error::config(
                 "AWS region",
-                format!(
-                    "none is configured for S3: set AWS_REGION, or a region in the profile \
-                     AWS_PROFILE names (`aws configure` sets one); {HOW_TO_SET}"
-                ),
+                "none is configured for S3: set AWS_REGION, or a region in the profile \
+                 AWS_PROFILE names (`aws configure` sets one)",
             ));
         };
         check_credentials(&sdk).await?;

@@ -443,3 +443,21 @@ async fn a_file_in_the_way_of_a_dataset_directory_is_refused() {
     let err = Destination::open(file.to_str().unwrap()).await.unwrap_err();
     assert!(err.to_string().contains("not a directory"), "{err}");
 }
+
+#[tokio::test]
+async fn a_destination_can_be_shared_across_tasks() {
+    fn send_sync<T: Send + Sync>(_: &T) {}
+    fn send<T: Send>(_: T) {}
+    let dir = tempfile::tempdir().unwrap();
+    let dest = Destination::open(dir.path().join("ds").to_str().unwrap())
+        .await
+        .unwrap();
+    send_sync(&dest);
+    // The writer runs these on spawned tasks: their futures must be Send.
+    send(dest.publish(Path::new("f"), KEY));
+    send(dest.list());
+    send(dest.read(KEY));
+    send(dest.write(KEY, b""));
+    send(dest.remove(KEY));
+    send(Destination::open("s3://bucket/p/"));
+}
