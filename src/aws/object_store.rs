@@ -49,7 +49,7 @@ const HOW_TO_SET: &str = "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or ch
      applies; these are your own AWS credentials, not your Unleash Live sign-in";
 
 /// An S3 client with the standard AWS credential chain. Cheap to clone.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ObjectStore {
     s3: s3::Client,
     sdk: SdkConfig,
@@ -58,6 +58,17 @@ pub struct ObjectStore {
     configured_endpoint: bool,
     multipart_threshold: u64,
     part_size: u64,
+}
+
+impl std::fmt::Debug for ObjectStore {
+    // Only what locates the store: the configuration holds the credentials provider.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ObjectStore")
+            .field("endpoint", &self.endpoint)
+            .field("multipart_threshold", &self.multipart_threshold)
+            .field("part_size", &self.part_size)
+            .finish_non_exhaustive()
+    }
 }
 
 impl ObjectStore {
@@ -98,10 +109,8 @@ impl ObjectStore {
         let Some(region) = sdk.region().cloned() else {
             return Err(Error::config(
                 "AWS region",
-                format!(
-                    "none is configured for S3: set AWS_REGION, or a region in the profile \
-                     AWS_PROFILE names (`aws configure` sets one); {HOW_TO_SET}"
-                ),
+                "none is configured for S3: set AWS_REGION, or a region in the profile \
+                 AWS_PROFILE names (`aws configure` sets one)",
             ));
         };
         check_credentials(&sdk).await?;

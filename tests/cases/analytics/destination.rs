@@ -175,6 +175,41 @@ async fn a_file_that_shrinks_during_a_multipart_upload_leaves_no_object_and_no_u
 }
 
 #[tokio::test]
+async fn a_multipart_upload_dropped_midway_is_aborted_in_the_background() {
+    require!(moto);
+    let bucket = bucket().await;
+    let dest = s3_destination(&bucket)
+        .await
+        .with_multipart_threshold(5 * MIB as u64);
+    let file = write_file(dest.scratch_dir(), "dropped.tmp", &content(40 * MIB));
+
+    // The publish is cancelled (its future dropped) once the upload exists.
+    let started = async {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while pending_uploads(&bucket).await == 0 {
+            assert!(Instant::now() < deadline, "no multipart upload started");
+        }
+    };
+    tokio::select! {
+        published = dest.publish(&file, KEY) => panic!("finished before it was dropped: {published:?}"),
+        () = started => {}
+    }
+
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while pending_uploads(&bucket).await > 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the dropped upload was never aborted"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        object(&bucket, &format!("datasets/detections/{KEY}")).await,
+        None
+    );
+}
+
+#[tokio::test]
 async fn a_listing_of_more_than_1000_keys_follows_the_continuation_tokens() {
     require!(moto);
     let bucket = bucket().await;
@@ -407,4 +442,22 @@ async fn a_file_in_the_way_of_a_dataset_directory_is_refused() {
     let file = write_file(dir.path(), "plain", b"x");
     let err = Destination::open(file.to_str().unwrap()).await.unwrap_err();
     assert!(err.to_string().contains("not a directory"), "{err}");
+}
+
+#[tokio::test]
+async fn a_destination_can_be_shared_across_tasks() {
+    fn send_sync<T: Send + Sync>(_: &T) {}
+    fn send<T: Send>(_: T) {}
+    let dir = tempfile::tempdir().unwrap();
+    let dest = Destination::open(dir.path().join("ds").to_str().unwrap())
+        .await
+        .unwrap();
+    send_sync(&dest);
+    // The writer runs these on spawned tasks: their futures must be Send.
+    send(dest.publish(Path::new("f"), KEY));
+    send(dest.list());
+    send(dest.read(KEY));
+    send(dest.write(KEY, b""));
+    send(dest.remove(KEY));
+    send(Destination::open("s3://bucket/p/"));
 }
