@@ -101,56 +101,67 @@ pub fn rfc3339(t: SystemTime) -> String {
     )
 }
 
-/// Unix milliseconds of an RFC 3339 date-time (`2024-05-01T10:00:00Z`, `...+10:00`: the
-/// offset is required; fractions allowed) or a bare date (`2024-05-01`, midnight UTC); `None` for
-/// anything else.
-pub fn parse_rfc3339_ms(t: &str) -> Option<i64> {
-    let num = |s: &str| -> Option<i64> {
-        (!s.is_empty() && s.chars().all(|c| c.is_ascii_digit())).then(|| s.parse().ok())?
-    };
+/// Unix milliseconds of ISO-8601 / RFC 3339 text: `2020-08-17T06:16:45.000Z`, with `Z` or an
+/// offset (`+10:00`, `+1000`), a space instead of `T`, any fraction, or a bare date (midnight
+/// UTC). Text without a zone is taken as UTC. `None` when it is none of these.
+pub fn parse_rfc3339_ms(text: &str) -> Option<i64> {
+    let t = text.trim();
     let (date, time) = match t.find(['T', 't', ' ']) {
         Some(i) => (&t[..i], Some(&t[i + 1..])),
         None => (t, None),
     };
     let mut d = date.splitn(3, '-');
-    let (y, m, day) = (num(d.next()?)?, num(d.next()?)?, num(d.next()?)?);
-    if !(1..=12).contains(&m) || !(1..=31).contains(&day) || date.len() != 10 {
+    let (y, m, day) = (digits(d.next()?)?, digits(d.next()?)?, digits(d.next()?)?);
+    if date.len() != 10 || !(1..=12).contains(&m) || !(1..=31).contains(&day) {
         return None;
     }
     let mut ms = days_from_civil(y, m, day) * 86_400_000;
     if let Some(time) = time {
-        let (clock, offset_ms) = if let Some(c) = time.strip_suffix(['Z', 'z']) {
-            (c, 0)
-        } else {
-            let i = time.rfind(['+', '-'])?;
-            let (c, off) = time.split_at(i);
-            let sign = if off.starts_with('-') { -1 } else { 1 };
-            let (oh, om) = off[1..].split_once(':')?;
-            (c, sign * (num(oh)? * 60 + num(om)?) * 60_000)
-        };
-        let (hms, frac) = match clock.split_once('.') {
-            Some((hms, frac)) => (hms, frac),
-            None => (clock, ""),
-        };
+        let (clock, offset_ms) = split_offset(time)?;
+        let (hms, frac) = clock.split_once('.').unwrap_or((clock, ""));
         let mut parts = hms.splitn(3, ':');
-        let (h, mi, s) = (
-            num(parts.next()?)?,
-            num(parts.next()?)?,
-            num(parts.next()?)?,
-        );
+        let (h, mi) = (digits(parts.next()?)?, digits(parts.next()?)?);
+        let s = parts.next().map_or(Some(0), digits)?;
         if h > 23 || mi > 59 || s > 60 {
             return None;
         }
         let frac_ms = if frac.is_empty() {
             0
         } else {
-            let digits: String = frac.chars().chain("000".chars()).take(3).collect();
-            num(frac)?;
-            num(&digits)?
+            digits(frac)?;
+            let first3: String = frac.chars().chain("000".chars()).take(3).collect();
+            digits(&first3)?
         };
         ms += ((h * 60 + mi) * 60 + s) * 1000 + frac_ms - offset_ms;
     }
     Some(ms)
+}
+
+/// The clock part and the offset in ms of `06:16:45Z`, `06:16:45+10:00`, `06:16:45-0330` or
+/// `06:16:45` (UTC).
+fn split_offset(time: &str) -> Option<(&str, i64)> {
+    if let Some(clock) = time.strip_suffix(['Z', 'z']) {
+        return Some((clock, 0));
+    }
+    let Some(i) = time.rfind(['+', '-']) else {
+        return Some((time, 0));
+    };
+    let (clock, off) = time.split_at(i);
+    let sign = if off.starts_with('-') { -1 } else { 1 };
+    let off = &off[1..];
+    let (oh, om) = match off.split_once(':') {
+        Some((h, m)) => (h, m),
+        None if off.len() == 4 => off.split_at(2),
+        None if off.len() == 2 => (off, "00"),
+        None => return None,
+    };
+    let (oh, om) = (digits(oh)?, digits(om)?);
+    (oh <= 23 && om <= 59).then_some((clock, sign * (oh * 60 + om) * 60_000))
+}
+
+fn digits(s: &str) -> Option<i64> {
+    (!s.is_empty() && s.len() <= 18 && s.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| s.parse().ok())?
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
@@ -167,6 +178,37 @@ pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn iso_text_with_zones_fractions_and_bare_dates() {
+        assert_eq!(
+            parse_rfc3339_ms("2020-08-17T06:16:45.000Z"),
+            Some(1_597_645_005_000)
+        );
+        assert_eq!(
+            parse_rfc3339_ms("2020-08-17T16:16:45.5+10:00"),
+            Some(1_597_645_005_500)
+        );
+        assert_eq!(
+            parse_rfc3339_ms("2020-08-17 02:46:45.123456-0330"),
+            Some(1_597_645_005_123)
+        );
+        assert_eq!(
+            parse_rfc3339_ms("2020-08-17T06:16:45"),
+            Some(1_597_645_005_000)
+        );
+        assert_eq!(parse_rfc3339_ms("1970-01-01"), Some(0));
+        for bad in [
+            "",
+            "yesterday",
+            "2020-13-01",
+            "2020-08-17T25:00:00Z",
+            "2020-8-17",
+            "12",
+        ] {
+            assert_eq!(parse_rfc3339_ms(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn civil_matches_known_dates() {

@@ -14,11 +14,11 @@ use unleashlive_auth::api::analytics::summary::dataset::{DatasetFilter, summariz
 use unleashlive_auth::api::analytics::summary::{ClassSummary, Day, Fetched, Summary, summarize};
 use unleashlive_auth::text::terminal_safe;
 
-use super::analytics::parse_time;
 use super::args::Output;
 use super::ctx::Ctx;
 use super::out::write_stdout;
 use super::subargs::SummaryArgs;
+use super::times::parse_time;
 
 /// More days than this are summed into marks of several days each.
 const MAX_MARKS: i64 = 90;

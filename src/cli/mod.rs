@@ -26,6 +26,7 @@ mod run;
 pub mod secrets;
 mod setting_args;
 mod subargs;
+mod times;
 mod token_providers;
 mod unith;
 mod unleash;

@@ -14,7 +14,8 @@ use arrow_array::types::{
 use arrow_array::{Array, ArrowPrimitiveType, PrimitiveArray};
 use arrow_schema::{DataType, TimeUnit};
 
-use super::{Count, iso8601_ms};
+use super::Count;
+use crate::clock::parse_rfc3339_ms;
 
 /// Why a column could not be read: its type, or the row (from 0) and the value.
 pub(super) enum Unreadable {
@@ -92,7 +93,7 @@ pub(super) fn millis(col: &dyn Array) -> Column<i64> {
                 let ms = if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
                     t.parse().ok()
                 } else {
-                    iso8601_ms(t)
+                    parse_rfc3339_ms(t)
                 };
                 ms.ok_or_else(|| Unreadable::Value(i, quoted(text)))
             })

@@ -22,10 +22,11 @@ use serde::Serialize;
 use serde_json::Value;
 
 pub use count::Count;
-pub use day::{Day, iso8601_ms};
+pub use day::Day;
 pub use fetch::{Fetched, summarize};
 
 use super::AnalyticsPage;
+use crate::clock::parse_rfc3339_ms;
 use crate::error::{Error, Result};
 
 /// The column holding a row's class.
@@ -226,7 +227,7 @@ fn json_ms(value: &Value) -> Option<i64> {
             if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
                 t.parse().ok()
             } else {
-                iso8601_ms(t)
+                parse_rfc3339_ms(t)
             }
         }
         _ => None,
