@@ -337,6 +337,32 @@ print(json.dumps({"rows": table.num_rows, "counts": counts,
         }
     }
     assert_eq!(seen["rows"], 30);
+    // The summary reads the dataset back to the same numbers as from the pages.
+    let env = with(
+        &[("UL_API_URL".to_owned(), s.server.uri())],
+        &[("UL_API_TOKEN", PAT)],
+    );
+    let summary = |args: &[&str]| {
+        let mut all = vec!["--output", "json", "analytics", "summary"];
+        all.extend_from_slice(args);
+        let run = s.home.run(&all, &env, None);
+        run.expect_code(0);
+        serde_json::from_str::<Value>(&run.stdout()).unwrap()
+    };
+    let from_dataset = summary(&["--from-dataset", dir.to_str().unwrap()]);
+    let from_pages = summary(&[
+        "--device",
+        "all",
+        "--from",
+        "2024-05-01",
+        "--to",
+        "2024-06-01",
+    ]);
+    assert_eq!(from_dataset, from_pages);
+    assert_eq!(
+        from_pages["classes"][0]["total"],
+        json!(2 * 3 * (0 + 2 + 4))
+    );
     assert_eq!(seen["counts"], json!(want));
     assert_eq!(seen["count_type"], "int64");
     assert_eq!(seen["ts_type"], "timestamp[ms, tz=UTC]");
@@ -427,6 +453,9 @@ async fn a_resumed_dataset_pull_has_no_duplicate_row_and_no_partial_or_stray_fil
     let stray = dir.join("date=2024-05-03/part-00077.parquet");
     std::fs::create_dir_all(stray.parent().unwrap()).unwrap();
     std::fs::copy(&files_in(&dir).0[0], &stray).unwrap();
+    let half_built = dir.join(".ul-tmp/date=2024-05-03_part-00002.parquet.tmp");
+    std::fs::create_dir_all(half_built.parent().unwrap()).unwrap();
+    std::fs::write(&half_built, b"PAR1 half a file").unwrap();
     let again = s.pull("W1", &args);
     *s.days.failing.lock().unwrap() = None;
     let mut resume_args = args.to_vec();
@@ -447,6 +476,7 @@ async fn a_resumed_dataset_pull_has_no_duplicate_row_and_no_partial_or_stray_fil
     let (files, other) = files_in(&dir);
     assert!(other.is_empty(), "{other:?}");
     assert!(!stray.exists(), "the unlisted file is removed");
+    assert!(!half_built.exists(), "the half-built file is removed");
     let mut seen = Vec::new();
     for file in &files {
         for batch in read(file) {

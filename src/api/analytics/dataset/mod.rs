@@ -177,6 +177,7 @@ pub async fn pull_dataset(
             }
         }
     };
+    clear_scratch(dest);
     let resumed = cp.last_page > 0 || cp.device_index > 0;
     let start = if cp.total_pages > 0 && cp.last_page >= cp.total_pages {
         Start {
@@ -219,6 +220,17 @@ pub async fn pull_dataset(
         files: cp.files.iter().map(|f| f.key.clone()).collect(),
         resumed,
     })
+}
+
+/// Removes what a stopped run left half-built in the scratch folder (never published).
+fn clear_scratch(dest: &Destination) {
+    if let Ok(entries) = std::fs::read_dir(dest.scratch_dir()) {
+        for entry in entries.flatten() {
+            if entry.file_type().is_ok_and(|t| t.is_file()) {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
 }
 
 struct DatasetWriter<'a> {
