@@ -277,7 +277,13 @@ impl Doctor {
         };
         let analytics = Analytics::new(self.http.clone(), token.clone(), &self.config);
         match analytics.version().await {
-            Ok(version) => Check::ok(NAME, format!("version {version} ({})", token.kind_name())),
+            Ok(version) => {
+                let page = self.analytics_page(&analytics).await;
+                Check::ok(
+                    NAME,
+                    format!("version {version} ({}); {page}", token.kind_name()),
+                )
+            }
             Err(e) => {
                 let fix = match e.class() {
                     ErrorClass::Authentication => "the token is expired, revoked or its role too \
@@ -291,6 +297,60 @@ impl Doctor {
                 };
                 Check::fail(NAME, &e, &fix)
             }
+        }
+    }
+
+    /// What the first data page of the first device (last 30 days) looks like: its columns and
+    /// the JSON type of each value of its first row, which the Parquet typing, the date
+    /// partitions and the summary (`class_name`, `count`, `timestamp`) rely on. Read-only;
+    /// a failure here is told, not fatal to the row.
+    async fn analytics_page(&self, analytics: &Analytics) -> String {
+        let devices = match analytics.devices().await {
+            Ok(devices) => devices,
+            Err(e) => return format!("listing the devices failed: {}", crate::error::chain(&e)),
+        };
+        let Some(device) = devices.first() else {
+            return "no devices to read a data page of".to_owned();
+        };
+        let now = unix_seconds(self.clock.now()) * 1000;
+        match analytics.data(device, now - 30 * 86_400_000, now, 1).await {
+            Ok(page) => {
+                let columns: Vec<String> = match page.rows.first() {
+                    Some(row) => page
+                        .keys
+                        .iter()
+                        .zip(row)
+                        .map(|(key, value)| {
+                            let rfc3339 = value
+                                .as_str()
+                                .is_some_and(|s| crate::clock::parse_rfc3339_ms(s).is_some());
+                            let kind = if rfc3339 {
+                                "RFC 3339 text"
+                            } else {
+                                kind_of(value)
+                            };
+                            format!("{key} ({kind})")
+                        })
+                        .collect(),
+                    None => page.keys.clone(),
+                };
+                format!(
+                    "{} devices; page 1 of {} (last 30 days, {} pages): {} rows, columns {}",
+                    devices.len(),
+                    device,
+                    page.total_num_pages,
+                    page.rows.len(),
+                    if columns.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        columns.join(", ")
+                    }
+                )
+            }
+            Err(e) => format!(
+                "reading page 1 of {device} failed: {}",
+                crate::error::chain(&e)
+            ),
         }
     }
 }

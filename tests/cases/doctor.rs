@@ -4,7 +4,7 @@
 //! nothing secret is ever shown.
 
 use serde_json::{Value, json};
-use wiremock::matchers::{header, method, path, query_param};
+use wiremock::matchers::{header, method, path, path_regex, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::util::emulator::require;
@@ -66,6 +66,18 @@ impl World {
             .and(path("/v1/analytics/version"))
             .and(header("authorization", format!("Bearer {PAT}").as_str()))
             .respond_with(ResponseTemplate::new(200).set_body_json(json!("1.0.1")))
+            .mount(&api)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/v1/analytics/devices"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!(["W1"])))
+            .mount(&api)
+            .await;
+        Mock::given(method("GET"))
+            .and(path_regex(r"^/v1/analytics/W1/\d+/\d+/1$"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "keys": ["class_name", "count", "timestamp"],
+                "data": [["car", 3, "2020-08-17T06:16:45.000Z"]], "total_num_pages": 1})))
             .mount(&api)
             .await;
         Mock::given(method("GET"))
@@ -196,6 +208,12 @@ async fn against_moto_and_the_stand_ins_every_check_is_ok() {
     );
     assert!(jobs_tasks.contains("nextToken (null)"), "{jobs_tasks}");
     assert!(detail("analytics").contains("1.0.1"));
+    assert!(
+        detail("analytics")
+            .contains("columns class_name (a string), count (a number), timestamp (RFC 3339 text)"),
+        "{}",
+        detail("analytics")
+    );
     // Both credentials at hand: the APIs are tried with the PAT too.
     for api in ["graphql", "flights", "jobs-tasks"] {
         assert!(
