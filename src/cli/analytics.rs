@@ -182,8 +182,15 @@ async fn run_parquet(client: &Analytics, spec: &PullSpec, args: &PullArgs) -> Re
         (result, out.display().to_string())
     };
     meter.finish();
+    let changed_type = result
+        .as_ref()
+        .is_err_and(|e| e.to_string().contains("changes type"));
     let pulled = result.with_context(|| {
-        if meter.pages > 0 {
+        if changed_type {
+            "the pull stopped; run the same command with --resume --lenient-types to go on, \
+             writing such columns as text"
+                .to_owned()
+        } else if meter.pages > 0 {
             format!(
                 "the pull stopped; what was written so far is kept (run the same command with \
                  --resume to continue from {})",

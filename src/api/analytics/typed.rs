@@ -57,6 +57,19 @@ impl Kind {
         }
     }
 
+    /// The kind a column was written as, from its Arrow type (text also for a column of
+    /// nulls only); `None` for a type this crate does not write.
+    pub fn of_data_type(data_type: &DataType) -> Option<Kind> {
+        Some(match data_type {
+            DataType::Int64 => Kind::Int,
+            DataType::Float64 => Kind::Float,
+            DataType::Boolean => Kind::Bool,
+            DataType::Utf8 => Kind::Text,
+            DataType::Timestamp(TimeUnit::Millisecond, _) => Kind::Timestamp,
+            _ => return None,
+        })
+    }
+
     /// The Arrow field of a column of this kind.
     pub fn field(self, name: &str) -> Field {
         Field::new(name, self.data_type(), true)
@@ -103,7 +116,7 @@ impl Conflict {
     pub(crate) fn describe(&self, device: &str, page: u64) -> String {
         format!(
             "column `{}` changes type on page {page} of {device}: it held {} values, then \
-             {} is {} {}; pull again with --lenient-types to write such columns as text",
+             {} is {} {}; with lenient types such a column is written as text",
             self.column,
             self.was.name(),
             self.value,
@@ -159,6 +172,8 @@ impl Cell {
             Cell::Null => None,
             Cell::Ts(ms) => Some(rfc3339_ms(ms)),
             Cell::Int(i) => Some(i.to_string()),
+            // A whole double reads as the integer it was before the column widened.
+            Cell::Float(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Some((f as i64).to_string()),
             Cell::Float(f) => Some(Value::from(f).to_string()),
             Cell::Bool(b) => Some(b.to_string()),
             Cell::Text(s) => Some(s),

@@ -401,12 +401,35 @@ async fn a_type_change_mid_pull_names_the_column_and_page_unless_lenient_then_te
         ],
     );
 
+    let strict_args = [
+        "--format",
+        "parquet",
+        "--partition-by",
+        "date",
+        "--batch-rows",
+        "4",
+        "--out",
+        strict.to_str().unwrap(),
+    ];
+    let mut go_on = strict_args.to_vec();
+    go_on.extend(["--resume", "--lenient-types"]);
+    let resumed = s.pull("W1", &go_on);
+
     failed
         .expect_code(4)
         .expect_stderr("column `count`")
         .expect_stderr("page 2 of W1")
         .expect_stderr("\"many\"")
-        .expect_stderr("--lenient-types");
+        .expect_stderr("--resume --lenient-types");
+    resumed.expect_code(0).expect_stderr("Wrote 12 rows");
+    let (strict_files, _) = files_in(&strict);
+    for file in &strict_files {
+        let batch = &read(file)[0];
+        assert_eq!(
+            batch.column_by_name("count").unwrap().data_type(),
+            &DataType::Utf8
+        );
+    }
     ok.expect_code(0);
     let (files, _) = files_in(&lenient);
     assert_eq!(files.len(), 3, "{files:?}");
@@ -608,4 +631,41 @@ async fn a_dataset_to_s3_in_moto_lists_only_complete_objects_and_resumes_without
         .await
         .unwrap();
     assert!(uploads.uploads().is_empty(), "no pending upload");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_pull_stopped_before_its_first_checkpointed_file_resumes_and_drops_what_went_up() {
+    let s = Setup::new(Days::new(2, 3), &[]).await;
+    *s.days.failing.lock().unwrap() = Some(1);
+    let dir = s.out("dataset");
+    let args = [
+        "--format",
+        "parquet",
+        "--partition-by",
+        "date",
+        "--out",
+        dir.to_str().unwrap(),
+    ];
+
+    let stopped = s.pull("W1", &args);
+    let checkpoint_first = dir.join("_ul_pull.json").exists();
+    // A file that went up before the run was killed, with no checkpoint listing it.
+    let early = dir.join("date=2024-05-01/part-00000.parquet");
+    std::fs::create_dir_all(early.parent().unwrap()).unwrap();
+    std::fs::write(&early, b"PAR1 not listed anywhere").unwrap();
+    *s.days.failing.lock().unwrap() = None;
+    let mut resume = args.to_vec();
+    resume.push("--resume");
+    let resumed = s.pull("W1", &resume);
+
+    stopped.expect_code(4);
+    assert!(checkpoint_first, "the checkpoint comes before any file");
+    resumed.expect_code(0).expect_stderr("Wrote 6 rows");
+    let rows: usize = files_in(&dir)
+        .0
+        .iter()
+        .flat_map(|f| read(f))
+        .map(|b| b.num_rows())
+        .sum();
+    assert_eq!(rows, 6);
 }

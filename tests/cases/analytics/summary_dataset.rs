@@ -217,7 +217,7 @@ fn cli_refuses_bad_datasets_naming_the_file_and_what_is_wrong() {
         ),
         (
             dir.join("b"),
-            &["`count` has type Utf8, not a finite number"],
+            &["row 2: `count` is \"x\", not a finite number"],
         ),
         (dir.join("c"), &["not a readable Parquet file"]),
         (dir.join("empty"), &["no .parquet file"]),

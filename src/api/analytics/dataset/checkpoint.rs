@@ -11,13 +11,14 @@ use crate::error::{Error, Result};
 
 pub(super) const CHECKPOINT_FORMAT: &str = "unleashlive-auth/analytics-dataset";
 
-/// One published file: its key, rows, and the column types it was written with (the first
-/// `kinds.len()` columns of the pull).
+/// One published file: its key, rows, and the column types it was written with: an index
+/// into [`Checkpoint::schemas`] (files written between two type changes share one), so the
+/// checkpoint holds a key and two numbers per file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(super) struct FileRecord {
     pub(super) key: String,
     pub(super) rows: u64,
-    pub(super) kinds: Vec<Kind>,
+    pub(super) schema: usize,
 }
 
 /// `_ul_pull.json`: the pull it belongs to and how far it got.
@@ -36,6 +37,8 @@ pub(super) struct Checkpoint {
     pub(super) rows: u64,
     pub(super) next_file: u64,
     pub(super) columns: Columns,
+    /// The column types files were written with (each the first `len` columns of the pull).
+    pub(super) schemas: Vec<Vec<Kind>>,
     pub(super) files: Vec<FileRecord>,
     pub(super) complete: bool,
 }
@@ -62,7 +65,7 @@ pub(super) async fn read_checkpoint(dest: &Destination) -> Result<Option<Checkpo
 }
 
 pub(super) async fn write_checkpoint(dest: &Destination, cp: &Checkpoint) -> Result<()> {
-    let bytes = serde_json::to_vec_pretty(cp)
+    let bytes = serde_json::to_vec(cp)
         .map_err(|e| Error::unexpected_because("the checkpoint cannot be written", e))?;
     dest.write(CHECKPOINT, &bytes).await
 }
@@ -83,7 +86,11 @@ pub(super) fn check_same(
         (cp.from_ms != spec.from_ms, "--from"),
         (cp.to_ms != spec.to_ms, "--to"),
         (cp.partition_by != dataset.partition_by, "--partition-by"),
-        (cp.lenient_types != dataset.lenient_types, "--lenient-types"),
+        // Lenient takes everything strict does: a strict pull may go on leniently.
+        (
+            cp.lenient_types && !dataset.lenient_types,
+            "--lenient-types",
+        ),
     ];
     match differs.iter().find(|(differ, _)| *differ) {
         Some((_, what)) => Err(refused(

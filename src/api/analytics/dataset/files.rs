@@ -13,7 +13,7 @@ use parquet::file::properties::WriterProperties;
 use super::DEFAULT_BATCH_ROWS;
 use super::checkpoint::{Checkpoint, refused, write_checkpoint};
 use crate::api::analytics::destination::Destination;
-use crate::api::analytics::typed::{Columns, cast};
+use crate::api::analytics::typed::{Columns, Kind, cast};
 use crate::error::{Error, Result};
 
 /// Writes one Parquet file under `key` from batches of `arrays` (the columns' current
@@ -99,11 +99,11 @@ pub(super) async fn decode(dest: &Destination, key: &str) -> Result<Vec<RecordBa
 pub(super) async fn unify(dest: &Destination, cp: &mut Checkpoint) -> Result<()> {
     let columns = cp.columns.clone();
     for i in 0..cp.files.len() {
-        if cp.files[i].kinds == columns.kinds {
+        let was = cp.schemas[cp.files[i].schema].clone();
+        if was == columns.kinds {
             continue;
         }
         let key = cp.files[i].key.clone();
-        let was = cp.files[i].kinds.clone();
         let batches = decode(dest, &key)
             .await?
             .into_iter()
@@ -113,15 +113,29 @@ pub(super) async fn unify(dest: &Destination, cp: &mut Checkpoint) -> Result<()>
                     .kinds
                     .iter()
                     .enumerate()
-                    .map(|(c, &to)| match was.get(c) {
-                        Some(&from) => cast(batch.column(c), from, to),
-                        None => arrow_array::new_null_array(&to.data_type(), rows),
+                    .map(|(c, &to)| {
+                        // The file's own types, not the record: a rewrite that a crash cut
+                        // short may have left this file in the final types already.
+                        let written = batch
+                            .schema()
+                            .fields()
+                            .get(c)
+                            .map(|f| f.data_type().clone());
+                        match written.as_ref().and_then(Kind::of_data_type) {
+                            Some(from) if c < batch.num_columns() => {
+                                cast(batch.column(c), from, to)
+                            }
+                            _ => arrow_array::new_null_array(&to.data_type(), rows),
+                        }
                     })
                     .collect()
             })
             .collect();
         write_file(dest, &key, &columns, batches).await?;
-        cp.files[i].kinds = columns.kinds.clone();
+        if cp.schemas.last() != Some(&columns.kinds) {
+            cp.schemas.push(columns.kinds.clone());
+        }
+        cp.files[i].schema = cp.schemas.len() - 1;
         write_checkpoint(dest, cp).await?;
     }
     Ok(())

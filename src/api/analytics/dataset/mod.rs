@@ -139,8 +139,9 @@ pub async fn pull_dataset(
                 ),
             ));
         }
-        Some(cp) => {
+        Some(mut cp) => {
             check_same(&cp, spec, dataset, dest)?;
+            cp.lenient_types = dataset.lenient_types;
             remove_unlisted(dest, &cp).await?;
             cp
         }
@@ -172,6 +173,7 @@ pub async fn pull_dataset(
                 rows: 0,
                 next_file: 0,
                 columns: Columns::default(),
+                schemas: Vec::new(),
                 files: Vec::new(),
                 complete: false,
             }
@@ -179,6 +181,9 @@ pub async fn pull_dataset(
     };
     clear_scratch(dest);
     let resumed = cp.last_page > 0 || cp.device_index > 0;
+    // Before any file: a run stopped while its first files go up leaves a checkpoint that a
+    // resume recognises (and that lists none of those files, so they are removed).
+    write_checkpoint(dest, &cp).await?;
     let start = if cp.total_pages > 0 && cp.last_page >= cp.total_pages {
         Start {
             device_index: cp.device_index + 1,
@@ -316,10 +321,14 @@ impl DatasetWriter<'_> {
             let key = format!("{folder}part-{:05}.parquet", self.cp.next_file);
             self.cp.next_file += 1;
             write_file(self.dest, &key, &self.cp.columns, vec![arrays]).await?;
+            let kinds = &self.cp.columns.kinds;
+            if self.cp.schemas.last() != Some(kinds) {
+                self.cp.schemas.push(kinds.clone());
+            }
             self.cp.files.push(FileRecord {
                 key,
                 rows,
-                kinds: self.cp.columns.kinds.clone(),
+                schema: self.cp.schemas.len() - 1,
             });
             self.cp.rows += rows;
         }

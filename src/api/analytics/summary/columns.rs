@@ -129,7 +129,16 @@ pub(super) fn counts(col: &dyn Array) -> Column<Count> {
         }),
         DataType::Float32 => nums::<Float32Type>(col, |v| Count::Float(v.into())),
         DataType::Float64 => nums::<Float64Type>(col, Count::Float),
-        other => Err(Unreadable::Type(other.clone())),
+        // Counts the API sent as text, or a column written as text with lenient types.
+        _ => texts(col)?
+            .into_iter()
+            .enumerate()
+            .map(|(i, text)| {
+                let text = text.ok_or_else(|| Unreadable::Value(i, "null".into()))?;
+                super::json_count(&serde_json::Value::String(text.to_owned()))
+                    .ok_or_else(|| Unreadable::Value(i, quoted(text)))
+            })
+            .collect(),
     }
 }
 

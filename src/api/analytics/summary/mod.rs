@@ -193,7 +193,7 @@ impl Serialize for Summary {
 }
 
 /// A JSON count: a number, or text holding one (the API sends some numbers as text).
-fn json_count(value: &Value) -> Option<Count> {
+pub(super) fn json_count(value: &Value) -> Option<Count> {
     match value {
         Value::Number(n) => match n.as_i64() {
             Some(i) => Some(Count::Int(i)),
