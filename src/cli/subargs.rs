@@ -79,7 +79,8 @@ pub enum AnalyticsCommand {
     Devices,
     /// List the analytics session ids.
     Sessions,
-    /// Pull every page of a device's data between two instants as CSV or JSON Lines.
+    /// Pull every page of a device's data between two instants as CSV, JSON Lines or Parquet
+    /// (one file, a partitioned dataset, or s3://bucket/prefix/).
     Pull(PullArgs),
     /// Per class, the total count and a per-day sparkline, from the API or a dataset.
     #[command(long_about = SUMMARY_ABOUT)]
@@ -123,7 +124,7 @@ pub struct PullArgs {
     /// With --format parquet: rows held in memory before they are written (one row group
     /// per partition) and checkpointed; lower it to use less memory, raise it for fewer,
     /// larger files.
-    #[arg(long, value_name = "ROWS", default_value_t = 65_536,
+    #[arg(long, value_name = "ROWS", default_value_t = 16_384,
           value_parser = clap::value_parser!(u32).range(1..))]
     pub batch_rows: u32,
 }
@@ -136,7 +137,8 @@ pub enum PullFormat {
     Jsonl,
     /// Typed columns (integers, doubles, booleans, text, UTC timestamps), Snappy-compressed,
     /// one row group per batch of rows; to a file, a directory or s3://bucket/prefix/ (the
-    /// standard AWS credentials: environment, AWS_PROFILE, SSO, instance roles).
+    /// standard AWS credentials: environment, AWS_PROFILE with keys, credential_process or
+    /// assume-role, instance roles; not SSO profiles).
     Parquet,
 }
 

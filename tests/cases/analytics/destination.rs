@@ -162,7 +162,10 @@ async fn a_file_that_shrinks_during_a_multipart_upload_leaves_no_object_and_no_u
 
     let err = published.expect_err("a file that changed is not published");
     assert!(
-        matches!(err, Error::File { .. }) && err.to_string().contains("changed size"),
+        // Depending on when the truncation lands: while a part is read, or at the size check.
+        matches!(err, Error::File { .. })
+            && (err.to_string().contains("changed size")
+                || err.to_string().contains("did it change?")),
         "{err:?}"
     );
     assert_eq!(
@@ -460,4 +463,26 @@ async fn a_destination_can_be_shared_across_tasks() {
     send(dest.write(KEY, b""));
     send(dest.remove(KEY));
     send(Destination::open("s3://bucket/p/"));
+}
+
+#[tokio::test]
+async fn opening_s3_removes_scratch_folders_that_killed_runs_left() {
+    require!(moto);
+    let bucket = bucket().await;
+    // No process ever has this id (Linux ids stop at 2^22).
+    let stale = std::env::temp_dir().join("ul-auth-dataset-999999999-00000000deadbeef");
+    std::fs::create_dir_all(&stale).unwrap();
+    std::fs::write(stale.join("part.tmp"), b"half a file").unwrap();
+    let alive = std::env::temp_dir().join(format!(
+        "ul-auth-dataset-{}-00000000feedface",
+        std::process::id()
+    ));
+    std::fs::create_dir_all(&alive).unwrap();
+
+    let dest = s3_destination(&bucket).await;
+
+    assert!(!stale.exists(), "a dead run's scratch folder is removed");
+    assert!(alive.exists(), "a live process's folder is left alone");
+    std::fs::remove_dir_all(&alive).unwrap();
+    drop(dest);
 }

@@ -40,7 +40,7 @@ pub use single::{pull_parquet_file, staging_path};
 /// The checkpoint's key at the dataset's root.
 pub const CHECKPOINT: &str = "_ul_pull.json";
 /// Rows buffered before they are written, unless the spec says otherwise.
-pub const DEFAULT_BATCH_ROWS: usize = 65_536;
+pub const DEFAULT_BATCH_ROWS: usize = 16_384;
 
 /// A hive-style partition folder level.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -114,7 +114,38 @@ impl ScratchDir {
             .mode(0o700)
             .create(&dir)
             .map_err(|e| Error::file_because(&dir, "cannot create a scratch directory", e))?;
+        remove_stale(&base, &dir);
         Ok(ScratchDir(dir))
+    }
+}
+
+/// Removes the scratch directories that runs which were killed left in `base`: ours (same
+/// owner as `fresh`), named for a process that no longer exists. A symbolic link is never
+/// followed.
+fn remove_stale(base: &std::path::Path, fresh: &std::path::Path) {
+    use std::os::unix::fs::MetadataExt as _;
+    let Ok(owner) = fs::symlink_metadata(fresh).map(|m| m.uid()) else {
+        return;
+    };
+    let Ok(entries) = fs::read_dir(base) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix("ul-auth-dataset-"))
+            .and_then(|rest| rest.split_once('-'))
+            .and_then(|(pid, _)| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let ours = fs::symlink_metadata(entry.path()).is_ok_and(|m| m.is_dir() && m.uid() == owner);
+        let gone = !std::path::Path::new(&format!("/proc/{pid}")).exists()
+            && std::path::Path::new("/proc/self").exists();
+        if ours && gone {
+            let _ = fs::remove_dir_all(entry.path());
+        }
     }
 }
 
