@@ -117,6 +117,7 @@ pub async fn pull_dataset(
     resume: bool,
     mut progress: impl FnMut(&Progress),
 ) -> Result<DatasetPulled> {
+    let _lock = Lock::take(dest)?;
     let previous = read_checkpoint(dest).await?;
     let mut cp = match previous {
         Some(cp) if cp.complete => {
@@ -227,11 +228,56 @@ pub async fn pull_dataset(
     })
 }
 
-/// Removes what a stopped run left half-built in the scratch folder (never published).
+/// The scratch folder's lock file: held for a whole pull, so a second pull into the same
+/// local dataset is refused instead of mixing its files and checkpoint with the first's (an
+/// S3 destination's scratch folder is per process: run one pull per prefix).
+struct Lock {
+    path: std::path::PathBuf,
+    _file: std::fs::File,
+}
+
+const LOCK: &str = ".lock";
+
+impl Lock {
+    fn take(dest: &Destination) -> Result<Lock> {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        let path = dest.scratch_dir().join(LOCK);
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(&path)
+            .map_err(|e| Error::file_because(&path, "cannot open the pull's lock file", e))?;
+        match file.try_lock() {
+            Ok(()) => Ok(Lock { path, _file: file }),
+            Err(std::fs::TryLockError::WouldBlock) => Err(refused(
+                dest,
+                "is being written by another pull right now; wait for it to end".to_owned(),
+            )),
+            Err(std::fs::TryLockError::Error(e)) => Err(Error::file_because(
+                &path,
+                "cannot lock the pull's lock file",
+                e,
+            )),
+        }
+    }
+}
+
+impl Drop for Lock {
+    fn drop(&mut self) {
+        // Removed while still held: the scratch folder is left empty (and then removed).
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// Removes what a stopped run left half-built in the scratch folder (never published); the
+/// lock this run holds stays.
 fn clear_scratch(dest: &Destination) {
     if let Ok(entries) = std::fs::read_dir(dest.scratch_dir()) {
         for entry in entries.flatten() {
-            if entry.file_type().is_ok_and(|t| t.is_file()) {
+            if entry.file_name() != LOCK && entry.file_type().is_ok_and(|t| t.is_file()) {
                 let _ = std::fs::remove_file(entry.path());
             }
         }

@@ -228,3 +228,37 @@ async fn a_pull_stopped_before_its_first_checkpointed_file_resumes_and_drops_wha
         .sum();
     assert_eq!(rows, 6);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_second_pull_into_a_dataset_being_written_is_refused_and_touches_nothing() {
+    let s = Setup::new(Days::new(1, 3), &[]).await;
+    let dir = s.out("dataset");
+    let scratch = dir.join(".ul-tmp");
+    std::fs::create_dir_all(&scratch).unwrap();
+    // Another pull holds the dataset (the lock a running pull takes).
+    let held = std::fs::File::create(scratch.join(".lock")).unwrap();
+    held.try_lock().unwrap();
+    let building = scratch.join("date=2024-05-01_part-00000.parquet.tmp");
+    std::fs::write(&building, b"the other pull's file").unwrap();
+    let args = [
+        "--format",
+        "parquet",
+        "--partition-by",
+        "date",
+        "--out",
+        dir.to_str().unwrap(),
+    ];
+
+    let refused = s.pull("W1", &args);
+    let left_alone = building.exists();
+    drop(held);
+    let after = s.pull("W1", &args);
+
+    refused.expect_code(2).expect_stderr("another pull");
+    assert!(left_alone, "the other pull's scratch file is left alone");
+    after.expect_code(0).expect_stderr("Wrote 3 rows");
+    assert!(
+        !scratch.join(".lock").exists(),
+        "the lock goes with its pull"
+    );
+}
