@@ -28,6 +28,14 @@ pub fn decode_payload_unverified(token: &str) -> Result<Map<String, Value>> {
 /// # Errors
 /// As [`decode_payload_unverified`], and when a required claim is missing or mistyped.
 pub fn decode_claims_unverified<T: DeserializeOwned>(token: &str) -> Result<T> {
+    // One pass straight into `T` for a well-formed token; anything else takes the long way,
+    // which gives the same errors as before.
+    if let Ok(segments) = jwt::split(token)
+        && let Ok(jwt) = segments.decode::<Map<String, Value>, T>()
+        && jwt.payload.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
+    {
+        return Ok(jwt.claims);
+    }
     let payload = decode_payload_unverified(token)?;
     serde_json::from_value(Value::Object(payload))
         .map_err(|e| Error::undecodable_token("unexpected claims", e))
@@ -43,6 +51,34 @@ mod tests {
 
     fn b64(s: &str) -> String {
         URL_SAFE_NO_PAD.encode(s)
+    }
+
+    #[test]
+    fn typed_claims_come_in_one_pass_and_a_list_is_still_not_claims() {
+        #[derive(serde::Deserialize, Debug, PartialEq)]
+        struct Claims {
+            sub: String,
+            exp: i64,
+        }
+        let h = b64(r#"{"alg":"RS256"}"#);
+        let good = format!("{h}.{}.sig", b64(r#" {"sub":"u1","exp":5,"extra":[1]}"#));
+        let claims: Claims = decode_claims_unverified(&good).unwrap();
+        assert_eq!(
+            claims,
+            Claims {
+                sub: "u1".into(),
+                exp: 5
+            }
+        );
+        // A struct would take a list as a sequence; a token's claims are an object.
+        let list = format!("{h}.{}.sig", b64(r#"["u1",5]"#));
+        let e = decode_claims_unverified::<Claims>(&list).unwrap_err();
+        assert!(matches!(e, Error::InvalidToken { .. }), "{e}");
+        let array_header = format!("{}.{}.sig", b64("[1]"), b64(r#"{"sub":"u1","exp":5}"#));
+        assert!(decode_claims_unverified::<Claims>(&array_header).is_err());
+        let missing = format!("{h}.{}.sig", b64(r#"{"sub":"u1"}"#));
+        let e = decode_claims_unverified::<Claims>(&missing).unwrap_err();
+        assert!(e.to_string().contains("unexpected claims"), "{e}");
     }
 
     #[test]

@@ -112,25 +112,21 @@ struct Parts<'t> {
 
 impl UnverifiedJwt {
     /// Takes a token apart. Refuses, before anything else: tokens over [`MAX_TOKEN_BYTES`],
-    /// other than three segments, segments that are not unpadded base64url, a header or
-    /// payload that is not a JSON object, registered claims of the wrong type.
+    /// other than three segments, a header or payload that is not unpadded base64url of a
+    /// JSON object, registered claims of the wrong type. The signature is not decoded:
+    /// reading the claims does not need it (verification decodes and checks it).
     ///
     /// # Errors
     /// [`Error::TokenRejected`] with the first problem found.
     pub fn parse(token: &str) -> Result<Self> {
-        split(token).map(|p| p.jwt).map_err(Error::TokenRejected)
+        let segments = jwt::split(token).map_err(Error::TokenRejected)?;
+        let parsed: Jwt<'_, RawHeader, RawClaims> =
+            segments.decode().map_err(Error::TokenRejected)?;
+        Ok(UnverifiedJwt::of(parsed.header, parsed.claims))
     }
-}
 
-/// The one parser's reading of `token` plus the signature's bytes, in the order the checks
-/// have always run: size, segments, base64url (header, payload, signature), then JSON.
-fn split(token: &str) -> Result<Parts<'_>, Rejection> {
-    let segments = jwt::split(token)?;
-    let signature = segments.signature_bytes()?;
-    let parsed: Jwt<'_, RawHeader, RawClaims> = segments.decode()?;
-    let (header, claims) = (parsed.header, parsed.claims);
-    Ok(Parts {
-        jwt: UnverifiedJwt {
+    fn of(header: RawHeader, claims: RawClaims) -> Self {
+        UnverifiedJwt {
             alg: header.alg,
             kid: header.kid,
             critical: header.crit.is_some(),
@@ -141,7 +137,18 @@ fn split(token: &str) -> Result<Parts<'_>, Rejection> {
             exp: claims.exp,
             nbf: claims.nbf,
             iat: claims.iat,
-        },
+        }
+    }
+}
+
+/// The one parser's reading of `token` plus the signature's bytes, in the order the checks
+/// have always run: size, segments, base64url (header, payload, signature), then JSON.
+fn split(token: &str) -> Result<Parts<'_>, Rejection> {
+    let segments = jwt::split(token)?;
+    let signature = segments.signature_bytes()?;
+    let parsed: Jwt<'_, RawHeader, RawClaims> = segments.decode()?;
+    Ok(Parts {
+        jwt: UnverifiedJwt::of(parsed.header, parsed.claims),
         signing_input: parsed.signing_input,
         payload: parsed.payload,
         signature,
