@@ -2,7 +2,7 @@
 //! checkpoints and resumes like any dataset), then merged into `<out>.partial`, renamed to
 //! `<out>` when complete, and the staging folder removed.
 
-use std::fs::{self, File};
+use std::fs::{self, OpenOptions};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -16,6 +16,7 @@ use super::{DatasetPulled, DatasetSpec, pull_dataset};
 use crate::api::analytics::Analytics;
 use crate::api::analytics::destination::Destination;
 use crate::api::analytics::pull::{Progress, PullSpec, partial_path};
+use crate::api::analytics::resume::open_no_follow;
 use crate::error::{Error, Result};
 
 /// Where a pull to `out` is staged until it is merged.
@@ -84,8 +85,11 @@ async fn merge(dest: &Destination, out: &Path) -> Result<()> {
     let props = WriterProperties::builder()
         .set_compression(Compression::SNAPPY)
         .build();
-    let file =
-        File::create(&partial).map_err(|e| Error::file_because(&partial, "cannot create", e))?;
+    // As the CSV pull: never created or written through a symbolic link.
+    let file = open_no_follow(
+        &partial,
+        OpenOptions::new().write(true).create(true).truncate(true),
+    )?;
     let mut writer = ArrowWriter::try_new(file, schema, Some(props)).map_err(|e| failed(&e))?;
     for record in &cp.files {
         for batch in decode(dest, &record.key).await? {

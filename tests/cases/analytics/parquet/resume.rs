@@ -262,3 +262,21 @@ async fn a_second_pull_into_a_dataset_being_written_is_refused_and_touches_nothi
         "the lock goes with its pull"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_symlink_at_the_parquet_partial_path_is_refused_and_nothing_is_written_through_it() {
+    let s = Setup::new(Days::new(1, 3), &[]).await;
+    let out = s.out("rows.parquet");
+    let victim = s.out("victim.txt");
+    std::fs::write(&victim, b"keep me").unwrap();
+    std::os::unix::fs::symlink(&victim, s.out("rows.parquet.partial")).unwrap();
+
+    let run = s.pull(
+        "W1",
+        &["--format", "parquet", "--out", out.to_str().unwrap()],
+    );
+
+    run.expect_code(2).expect_stderr("rows.parquet.partial");
+    assert_eq!(std::fs::read(&victim).unwrap(), b"keep me");
+    assert!(!out.exists());
+}
