@@ -157,3 +157,33 @@ pub fn run_sample(home: &Home, exe: &str, args: &[&str], env: &[(String, String)
     cmd.current_dir(home.dir.path());
     Run::of(cmd, None)
 }
+
+/// Sends SIGINT (Ctrl-C) to `child`, waits for it (30 s at most, then kills it and fails),
+/// and returns its status and what it wrote to `stderr_file`.
+pub fn interrupt(
+    child: &mut std::process::Child,
+    mut stderr_file: std::fs::File,
+) -> (std::process::ExitStatus, String) {
+    use std::io::{Read as _, Seek as _};
+    use std::time::{Duration, Instant};
+    let kill = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            panic!("still running 30 s after SIGINT");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let mut text = String::new();
+    stderr_file.rewind().unwrap();
+    stderr_file.read_to_string(&mut text).unwrap();
+    (status, text)
+}

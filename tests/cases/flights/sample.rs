@@ -7,7 +7,7 @@ use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 use super::{FLIGHTS, FROM, PAT, Pages, Sample, TO, assert_pages, log, three_pages};
 use crate::util::unleash::{
-    assert_no_auth, assert_only_auth, names_in, run_sample, stalling_server, url_env,
+    assert_no_auth, assert_only_auth, interrupt, names_in, run_sample, stalling_server, url_env,
 };
 use crate::util::{Home, with};
 
@@ -219,31 +219,7 @@ async fn ctrl_c_during_a_download_removes_the_part_file_and_exits_130() {
     }
     std::thread::sleep(Duration::from_millis(200));
 
-    let kill = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(kill.success());
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if Instant::now() >= deadline {
-            let _ = child.kill();
-            panic!("flights still running 30 s after SIGINT");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-
-    let stderr = {
-        use std::io::{Read as _, Seek as _};
-        let mut file = err_file;
-        let mut text = String::new();
-        file.rewind().unwrap();
-        file.read_to_string(&mut text).unwrap();
-        text
-    };
+    let (status, stderr) = interrupt(&mut child, err_file);
     assert_eq!(status.code(), Some(130), "{status:?}: {stderr}");
     assert!(stderr.contains("interrupted"), "{stderr}");
     assert_eq!(

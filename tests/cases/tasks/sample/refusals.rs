@@ -7,7 +7,7 @@ use wiremock::ResponseTemplate;
 
 use super::{TASKS, TasksSample, manual_route, mission, ok};
 use crate::util::Home;
-use crate::util::unleash::{stalling_server, url_env};
+use crate::util::unleash::{interrupt, stalling_server, url_env};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_2xx_answer_with_errors_is_a_service_failure_exit_4() {
@@ -203,7 +203,7 @@ async fn a_delete_without_yes_and_no_terminal_is_refused_and_nothing_is_sent() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn ctrl_c_while_a_create_is_in_flight_says_it_may_have_been_made_and_what_to_check() {
-    use std::time::{Duration, Instant};
+    use std::time::Duration;
     let api = stalling_server(1000, b"{\"id\":").await;
     let home = Home::new();
     let mut env = url_env(&api);
@@ -223,31 +223,7 @@ async fn ctrl_c_while_a_create_is_in_flight_says_it_may_have_been_made_and_what_
     std::thread::sleep(Duration::from_millis(1500));
     assert!(child.try_wait().unwrap().is_none(), "tasks ended early");
 
-    let kill = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(kill.success());
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if Instant::now() >= deadline {
-            let _ = child.kill();
-            panic!("tasks still running 30 s after SIGINT");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-
-    let stderr = {
-        use std::io::{Read as _, Seek as _};
-        let mut file = err_file;
-        let mut text = String::new();
-        file.rewind().unwrap();
-        file.read_to_string(&mut text).unwrap();
-        text
-    };
+    let (status, stderr) = interrupt(&mut child, err_file);
     assert_eq!(status.code(), Some(130), "{status:?}: {stderr}");
     assert!(
         stderr.contains("may have been made already")
