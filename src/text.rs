@@ -66,6 +66,37 @@ pub fn is_format(c: char) -> bool {
     )
 }
 
+/// `text` with anything shaped like a credential a server might echo back blanked out: a
+/// personal access token (`ul_pat_...`) or a JWT (`eyJ...` with two dots).
+pub(crate) fn scrub_credentials(text: &str) -> String {
+    let token_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '=');
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find(['u', 'e']) {
+        let candidate = &rest[start..];
+        let len = candidate
+            .find(|c| !token_char(c))
+            .unwrap_or(candidate.len());
+        let word = &candidate[..len];
+        let jwt = word.starts_with("eyJ") && word.matches('.').count() >= 2;
+        let pat = word.starts_with("ul_pat_") && word.len() > "ul_pat_".len();
+        let at_word_start = rest[..start]
+            .chars()
+            .next_back()
+            .is_none_or(|c| !token_char(c));
+        out.push_str(&rest[..start]);
+        if at_word_start && (jwt || pat) {
+            out.push_str("[redacted]");
+            rest = &candidate[len..];
+        } else {
+            out.push_str(&candidate[..1]);
+            rest = &candidate[1..];
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

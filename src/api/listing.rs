@@ -110,7 +110,10 @@ pub(crate) fn check_errors(answer: &Value, endpoint: &str) -> Result<()> {
     };
     Err(Error::Service {
         code: "errors".into(),
-        message: format!("{endpoint}: {}", scrub_credentials(&messages.join("; "))),
+        message: format!(
+            "{endpoint}: {}",
+            crate::text::scrub_credentials(&messages.join("; "))
+        ),
         source: None,
     })
 }
@@ -123,37 +126,6 @@ fn message(error: &Value) -> String {
             None => error.to_string(),
         },
     }
-}
-
-/// `text` with anything shaped like a credential a server might echo back blanked out: a
-/// personal access token (`ul_pat_...`) or a JWT (`eyJ...` with two dots).
-pub(crate) fn scrub_credentials(text: &str) -> String {
-    let token_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '=');
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(start) = rest.find(['u', 'e']) {
-        let candidate = &rest[start..];
-        let len = candidate
-            .find(|c| !token_char(c))
-            .unwrap_or(candidate.len());
-        let word = &candidate[..len];
-        let jwt = word.starts_with("eyJ") && word.matches('.').count() >= 2;
-        let pat = word.starts_with("ul_pat_") && word.len() > "ul_pat_".len();
-        let at_word_start = rest[..start]
-            .chars()
-            .next_back()
-            .is_none_or(|c| !token_char(c));
-        out.push_str(&rest[..start]);
-        if at_word_start && (jwt || pat) {
-            out.push_str("[redacted]");
-            rest = &candidate[len..];
-        } else {
-            out.push_str(&candidate[..1]);
-            rest = &candidate[1..];
-        }
-    }
-    out.push_str(rest);
-    out
 }
 
 /// The continuation an answer object carries, `None` when it carries none. `received` is the
@@ -188,9 +160,10 @@ fn continuation(answer: &Value, received: usize) -> Option<Next> {
 mod tests {
     use serde_json::Value;
 
-    use super::{Next, check_errors, scrub_credentials};
+    use super::{Next, check_errors};
     use crate::api::flights::FlightLog;
     use crate::error::Result;
+    use crate::text::scrub_credentials;
 
     fn parse_page(body: &[u8], endpoint: &str, page: u32) -> Result<super::Page> {
         super::parse_page(body, endpoint, page, 0, "flight logs")

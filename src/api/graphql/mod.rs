@@ -107,7 +107,7 @@ impl GraphqlClient {
                     (Some(kind), None) => kind,
                     (None, None) => "(an error without a message)".to_owned(),
                 })
-                .map(|message| crate::api::listing::scrub_credentials(&message))
+                .map(|message| crate::text::scrub_credentials(&message))
                 .collect();
             return Err(Error::Graphql { messages });
         }
