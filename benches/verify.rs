@@ -1,6 +1,8 @@
 //! Token decoding and verification on one core, the key set cached: a Cognito-shaped ID token
-//! (about 1 KiB, RS256 with a fresh 2048-bit key) decoded without checks and verified in full.
-//! `scripts/bench-verify` runs this next to `openssl speed rsa2048`.
+//! (about 1 KiB, RS256 with a fresh 2048-bit key) decoded without checks and verified in full,
+//! and the reference: the bare aws-lc-rs RSA-2048 PKCS#1 SHA-256 check of the same signature
+//! over the same bytes, key parsed once (`token/raw_rsa`). `scripts/bench-verify` prints the
+//! ratios.
 //!
 //! ```text
 //! cargo bench --bench verify
@@ -16,7 +18,10 @@ use std::time::SystemTime;
 
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::rsa::{KeyPair, KeySize};
-use aws_lc_rs::signature::{KeyPair as _, RSA_PKCS1_SHA256};
+use aws_lc_rs::signature::{
+    KeyPair as _, ParsedPublicKey, RSA_PKCS1_2048_8192_SHA256, RSA_PKCS1_SHA256,
+    RsaPublicKeyComponents,
+};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
@@ -43,7 +48,7 @@ fn b64(bytes: &[u8]) -> String {
 
 /// A token with the claims Cognito puts in an Unleash Live ID token, and the key set that
 /// verifies it.
-fn token_and_jwks(config: &Config) -> (String, String) {
+fn token_and_jwks(config: &Config) -> (String, String, ParsedPublicKey) {
     let key = match KeyPair::generate(KeySize::Rsa2048) {
         Ok(key) => key,
         Err(e) => panic!("generating the benchmark key: {e}"),
@@ -77,7 +82,13 @@ fn token_and_jwks(config: &Config) -> (String, String) {
     ) {
         panic!("signing the benchmark token: {e}");
     }
-    let public = aws_lc_rs::signature::RsaPublicKeyComponents::<Vec<u8>>::from(key.public_key());
+    let public = RsaPublicKeyComponents::<Vec<u8>>::from(key.public_key());
+    let parsed = RsaPublicKeyComponents {
+        n: &public.n[..],
+        e: &public.e[..],
+    }
+    .to_parsed_public_key(&RSA_PKCS1_2048_8192_SHA256)
+    .unwrap_or_else(|e| panic!("parsing the benchmark key: {e}"));
     let jwks = serde_json::json!({"keys": [{
         "kty": "RSA", "kid": "bench-key", "alg": "RS256", "use": "sig",
         "n": b64(&public.n), "e": b64(&public.e)
@@ -85,12 +96,20 @@ fn token_and_jwks(config: &Config) -> (String, String) {
     (
         format!("{signing_input}.{}", b64(&signature)),
         jwks.to_string(),
+        parsed,
     )
 }
 
 fn bench_verify(c: &mut Criterion) {
     let config = Config::unleash_live();
-    let (token, jwks) = token_and_jwks(&config);
+    let (token, jwks, raw_key) = token_and_jwks(&config);
+    let (signing_input, signature) = token.rsplit_once('.').unwrap_or_default();
+    let signature = URL_SAFE_NO_PAD
+        .decode(signature)
+        .unwrap_or_else(|e| panic!("{e}"));
+    if let Err(e) = raw_key.verify_sig(signing_input.as_bytes(), &signature) {
+        panic!("the reference check fails: {e}");
+    }
     let verifier = Verifier::builder(&config)
         .jwks(JwksCache::fixed(jwks.as_bytes()).unwrap_or_else(|e| panic!("{e}")))
         .clock(Arc::new(Fixed))
@@ -114,6 +133,9 @@ fn bench_verify(c: &mut Criterion) {
     });
     group.bench_function("verify", |b| {
         b.iter(|| runtime.block_on(verifier.verify_id_token(black_box(&token))))
+    });
+    group.bench_function("raw_rsa", |b| {
+        b.iter(|| raw_key.verify_sig(black_box(signing_input.as_bytes()), black_box(&signature)))
     });
     group.finish();
 }

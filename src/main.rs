@@ -22,13 +22,15 @@ pub mod exit {
 
 fn main() -> ExitCode {
     // Parsed by hand rather than with `Cli::parse()` to keep the matches, which know whether
-    // a secret came from the command line.
-    let matches = cli::args::Cli::command().get_matches();
+    // a secret came from the command line, and the command that parsed them (built once: only
+    // the invoked subcommand's arguments are, see `args::Command`).
+    let mut command = cli::args::Cli::command();
+    let matches = command.get_matches_mut();
     let cli = cli::args::Cli::from_arg_matches(&matches).unwrap_or_else(|e| {
-        e.format(&mut cli::args::Cli::command()).exit();
+        e.format(&mut command).exit();
     });
     init_logging(cli.global.verbose);
-    for warning in cli::exposed::on_command_line(&matches) {
+    for warning in cli::exposed::on_command_line(&command, &matches) {
         eprintln!("ul-auth: warning: {warning}");
     }
     let profile = cli.global.profile.clone();

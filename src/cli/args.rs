@@ -128,7 +128,10 @@ pub enum CredentialsFormat {
     Json,
 }
 
+// Deferred: each subcommand's arguments are built only when it is the one invoked, so
+// `ul-auth token` does not build (and free) the whole command tree (issue 20's cold start).
 #[derive(Debug, Subcommand)]
+#[command(defer = true)]
 pub enum Command {
     /// Sign in and cache the credential of the profile's provider.
     ///

@@ -1,10 +1,8 @@
 //! The warning when a secret is typed on the command line instead of its variable, where
 //! every user of the machine can read it with `ps` for as long as the command runs.
 
+use clap::ArgMatches;
 use clap::parser::ValueSource;
-use clap::{ArgMatches, CommandFactory};
-
-use super::args::Cli;
 
 /// The clap ids of the arguments whose value is a secret (each also has a variable and `-`).
 const SECRET_ARGS: [&str; 6] = [
@@ -18,11 +16,12 @@ const SECRET_ARGS: [&str; 6] = [
 
 /// One warning for each secret whose value was given on the command line (rather than in its
 /// variable or as `-` for standard input): while the command runs, every user of the machine
-/// can read it with `ps`. The warning names the safer forms, never the value.
-pub fn on_command_line(matches: &ArgMatches) -> Vec<String> {
+/// can read it with `ps`. The warning names the safer forms, never the value. `cmd` is the
+/// command that parsed `matches` (its invoked subcommands are built).
+pub fn on_command_line(cmd: &clap::Command, matches: &ArgMatches) -> Vec<String> {
     let mut warnings = Vec::new();
     let mut seen = Vec::new();
-    collect_exposed(&Cli::command(), matches, &mut seen, &mut warnings);
+    collect_exposed(cmd, matches, &mut seen, &mut warnings);
     warnings
 }
 
@@ -75,7 +74,10 @@ fn collect_exposed(
 
 #[cfg(test)]
 mod tests {
+    use clap::CommandFactory;
+
     use super::*;
+    use crate::cli::args::Cli;
     use crate::cli::secrets::ALL;
 
     /// Every secret argument of every subcommand, with its variable.
@@ -94,7 +96,10 @@ mod tests {
     #[test]
     fn every_secret_argument_has_a_variable_that_exec_removes() {
         let mut found = Vec::new();
-        secret_args(&Cli::command(), &mut found);
+        // Built in full: the subcommands' arguments are deferred until then.
+        let mut cmd = Cli::command();
+        cmd.build();
+        secret_args(&cmd, &mut found);
         for id in SECRET_ARGS {
             assert!(found.iter().any(|(name, _)| name.ends_with(id)), "{id}");
         }

@@ -80,12 +80,28 @@ impl<'t> Segments<'t> {
     pub(crate) fn decode<H: DeserializeOwned, C: DeserializeOwned>(
         self,
     ) -> Result<Jwt<'t, H, C>, Rejection> {
+        let (header, claims) = self.read()?;
         Ok(Jwt {
-            header: json(&self.header, Segment::Header)?,
-            claims: json(&self.payload, Segment::Payload)?,
+            header,
+            claims,
             payload: self.payload,
             signing_input: self.signing_input,
         })
+    }
+
+    /// The header and claims JSON read into `H` and `C`, the segments kept for another reading.
+    pub(crate) fn read<H: DeserializeOwned, C: DeserializeOwned>(
+        &self,
+    ) -> Result<(H, C), Rejection> {
+        Ok((
+            json(&self.header, Segment::Header)?,
+            json(&self.payload, Segment::Payload)?,
+        ))
+    }
+
+    /// The claims' JSON.
+    pub(crate) fn payload(&self) -> &[u8] {
+        &self.payload
     }
 }
 

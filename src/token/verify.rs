@@ -22,8 +22,6 @@
 
 use std::time::Duration;
 
-use jsonwebtoken::Algorithm;
-use jsonwebtoken::crypto::JwtVerifier;
 use serde::Deserialize;
 use serde::de::{DeserializeOwned, IgnoredAny};
 
@@ -102,14 +100,6 @@ struct RawClaims {
     iat: Option<i64>,
 }
 
-/// A token taken apart, before any check.
-struct Parts<'t> {
-    jwt: UnverifiedJwt,
-    signing_input: &'t str,
-    payload: Vec<u8>,
-    signature: Vec<u8>,
-}
-
 impl UnverifiedJwt {
     /// Takes a token apart. Refuses, before anything else: tokens over [`MAX_TOKEN_BYTES`],
     /// other than three segments, a header or payload that is not unpadded base64url of a
@@ -141,18 +131,98 @@ impl UnverifiedJwt {
     }
 }
 
-/// The one parser's reading of `token` plus the signature's bytes, in the order the checks
-/// have always run: size, segments, base64url (header, payload, signature), then JSON.
-fn split(token: &str) -> Result<Parts<'_>, Rejection> {
-    let segments = jwt::split(token)?;
-    let signature = segments.signature_bytes()?;
-    let parsed: Jwt<'_, RawHeader, RawClaims> = segments.decode()?;
-    Ok(Parts {
-        jwt: UnverifiedJwt::of(parsed.header, parsed.claims),
-        signing_input: parsed.signing_input,
-        payload: parsed.payload,
-        signature,
-    })
+/// The registered claims verification checks, borrowed from whichever reading of the token
+/// has them.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Registered<'a> {
+    iss: Option<&'a str>,
+    token_use: Option<&'a str>,
+    aud: Option<&'a str>,
+    client_id: Option<&'a str>,
+    exp: Option<i64>,
+    nbf: Option<i64>,
+    iat: Option<i64>,
+}
+
+impl UnverifiedJwt {
+    pub(crate) fn registered(&self) -> Registered<'_> {
+        Registered {
+            iss: self.iss.as_deref(),
+            token_use: self.token_use.as_deref(),
+            aud: self.aud.as_deref(),
+            client_id: self.client_id.as_deref(),
+            exp: self.exp,
+            nbf: self.nbf,
+            iat: self.iat,
+        }
+    }
+}
+
+/// The claims types verification returns. A token whose claims decode into one is checked
+/// from that single reading; `registered` is `None` when a claim the type keeps in `other`
+/// (`nbf`, or the other kind's audience claim) has a form [`UnverifiedJwt::parse`] refuses,
+/// so such a token takes the long way and gets the same [`Rejection`] as before.
+trait Checked: DeserializeOwned {
+    fn registered(&self) -> Option<Registered<'_>>;
+}
+
+/// `other[name]` as [`RawClaims`] reads it: absent or null is `Some(None)`; `None` when it has
+/// a form `RawClaims` refuses.
+fn other_str<'a>(
+    other: &'a serde_json::Map<String, serde_json::Value>,
+    name: &str,
+) -> Option<Option<&'a str>> {
+    match other.get(name) {
+        None | Some(serde_json::Value::Null) => Some(None),
+        Some(serde_json::Value::String(s)) => Some(Some(s)),
+        Some(_) => None,
+    }
+}
+
+fn other_nbf(other: &serde_json::Map<String, serde_json::Value>) -> Option<Option<i64>> {
+    match other.get("nbf") {
+        None | Some(serde_json::Value::Null) => Some(None),
+        Some(value) => value.as_i64().map(Some),
+    }
+}
+
+impl Checked for IdClaims {
+    fn registered(&self) -> Option<Registered<'_>> {
+        Some(Registered {
+            iss: Some(&self.iss),
+            token_use: Some(use_name(self.token_use)),
+            aud: Some(&self.aud),
+            client_id: other_str(&self.other, "client_id")?,
+            exp: Some(self.exp),
+            nbf: other_nbf(&self.other)?,
+            iat: self.iat,
+        })
+    }
+}
+
+impl Checked for AccessClaims {
+    fn registered(&self) -> Option<Registered<'_>> {
+        Some(Registered {
+            iss: Some(&self.iss),
+            token_use: Some(use_name(self.token_use)),
+            aud: other_str(&self.other, "aud")?,
+            client_id: Some(&self.client_id),
+            exp: Some(self.exp),
+            nbf: other_nbf(&self.other)?,
+            iat: self.iat,
+        })
+    }
+}
+
+/// What the checks after decoding need of a token.
+struct Candidate<'a> {
+    alg: Option<&'a str>,
+    kid: Option<&'a str>,
+    critical: bool,
+    claims: Registered<'a>,
+    signing_input: &'a str,
+    signature: &'a [u8],
+    payload: &'a [u8],
 }
 
 /// Checks Cognito tokens of one user pool. Cheap to clone; clones share the key cache.
@@ -189,56 +259,87 @@ impl Verifier {
         self.verify(token, TokenUse::Access).await
     }
 
-    async fn verify<T: DeserializeOwned>(&self, token: &str, expected: TokenUse) -> Result<T> {
+    async fn verify<T: Checked>(&self, token: &str, expected: TokenUse) -> Result<T> {
         let outcome = self.check(token, expected).await;
         if let Err(Error::TokenRejected(reason)) = &outcome {
             tracing::debug!(%reason, "token rejected");
         }
-        let payload = outcome?;
-        serde_json::from_slice(&payload)
+        outcome
+    }
+
+    /// Every check, then the claims. A token whose claims decode into `T` is read once; any
+    /// other takes the long way (registered claims, checks, then `T`), so it is refused for
+    /// exactly the reason, and in the order, it always was.
+    async fn check<T: Checked>(&self, token: &str, expected: TokenUse) -> Result<T> {
+        let rejected = Error::TokenRejected;
+        let segments = jwt::split(token).map_err(rejected)?;
+        let signature = segments.signature_bytes().map_err(rejected)?;
+        if let Ok((header, claims)) = segments.read::<RawHeader, T>()
+            && let Some(registered) = claims.registered()
+        {
+            let candidate = Candidate {
+                alg: header.alg.as_deref(),
+                kid: header.kid.as_deref(),
+                critical: header.crit.is_some(),
+                claims: registered,
+                signing_input: segments.signing_input,
+                signature: &signature,
+                payload: segments.payload(),
+            };
+            self.check_candidate(&candidate, expected).await?;
+            return Ok(claims);
+        }
+        let parsed: Jwt<'_, RawHeader, RawClaims> = segments.decode().map_err(rejected)?;
+        let jwt = UnverifiedJwt::of(parsed.header, parsed.claims);
+        let candidate = Candidate {
+            alg: jwt.alg.as_deref(),
+            kid: jwt.kid.as_deref(),
+            critical: jwt.critical,
+            claims: jwt.registered(),
+            signing_input: parsed.signing_input,
+            signature: &signature,
+            payload: &parsed.payload,
+        };
+        self.check_candidate(&candidate, expected).await?;
+        serde_json::from_slice(&parsed.payload)
             .map_err(|e| Error::TokenRejected(Rejection::MalformedClaims(detail(&e))))
     }
 
-    /// Every check; the payload bytes of a token that passes them all.
-    async fn check(&self, token: &str, expected: TokenUse) -> Result<Vec<u8>> {
-        let parts = split(token).map_err(Error::TokenRejected)?;
-        let jwt = &parts.jwt;
-        if jwt.alg.as_deref() != Some("RS256") {
+    /// The header, the key, the signature, then the claims.
+    async fn check_candidate(&self, token: &Candidate<'_>, expected: TokenUse) -> Result<()> {
+        if token.alg != Some("RS256") {
             return Err(Error::TokenRejected(Rejection::AlgorithmNotAllowed {
-                alg: jwt.alg.as_deref().map(excerpt),
+                alg: token.alg.map(excerpt),
             }));
         }
-        if jwt.critical {
+        if token.critical {
             return Err(Error::TokenRejected(Rejection::CriticalHeader));
         }
-        let Some(kid) = &jwt.kid else {
+        let Some(kid) = token.kid else {
             return Err(Error::TokenRejected(Rejection::MissingKeyId));
         };
         let key = self.jwks.key(kid).await?;
-        signature_matches(&key, &parts).map_err(Error::TokenRejected)?;
-        self.check_claims(jwt, expected, &parts.payload)
+        signature_matches(&key, token.signing_input, token.signature)
             .map_err(Error::TokenRejected)?;
-        Ok(parts.payload)
+        self.check_claims(&token.claims, expected, token.payload)
+            .map_err(Error::TokenRejected)
     }
 
     fn check_claims(
         &self,
-        jwt: &UnverifiedJwt,
+        jwt: &Registered<'_>,
         expected: TokenUse,
         payload: &[u8],
     ) -> Result<(), Rejection> {
         let missing = |name: &str| Rejection::MissingClaim(name.to_owned());
-        let iss = jwt.iss.as_deref().ok_or_else(|| missing("iss"))?;
+        let iss = jwt.iss.ok_or_else(|| missing("iss"))?;
         if iss != self.issuer {
             return Err(Rejection::WrongIssuer {
                 found: excerpt(iss),
                 expected: self.issuer.clone(),
             });
         }
-        let token_use = jwt
-            .token_use
-            .as_deref()
-            .ok_or_else(|| missing("token_use"))?;
+        let token_use = jwt.token_use.ok_or_else(|| missing("token_use"))?;
         if token_use != use_name(expected) {
             return Err(Rejection::WrongTokenUse {
                 expected,
@@ -246,10 +347,10 @@ impl Verifier {
             });
         }
         let (audience, name) = match expected {
-            TokenUse::Id => (&jwt.aud, "aud"),
-            TokenUse::Access => (&jwt.client_id, "client_id"),
+            TokenUse::Id => (jwt.aud, "aud"),
+            TokenUse::Access => (jwt.client_id, "client_id"),
         };
-        let audience = audience.as_deref().ok_or_else(|| missing(name))?;
+        let audience = audience.ok_or_else(|| missing(name))?;
         if !self.client_ids.iter().any(|id| id == audience) {
             return Err(Rejection::WrongAudience {
                 found: excerpt(audience),
@@ -286,21 +387,16 @@ impl Verifier {
     }
 }
 
-/// RS256 over `header.payload` with the pool's key: the key's own [`JwtVerifier`], pinned to
-/// RS256 whatever the token's header says, so no process-wide jsonwebtoken provider chosen
-/// elsewhere can change the algorithm.
-fn signature_matches(key: &RsaKey, parts: &Parts<'_>) -> Result<(), Rejection> {
-    let bad = || Rejection::BadSignature {
-        kid: excerpt(&key.kid),
-    };
-    if parts.signature.len() != key.modulus_len {
-        return Err(bad());
+/// RS256 over `header.payload` with the pool's key (its verifier is RS256 whatever the token's
+/// header says).
+fn signature_matches(key: &RsaKey, signing_input: &str, signature: &[u8]) -> Result<(), Rejection> {
+    if signature.len() == key.modulus_len
+        && key.verifier.verify(signing_input.as_bytes(), signature)
+    {
+        Ok(())
+    } else {
+        Err(Rejection::BadSignature {
+            kid: excerpt(&key.kid),
+        })
     }
-    let verifier: &dyn JwtVerifier = &key.verifier;
-    if verifier.algorithm() != Algorithm::RS256 {
-        return Err(bad());
-    }
-    verifier
-        .verify(parts.signing_input.as_bytes(), &parts.signature)
-        .map_err(|_| bad())
 }
