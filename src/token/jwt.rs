@@ -6,8 +6,6 @@
 //!
 //! It checks nothing a token claims: the signature is only carried along, as written.
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::de::DeserializeOwned;
 
 use crate::token::verify::{Rejection, Segment};
@@ -107,8 +105,10 @@ impl<'t> Segments<'t> {
 
 fn base64url(segment: &str, which: Segment) -> Result<Vec<u8>, Rejection> {
     // Strict: no padding, no non-canonical trailing bits, so one token has one spelling.
-    URL_SAFE_NO_PAD
-        .decode(segment.as_bytes())
+    // base64-simd (already in the tree through the AWS SDK's types) decodes a Cognito ID
+    // token's payload several times faster than the scalar `base64` crate (issue 20).
+    base64_simd::URL_SAFE_NO_PAD
+        .decode_to_vec(segment.as_bytes())
         .map_err(|_| Rejection::NotBase64(which))
 }
 
@@ -138,6 +138,8 @@ pub(crate) fn detail(e: &serde_json::Error) -> String {
 
 #[cfg(test)]
 mod tests {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
     use serde_json::{Map, Value};
 
     use super::*;
@@ -207,6 +209,30 @@ mod tests {
         ];
         for (token, want) in cases {
             assert_eq!(parse::<Object, Object>(&token).err(), Some(want), "{token}");
+        }
+    }
+
+    #[test]
+    fn one_spelling_per_token() {
+        // "QQ" is "A"; "QR" sets bits past the end; padding and the standard alphabet's
+        // '+' and '/' are not base64url without padding.
+        assert_eq!(base64url("QQ", Segment::Header), Ok(b"A".to_vec()));
+        assert_eq!(base64url("-_8", Segment::Header), Ok(vec![0xfb, 0xff]));
+        for bad in ["QR", "QQ==", "+/8", "Q", "QQ Q", "QQ\n"] {
+            assert_eq!(
+                base64url(bad, Segment::Payload),
+                Err(Rejection::NotBase64(Segment::Payload)),
+                "{bad}"
+            );
+        }
+        // Every length and byte value agrees with the scalar decoder.
+        let bytes: Vec<u8> = (0..=255).collect();
+        for len in 0..bytes.len() {
+            let text = URL_SAFE_NO_PAD.encode(&bytes[..len]);
+            assert_eq!(
+                base64url(&text, Segment::Header).as_deref(),
+                Ok(&bytes[..len])
+            );
         }
     }
 
