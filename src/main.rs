@@ -22,10 +22,16 @@ pub mod exit {
 
 fn main() -> ExitCode {
     // Parsed by hand rather than with `Cli::parse()` to keep the matches, which know whether
-    // a secret came from the command line, and the command that parsed them (built once: only
-    // the invoked subcommand's arguments are, see `args::Command`).
-    let mut command = cli::args::Cli::command();
-    let matches = command.get_matches_mut();
+    // a secret came from the command line, and the command that parsed them: for `token` and
+    // `header` a command of those two alone (`cli::hot`), else the whole tree, built once.
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let (mut command, matches) = cli::hot::parse(&args).unwrap_or_else(|| {
+        let mut command = cli::args::Cli::command();
+        let matches = command
+            .try_get_matches_from_mut(args)
+            .unwrap_or_else(|e| e.exit());
+        (command, matches)
+    });
     let cli = cli::args::Cli::from_arg_matches(&matches).unwrap_or_else(|e| {
         e.format(&mut command).exit();
     });

@@ -102,6 +102,23 @@ pub enum Output {
     Json,
 }
 
+// `token`'s arguments, a struct of their own so that `hot.rs` can build this one command (a
+// plain comment: a doc comment here would replace the variant's in `--help`).
+#[derive(Debug, Args)]
+pub struct TokenArgs {
+    /// Which token.
+    #[arg(long, value_enum, default_value_t = TokenKind::Id)]
+    pub kind: TokenKind,
+}
+
+// `header`'s arguments, as `TokenArgs`.
+#[derive(Debug, Args)]
+pub struct HeaderArgs {
+    /// Which Unleash Live API (not used by the other providers).
+    #[arg(value_enum)]
+    pub api: Option<HeaderApi>,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum TokenKind {
     /// The ID token (what Unleash Live's APIs take).
@@ -128,10 +145,7 @@ pub enum CredentialsFormat {
     Json,
 }
 
-// Deferred: each subcommand's arguments are built only when it is the one invoked, so
-// `ul-auth token` does not build (and free) the whole command tree (issue 20's cold start).
 #[derive(Debug, Subcommand)]
-#[command(defer = true)]
 pub enum Command {
     /// Sign in and cache the credential of the profile's provider.
     ///
@@ -162,18 +176,10 @@ pub enum Command {
         kind: TokenKind,
     },
     /// Print the raw token alone on stdout, for `$(ul-auth token)`.
-    Token {
-        /// Which token.
-        #[arg(long, value_enum, default_value_t = TokenKind::Id)]
-        kind: TokenKind,
-    },
+    Token(TokenArgs),
     /// Print the one header an API needs, for `curl -H "$(ul-auth header rest)"` (Unleash
     /// Live: name the API; other providers have one header and take no argument).
-    Header {
-        /// Which Unleash Live API (not used by the other providers).
-        #[arg(value_enum)]
-        api: Option<HeaderApi>,
-    },
+    Header(HeaderArgs),
     /// Prove the credential works: Unleash Live verifies the ID token against the pool's keys;
     /// UNITH exchanges the secret key again (or shows the cached bearer's expiry when no key
     /// is at hand); Unleash calls one of its APIs; UnleashX calls its verify endpoint.

@@ -103,8 +103,8 @@ fn dispatch<P: CliProvider>(ctx: &Ctx, command: Command) -> Result<ExitCode> {
     let done = |r: Result<()>| r.map(|()| ExitCode::SUCCESS);
     match command {
         Command::Login(args) => done(P::login(ctx, &sessions, args)),
-        Command::Token { kind } => done(token(ctx, &sessions, kind)),
-        Command::Header { api } => done(header(ctx, &sessions, api)),
+        Command::Token(args) => done(token(ctx, &sessions, args.kind)),
+        Command::Header(args) => done(header(ctx, &sessions, args.api)),
         Command::Check { api } => done(check(ctx, &sessions, api)),
         Command::Refresh => done(refresh(ctx, &sessions)),
         Command::Exec(args) => exec(ctx, &sessions, &args),

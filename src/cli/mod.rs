@@ -16,6 +16,7 @@ mod doctor;
 mod exec;
 pub mod exposed;
 pub mod hints;
+pub mod hot;
 mod login;
 mod out;
 mod password;
