@@ -19,7 +19,8 @@
 //! device key as the user id; [`DeviceSecret`] makes the verifier `ConfirmDevice` registers.
 //!
 //! Exponentiations with secret exponents (`a`, `x`, `a + u·x`) are constant-time in the exponent's
-//! value; they leak only a public bound on its length.
+//! value; they leak only a public bound on its length. Powers of `g` use precomputed combs
+//! (`comb`); `S`, whose base changes, uses fixed windows and a dedicated squaring (`monty`).
 
 use std::fmt;
 
@@ -55,6 +56,7 @@ const K_HEX: &str = "538282c4354742d7cbbde2359fcf67f9f5b3a6b08791e5011b43b8a5b66
 
 mod comb;
 mod device;
+mod monty;
 use comb::pow_g;
 pub use device::{DeviceSecret, DeviceVerifierConfig, device_verifier};
 
@@ -216,10 +218,7 @@ impl SrpClient {
         let ux: U512 = u.concatenating_mul(&*x);
         let exponent = Zeroizing::new(self.small_a.wrapping_add(&ux.resize()));
         let exponent_bits = self.small_a_bits.max(2 * HASH_BITS) + 1;
-        let s = Zeroizing::new(
-            base.pow_amm_bounded_exp(&exponent, exponent_bits)
-                .retrieve(),
-        );
+        let s = Zeroizing::new(monty::pow(&base, &*exponent, exponent_bits).retrieve());
 
         let mut key = Zeroizing::new([0u8; 16]);
         hkdf::Hkdf::<Sha256>::new(

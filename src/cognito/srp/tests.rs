@@ -1,5 +1,6 @@
 //! SRP against the committed vectors of two independent implementations, a simulated server
-//! and the fixed-base comb; the edge cases of inputs and encodings are in `inputs`.
+//! and the fixed-base comb; the edge cases of inputs and encodings are in `inputs`, the
+//! squaring and exponentiation of `monty` in `monty`.
 
 use super::comb::*;
 use super::*;
@@ -7,6 +8,7 @@ use crypto_bigint::U4096;
 use serde_json::Value;
 
 mod inputs;
+mod monty;
 
 const VECTORS: &str = include_str!("../../../tests/data/srp_vectors.json");
 
