@@ -103,32 +103,6 @@ impl<'t> Segments<'t> {
     }
 }
 
-/// A JSON object whose members are not needed: checked to be an object, then skipped.
-pub(crate) struct AnyObject;
-
-impl<'de> serde::Deserialize<'de> for AnyObject {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Members;
-        impl<'de> serde::de::Visitor<'de> for Members {
-            type Value = AnyObject;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a JSON object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<AnyObject, A::Error> {
-                while map
-                    .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
-                    .is_some()
-                {}
-                Ok(AnyObject)
-            }
-        }
-        deserializer.deserialize_map(Members)
-    }
-}
-
 fn base64url(segment: &str, which: Segment) -> Result<Vec<u8>, Rejection> {
     // Strict: no padding, no non-canonical trailing bits, so one token has one spelling.
     // base64-simd (already in the tree through the AWS SDK's types) decodes a Cognito ID

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
 pub use crate::token::jwt::MAX_TOKEN_BYTES;
-use crate::token::jwt::{self, AnyObject, Jwt};
+use crate::token::jwt::{self, Jwt};
 
 /// The payload of a JWT as a JSON object, claim names exactly as in the token.
 /// The signature is **not** checked.
@@ -31,7 +31,7 @@ pub fn decode_claims_unverified<T: DeserializeOwned>(token: &str) -> Result<T> {
     // One pass straight into `T` for a well-formed token; anything else takes the long way,
     // which gives the same errors as before.
     if let Ok(segments) = jwt::split(token)
-        && let Ok(jwt) = segments.decode::<AnyObject, T>()
+        && let Ok(jwt) = segments.decode::<Map<String, Value>, T>()
         && jwt.payload.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
     {
         return Ok(jwt.claims);

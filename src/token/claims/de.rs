@@ -33,16 +33,23 @@ macro_rules! one_pass {
                         let mut other = Map::new();
                         while let Some(ClaimName(name)) = map.next_key()? {
                             match &*name {
-                                $($rk => fill(&mut $rf, $rk, map.next_value()?)?,)*
-                                $($ok => fill(&mut $of, $ok, map.next_value()?)?,)*
+                                $($rk => $rf = Some(fill(&$rf, $rk, &mut map)?),)*
+                                $($ok => $of = Some(fill(&$of, $ok, &mut map)?),)*
                                 _ => {
                                     let value: Value = map.next_value()?;
+                                    // RFC 7519 §4: claim names are unique; a repeated one is
+                                    // refused rather than read as its last value.
+                                    if other.contains_key(&*name) {
+                                        return Err(de::Error::custom(format_args!(
+                                            "duplicate claim `{name}`"
+                                        )));
+                                    }
                                     other.insert(name.into_owned(), value);
                                 }
                             }
                         }
                         Ok($ty {
-                            $($rf: $rf.ok_or_else(|| de::Error::missing_field($rk))?,)*
+                            $($rf: $rf.ok_or_else(|| de::Error::missing_field($rk))?.into(),)*
                             $($of: $of.and_then(Into::into),)*
                             other,
                         })
@@ -56,7 +63,7 @@ macro_rules! one_pass {
 
 one_pass!(IdClaims, "the claims of an ID token (a JSON object)",
     required { sub: String = "sub", iss: String = "iss", aud: String = "aud",
-               token_use: TokenUse = "token_use", exp: i64 = "exp" }
+               token_use: TokenUseName = "token_use", exp: i64 = "exp" }
     optional { email: Option<String> = "email", email_verified: LooseBool = "email_verified",
                username: Option<String> = "cognito:username", auth_time: Option<i64> = "auth_time",
                iat: Option<i64> = "iat", identity_id: Option<String> = "custom:identityId",
@@ -66,18 +73,52 @@ one_pass!(IdClaims, "the claims of an ID token (a JSON object)",
 
 one_pass!(AccessClaims, "the claims of an access token (a JSON object)",
     required { sub: String = "sub", iss: String = "iss", client_id: String = "client_id",
-               token_use: TokenUse = "token_use", exp: i64 = "exp" }
+               token_use: TokenUseName = "token_use", exp: i64 = "exp" }
     optional { scope: Option<String> = "scope", username: Option<String> = "username",
                auth_time: Option<i64> = "auth_time", iat: Option<i64> = "iat" }
 );
 
-/// Stores a claim's value, refusing a second one.
-fn fill<T, E: de::Error>(slot: &mut Option<T>, name: &'static str, value: T) -> Result<(), E> {
+/// The value of a claim not read yet; a second one is refused before its value is read, as a
+/// derived `Deserialize` does.
+fn fill<'de, T: Deserialize<'de>, A: MapAccess<'de>>(
+    slot: &Option<T>,
+    name: &'static str,
+    map: &mut A,
+) -> Result<T, A::Error> {
     if slot.is_some() {
-        return Err(E::duplicate_field(name));
+        return Err(de::Error::duplicate_field(name));
     }
-    *slot = Some(value);
-    Ok(())
+    map.next_value()
+}
+
+/// `token_use`, as a string only (serde's derived enum would also take `{"id": null}`, which
+/// the registered-claims reading in `verify.rs` refuses).
+struct TokenUseName(TokenUse);
+
+impl From<TokenUseName> for TokenUse {
+    fn from(value: TokenUseName) -> Self {
+        value.0
+    }
+}
+
+impl<'de> Deserialize<'de> for TokenUseName {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Name;
+        impl Visitor<'_> for Name {
+            type Value = TokenUseName;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("`id` or `access`")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<TokenUseName, E> {
+                match v {
+                    "id" => Ok(TokenUseName(TokenUse::Id)),
+                    "access" => Ok(TokenUseName(TokenUse::Access)),
+                    other => Err(E::unknown_variant(other, &["id", "access"])),
+                }
+            }
+        }
+        deserializer.deserialize_str(Name)
+    }
 }
 
 /// A claim's name, borrowed from the input unless it had to be unescaped.
@@ -237,6 +278,17 @@ mod tests {
         let twice = r#"{"sub":"s","iss":"i","aud":"a","token_use":"id","exp":1,"sub":"t"}"#;
         let e = serde_json::from_str::<IdClaims>(twice).unwrap_err();
         assert!(e.to_string().contains("duplicate field `sub`"), "{e}");
+        // Said before the second value is read, whatever its type.
+        let twice = r#"{"sub":"s","iss":"i","aud":"a","token_use":"id","exp":1,"sub":5}"#;
+        let e = serde_json::from_str::<IdClaims>(twice).unwrap_err();
+        assert!(e.to_string().contains("duplicate field `sub`"), "{e}");
+        // Other claims are unique too (RFC 7519 §4), not read as their last value.
+        let twice = r#"{"sub":"s","iss":"i","aud":"a","token_use":"id","exp":1,"nbf":1,"nbf":2}"#;
+        let e = serde_json::from_str::<IdClaims>(twice).unwrap_err();
+        assert!(e.to_string().contains("duplicate claim `nbf`"), "{e}");
+        // `token_use` is a string, not serde's map form of an enum.
+        let map = r#"{"sub":"s","iss":"i","aud":"a","token_use":{"id":null},"exp":1}"#;
+        assert!(serde_json::from_str::<IdClaims>(map).is_err());
         assert!(serde_json::from_str::<IdClaims>(r#"["s","i","a","id",1]"#).is_err());
     }
 

@@ -184,3 +184,42 @@ fn structure_is_refused_before_anything_else() {
         }
     }
 }
+
+#[test]
+fn claims_the_registered_reading_refuses_are_refused_before_the_signature() {
+    // Complete ID-token claims, so the one-pass reading into `IdClaims` is tried first; the
+    // key's modulus is not a real key, so a token that got as far as the signature would be
+    // `BadSignature`.
+    let h = URL_SAFE_NO_PAD.encode(r#"{"alg":"RS256","kid":"k"}"#);
+    let base = r#""sub":"s","iss":"i","aud":"client1","exp":1"#;
+    let v = verifier(60);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    for (claims, want) in [
+        (
+            format!(r#"{{{base},"token_use":"id","nbf":1,"nbf":2}}"#),
+            "duplicate field `nbf`",
+        ),
+        (
+            format!(r#"{{{base},"token_use":"id","client_id":"a","client_id":"b"}}"#),
+            "duplicate field `client_id`",
+        ),
+        (
+            format!(r#"{{{base},"token_use":"id","nbf":"soon"}}"#),
+            "invalid type: string",
+        ),
+        (
+            format!(r#"{{{base},"token_use":{{"id":null}}}}"#),
+            "invalid type: map",
+        ),
+    ] {
+        let token = format!("{h}.{}.c2ln", URL_SAFE_NO_PAD.encode(&claims));
+        match runtime.block_on(v.verify_id_token(&token)) {
+            Err(Error::TokenRejected(Rejection::MalformedClaims(m))) => {
+                assert!(m.contains(want), "{claims}: {m}");
+            }
+            other => panic!("{claims}: {other:?}"),
+        }
+    }
+}

@@ -3,7 +3,9 @@
 //! machine's glibc has them, so the start-up cost goes down without losing address
 //! randomisation.
 
-#![cfg(all(target_os = "linux", target_env = "gnu"))]
+// x86_64 only: the ELF reading below is of 64-bit little-endian files, and there rustc links
+// with its own lld, which knows `-z pack-relative-relocs` (an older GNU ld ignores it).
+#![cfg(all(target_os = "linux", target_env = "gnu", target_arch = "x86_64"))]
 
 const ET_DYN: u16 = 3;
 const PT_DYNAMIC: u32 = 2;
