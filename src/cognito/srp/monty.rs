@@ -132,3 +132,20 @@ fn window(words: &[Word], pos: u32, width: u32) -> Word {
     };
     (low | high) & mask
 }
+
+#[cfg(test)]
+mod reduce_tests {
+    use super::*;
+
+    /// The one outcome random inputs practically never reach: a sum that lands on `[N, 2^3072)`
+    /// with no carry out of the top word. With `lo = 2^3072 − N` the first row's multiplier
+    /// chain makes `lo + 1·N = 2^3072` exactly, so `hi = N − 1` sums to `N`, which must reduce
+    /// to 0 (and `hi = N − 2` to `N − 1`, unchanged).
+    #[test]
+    fn a_sum_of_exactly_n_without_a_top_carry_is_reduced() {
+        let lo = U3072::ZERO.wrapping_sub(&N);
+        assert_eq!(reduce(&lo, &N.wrapping_sub(&U3072::ONE)), U3072::ZERO);
+        let below = N.wrapping_sub(&U3072::ONE);
+        assert_eq!(reduce(&lo, &N.wrapping_sub(&U3072::from_u8(2))), below);
+    }
+}
