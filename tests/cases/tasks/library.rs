@@ -104,20 +104,7 @@ fn assert_pages(requests: &[Request], path: &str, limit: &str, tokens: &[Option<
 async fn the_team_task_listing_follows_next_token_across_three_pages_with_a_pat_as_bearer() {
     let s = Lib::new().await;
     Mock::given(any())
-        .respond_with(Pages::json(vec![
-            (
-                None,
-                json!({"items": [{"id": "a"}, {"id": "b"}], "nextToken": "t2/+ ="}),
-            ),
-            (
-                Some("t2/+ ="),
-                json!({"data": {"items": [{"id": "c"}], "nextToken": "t3"}}),
-            ),
-            (
-                Some("t3"),
-                json!({"items": [{"id": "d", "lat": "-33.5"}], "nextToken": null}),
-            ),
-        ]))
+        .respond_with(super::three_pages(json!({"id": "d", "lat": "-33.5"})))
         .mount(&s.api)
         .await;
     let auth = Auth::Pat(PersonalAccessToken::new(PAT));

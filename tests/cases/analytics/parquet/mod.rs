@@ -159,6 +159,15 @@ impl Setup {
 }
 
 /// Every record batch of the Parquet file at `file`.
+/// The flags of a Parquet pull into a dataset partitioned by date at `dir`, with `extra`
+/// before `--out`.
+pub(super) fn by_date<'a>(dir: &'a Path, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["--format", "parquet", "--partition-by", "date"];
+    args.extend_from_slice(extra);
+    args.extend(["--out", dir.to_str().unwrap()]);
+    args
+}
+
 pub(super) fn read(file: &Path) -> Vec<RecordBatch> {
     let file = std::fs::File::open(file).unwrap();
     ParquetRecordBatchReaderBuilder::try_new(file)

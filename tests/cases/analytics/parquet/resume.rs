@@ -5,7 +5,7 @@ use arrow_array::cast::AsArray as _;
 use arrow_array::types::{Int64Type, TimestampMillisecondType};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
-use super::{Days, PAT, Setup, files_in, read};
+use super::{Days, PAT, Setup, by_date, files_in, read};
 use crate::util::emulator::require;
 use crate::util::with;
 
@@ -14,18 +14,7 @@ async fn a_resumed_dataset_pull_has_no_duplicate_row_and_no_partial_or_stray_fil
     let s = Setup::new(Days::new(4, 5), &[]).await;
     *s.days.failing.lock().unwrap() = Some(3);
     let dir = s.out("dataset");
-    let args = [
-        "--format",
-        "parquet",
-        "--partition-by",
-        "date",
-        "--batch-rows",
-        "5",
-        "--concurrency",
-        "1",
-        "--out",
-        dir.to_str().unwrap(),
-    ];
+    let args = by_date(&dir, &["--batch-rows", "5", "--concurrency", "1"]);
 
     let stopped = s.pull("W1", &args);
     // A file published after the last checkpoint (a kill between the two), and a file being
@@ -197,14 +186,7 @@ async fn a_pull_stopped_before_its_first_checkpointed_file_resumes_and_drops_wha
     let s = Setup::new(Days::new(2, 3), &[]).await;
     *s.days.failing.lock().unwrap() = Some(1);
     let dir = s.out("dataset");
-    let args = [
-        "--format",
-        "parquet",
-        "--partition-by",
-        "date",
-        "--out",
-        dir.to_str().unwrap(),
-    ];
+    let args = by_date(&dir, &[]);
 
     let stopped = s.pull("W1", &args);
     let checkpoint_first = dir.join("_ul_pull.json").exists();
@@ -240,14 +222,7 @@ async fn a_second_pull_into_a_dataset_being_written_is_refused_and_touches_nothi
     held.try_lock().unwrap();
     let building = scratch.join("date=2024-05-01_part-00000.parquet.tmp");
     std::fs::write(&building, b"the other pull's file").unwrap();
-    let args = [
-        "--format",
-        "parquet",
-        "--partition-by",
-        "date",
-        "--out",
-        dir.to_str().unwrap(),
-    ];
+    let args = by_date(&dir, &[]);
 
     let refused = s.pull("W1", &args);
     let left_alone = building.exists();

@@ -10,7 +10,7 @@ use arrow_array::types::{Float64Type, Int64Type, TimestampMillisecondType};
 use arrow_schema::{DataType, TimeUnit};
 use serde_json::{Value, json};
 
-use super::{Days, HOSTILE_DEVICE, PAT, Setup, files_in, read};
+use super::{Days, HOSTILE_DEVICE, PAT, Setup, by_date, files_in, read};
 use crate::util::emulator::{python_exe, require};
 use crate::util::with;
 
@@ -193,46 +193,16 @@ async fn a_type_change_mid_pull_names_the_column_and_page_unless_lenient_then_te
     let s = Setup::new(days, &[]).await;
     let (strict, lenient) = (s.out("strict"), s.out("lenient"));
 
-    let failed = s.pull(
-        "W1",
-        &[
-            "--format",
-            "parquet",
-            "--partition-by",
-            "date",
-            "--batch-rows",
-            "4",
-            "--out",
-            strict.to_str().unwrap(),
-        ],
-    );
+    let failed = s.pull("W1", &by_date(&strict, &["--batch-rows", "4"]));
     let ok = s.pull(
         "W1",
-        &[
-            "--format",
-            "parquet",
-            "--partition-by",
-            "date",
-            "--batch-rows",
-            "4",
-            "--lenient-types",
-            "--out",
-            lenient.to_str().unwrap(),
-        ],
+        &by_date(&lenient, &["--batch-rows", "4", "--lenient-types"]),
     );
 
-    let strict_args = [
-        "--format",
-        "parquet",
-        "--partition-by",
-        "date",
-        "--batch-rows",
-        "4",
-        "--out",
-        strict.to_str().unwrap(),
-    ];
-    let mut go_on = strict_args.to_vec();
-    go_on.extend(["--resume", "--lenient-types"]);
+    let go_on = by_date(
+        &strict,
+        &["--batch-rows", "4", "--resume", "--lenient-types"],
+    );
     let resumed = s.pull("W1", &go_on);
 
     failed

@@ -9,7 +9,7 @@ use wiremock::matchers::{any, method, path};
 use wiremock::{Mock, ResponseTemplate};
 
 use crate::util::Run;
-use crate::util::api::{Pages, SampleHome};
+use crate::util::api::SampleHome;
 use crate::util::unleash::{assert_only_auth, body};
 
 pub(super) const TASKS: &str = env!("CARGO_BIN_EXE_tasks");
@@ -350,20 +350,7 @@ async fn a_listing_follows_next_token_over_three_pages() {
     let s = TasksSample::new().await;
     Mock::given(method("GET"))
         .and(path("/v1/task/team"))
-        .respond_with(Pages::json(vec![
-            (
-                None,
-                json!({"items": [{"id": "a"}, {"id": "b"}], "nextToken": "t2/+ ="}),
-            ),
-            (
-                Some("t2/+ ="),
-                json!({"data": {"items": [{"id": "c"}], "nextToken": "t3"}}),
-            ),
-            (
-                Some("t3"),
-                json!({"items": [{"id": "d"}], "nextToken": null}),
-            ),
-        ]))
+        .respond_with(super::three_pages(json!({"id": "d"})))
         .mount(&s.api)
         .await;
 
